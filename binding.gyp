@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "blasprop",
+      "sources": [
+        "native/addon.cc",
+        "native/args.cc",
+        "native/gemm.cc",
+        "native/add_bias.cc",
+        "native/col_sum.cc",
+        "native/threads.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node scripts/openblas.cjs include)"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "BLASPROP_BUILD_SYSTEM=\"node-gyp\"",
+        "BLASPROP_OPENBLAS_LINK=\"<!(node scripts/openblas.cjs link)\""
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
+      "cflags": ["-O3", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
+      "libraries": ["<!@(node scripts/openblas.cjs libs)"]
+    }
+  ]
+}

@@ -1,0 +1,20 @@
+// registers the native entry points; the work lives one function per file
+#include <napi.h>
+
+#include "ops.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, blasprop::Gemm, "gemm"));
+  exports.Set("addBias", Napi::Function::New(env, blasprop::AddBias, "addBias"));
+  exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));
+  exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));
+  exports.Set("info", Napi::Function::New(env, blasprop::Info, "info"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(blasprop, Init)

@@ -1,0 +1,43 @@
+// out[j] = Σ_i X[i][j]: the Affine backward's db, summed row by row in order
+#include "args.h"
+#include "ops.h"
+
+namespace blasprop {
+
+namespace {
+
+constexpr const char* kFn = "colSum";
+
+template <typename T>
+void ColSumImpl(const T* x, size_t rows, size_t cols, T* out) {
+  for (size_t j = 0; j < cols; j++) out[j] = T(0);
+  // row order keeps the memory walk contiguous and the sum order the same as the reference backend
+  for (size_t i = 0; i < rows; i++) {
+    const T* xr = x + i * cols;
+    for (size_t j = 0; j < cols; j++) out[j] += xr[j];
+  }
+}
+
+}  // namespace
+
+Napi::Value ColSum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 4, kFn, "(X, rows, cols, out)");
+  FloatView X = FloatArg(info, 0, kFn, "X");
+  size_t rows = DimArg(info, 1, kFn, "rows");
+  size_t cols = DimArg(info, 2, kFn, "cols");
+  FloatView out = FloatArg(info, 3, kFn, "out");
+  CheckSameDType(env, kFn, X, out);
+  CheckLength(env, kFn, X, rows, cols);
+  CheckLength(env, kFn, out, 1, cols);
+  CheckNoOverlap(env, kFn, out, X);
+
+  if (X.dtype == DType::F32) {
+    ColSumImpl(static_cast<const float*>(X.data), rows, cols, static_cast<float*>(out.data));
+  } else {
+    ColSumImpl(static_cast<const double*>(X.data), rows, cols, static_cast<double*>(out.data));
+  }
+  return env.Undefined();
+}
+
+}  // namespace blasprop

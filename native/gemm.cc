@@ -1,0 +1,92 @@
+// C = alpha·op(A)·op(B) + beta·C, row-major, transposes as flags straight into BLAS
+#include <cblas.h>
+
+#include <sstream>
+
+#include "args.h"
+#include "ops.h"
+
+namespace blasprop {
+
+namespace {
+
+constexpr const char* kFn = "gemm";
+constexpr const char* kSignature = "(A, aRows, aCols, transA, B, bRows, bCols, transB, C, alpha, beta)";
+
+std::string Shape(const char* name, bool trans, size_t rows, size_t cols) {
+  std::ostringstream s;
+  // show op(X): what the product actually multiplies
+  if (trans) s << name << "ᵀ is " << cols << "×" << rows;
+  else s << name << " is " << rows << "×" << cols;
+  return s.str();
+}
+
+// k == 0 means op(A)·op(B) is all zeros: only the beta scaling of C is left
+template <typename T>
+void ScaleOnly(T* c, size_t n, T beta) {
+  for (size_t i = 0; i < n; i++) c[i] = beta == T(0) ? T(0) : beta * c[i];
+}
+
+}  // namespace
+
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 11, kFn, kSignature);
+  FloatView A = FloatArg(info, 0, kFn, "A");
+  size_t aRows = DimArg(info, 1, kFn, "aRows");
+  size_t aCols = DimArg(info, 2, kFn, "aCols");
+  bool transA = BoolArg(info, 3, kFn, "transA");
+  FloatView B = FloatArg(info, 4, kFn, "B");
+  size_t bRows = DimArg(info, 5, kFn, "bRows");
+  size_t bCols = DimArg(info, 6, kFn, "bCols");
+  bool transB = BoolArg(info, 7, kFn, "transB");
+  FloatView C = FloatArg(info, 8, kFn, "C");
+  double alpha = NumberArg(info, 9, kFn, "alpha");
+  double beta = NumberArg(info, 10, kFn, "beta");
+  CheckSameDType(env, kFn, A, B);
+  CheckSameDType(env, kFn, A, C);
+  CheckLength(env, kFn, A, aRows, aCols);
+  CheckLength(env, kFn, B, bRows, bCols);
+  size_t m = transA ? aCols : aRows;
+  size_t k = transA ? aRows : aCols;
+  size_t kb = transB ? bCols : bRows;
+  size_t n = transB ? bRows : bCols;
+  if (k != kb) {
+    throw Napi::RangeError::New(env, std::string(kFn) + ": inner dimensions must match (" +
+                                         Shape("A", transA, aRows, aCols) + ", " +
+                                         Shape("B", transB, bRows, bCols) + ")");
+  }
+  CheckLength(env, kFn, C, m, n);
+  CheckNoOverlap(env, kFn, C, A);
+  CheckNoOverlap(env, kFn, C, B);
+
+  if (m == 0 || n == 0) return env.Undefined();
+  // BLAS wants leading dimensions of at least 1 even for empty matrices
+  auto lda = static_cast<blasint>(aCols > 0 ? aCols : 1);
+  auto ldb = static_cast<blasint>(bCols > 0 ? bCols : 1);
+  auto ldc = static_cast<blasint>(n);
+  CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
+  CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
+  if (A.dtype == DType::F32) {
+    auto* c = static_cast<float*>(C.data);
+    if (k == 0) {
+      ScaleOnly(c, m * n, static_cast<float>(beta));
+    } else {
+      cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n),
+                  static_cast<blasint>(k), static_cast<float>(alpha), static_cast<const float*>(A.data), lda,
+                  static_cast<const float*>(B.data), ldb, static_cast<float>(beta), c, ldc);
+    }
+  } else {
+    auto* c = static_cast<double*>(C.data);
+    if (k == 0) {
+      ScaleOnly(c, m * n, beta);
+    } else {
+      cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n),
+                  static_cast<blasint>(k), alpha, static_cast<const double*>(A.data), lda,
+                  static_cast<const double*>(B.data), ldb, beta, c, ldc);
+    }
+  }
+  return env.Undefined();
+}
+
+}  // namespace blasprop

@@ -1,0 +1,15 @@
+// the native entry points; addon.cc only registers them
+#pragma once
+
+#include <napi.h>
+
+namespace blasprop {
+
+Napi::Value Gemm(const Napi::CallbackInfo& info);
+Napi::Value AddBias(const Napi::CallbackInfo& info);
+Napi::Value ColSum(const Napi::CallbackInfo& info);
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value Info(const Napi::CallbackInfo& info);
+
+}  // namespace blasprop

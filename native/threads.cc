@@ -1,0 +1,46 @@
+// OpenBLAS's thread pool and build facts, as JavaScript sees them
+#include <cblas.h>
+
+#include <string>
+
+#include "args.h"
+#include "ops.h"
+
+namespace blasprop {
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 1, "setNumThreads", "(threads)");
+  size_t threads = DimArg(info, 0, "setNumThreads", "threads");
+  if (threads < 1 || threads > 1024) {
+    throw Napi::RangeError::New(env, "setNumThreads: threads must be an integer in [1, 1024], got " +
+                                         std::to_string(threads));
+  }
+  openblas_set_num_threads(static_cast<int>(threads));
+  return env.Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("blas", "OpenBLAS");
+  out.Set("config", openblas_get_config());
+  out.Set("corename", openblas_get_corename());
+  out.Set("threads", openblas_get_num_threads());
+  int parallel = openblas_get_parallel();
+  out.Set("parallel", parallel == 0 ? "sequential" : parallel == 1 ? "pthreads" : "openmp");
+  out.Set("napiVersion", NAPI_VERSION);
+#ifdef BLASPROP_BUILD_SYSTEM
+  out.Set("buildSystem", BLASPROP_BUILD_SYSTEM);
+#endif
+#ifdef BLASPROP_OPENBLAS_LINK
+  out.Set("openblasLink", BLASPROP_OPENBLAS_LINK);
+#endif
+  return out;
+}
+
+}  // namespace blasprop

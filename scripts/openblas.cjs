@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// where OpenBLAS lives on this machine, for both build files (binding.gyp and CMakeLists.txt):
+//   node scripts/openblas.cjs include   -> the directory holding OpenBLAS's cblas.h
+//   node scripts/openblas.cjs libs      -> linker arguments (the static library when there is one)
+//   node scripts/openblas.cjs link      -> "static" or "shared"
+// BLASPROP_OPENBLAS_INCLUDE and BLASPROP_OPENBLAS_LIB override the search.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+// debian keeps each OpenBLAS flavour in its own multiarch folder; the pthread one is libopenblas-dev's default
+const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ppc64: 'powerpc64le-linux-gnu', s390x: 's390x-linux-gnu' }[process.arch] || '';
+const libDirs = [
+  `/usr/lib/${multiarch}/openblas-pthread`,
+  `/usr/lib/${multiarch}/openblas-openmp`,
+  `/usr/lib/${multiarch}/openblas-serial`,
+  `/usr/lib/${multiarch}`,
+  '/usr/lib64/openblas-pthread',
+  '/usr/lib64',
+  '/usr/lib',
+  '/usr/local/lib',
+  '/opt/OpenBLAS/lib',
+];
+const includeDirs = [
+  `/usr/include/${multiarch}/openblas-pthread`,
+  `/usr/include/${multiarch}/openblas-openmp`,
+  `/usr/include/${multiarch}/openblas-serial`,
+  `/usr/include/${multiarch}`,
+  '/usr/include/openblas',
+  '/usr/include',
+  '/usr/local/include',
+  '/opt/OpenBLAS/include',
+];
+
+// openblas's own cblas.h declares openblas_set_num_threads; the reference cblas.h does not
+function findInclude() {
+  if (process.env.BLASPROP_OPENBLAS_INCLUDE) return process.env.BLASPROP_OPENBLAS_INCLUDE;
+  for (const dir of includeDirs) {
+    const file = path.join(dir, 'cblas.h');
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('openblas_set_num_threads')) return dir;
+  }
+  fail('no OpenBLAS cblas.h found');
+}
+
+function findLib() {
+  if (process.env.BLASPROP_OPENBLAS_LIB) return process.env.BLASPROP_OPENBLAS_LIB;
+  for (const dir of libDirs) {
+    const file = path.join(dir, 'libopenblas.a');
+    if (fs.existsSync(file)) return file;
+  }
+  for (const dir of libDirs) {
+    if (fs.existsSync(path.join(dir, 'libopenblas.so'))) return path.join(dir, 'libopenblas.so');
+  }
+  fail('no libopenblas.a or libopenblas.so found');
+}
+
+function fail(what) {
+  console.error(`blasprop: ${what}. Install OpenBLAS: apt-get install -y libopenblas-dev (Debian/Ubuntu), ` +
+    'or set BLASPROP_OPENBLAS_INCLUDE and BLASPROP_OPENBLAS_LIB.');
+  process.exit(1);
+}
+
+const what = process.argv[2];
+if (what === 'include') {
+  console.log(findInclude());
+} else if (what === 'libs' || what === 'link') {
+  const lib = findLib();
+  const isStatic = lib.endsWith('.a');
+  if (what === 'link') {
+    console.log(isStatic ? 'static' : 'shared');
+  } else if (isStatic) {
+    // link the archive in and keep its symbols out of our export table, so no other BLAS in the process clashes
+    console.log([lib, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL'].join(' '));
+  } else {
+    console.log([`-L${path.dirname(lib)}`, '-lopenblas', `-Wl,-rpath,${path.dirname(lib)}`].join(' '));
+  }
+} else {
+  console.error('usage: node scripts/openblas.cjs include|libs|link');
+  process.exit(2);
+}

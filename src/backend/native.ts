@@ -1,0 +1,29 @@
+// the native backend: the same three ops, on OpenBLAS through the addon (which validates everything itself)
+
+import type { NativeAddon } from '../native/addon.js';
+import type { Backend } from './types.js';
+
+export function createNativeBackend(addon: NativeAddon): Backend {
+  return {
+    name: 'native',
+    gemm(a, b, c, { transA = false, transB = false, alpha = 1, beta = 0 } = {}) {
+      // the addon sees only C's length; its shape is checked here
+      const m = transA ? a.cols : a.rows;
+      const n = transB ? b.rows : b.cols;
+      if (c.rows !== m || c.cols !== n) {
+        throw new RangeError(`gemm: C must be ${m}×${n} for this product, got ${c.rows}×${c.cols}`);
+      }
+      addon.gemm(a.data, a.rows, a.cols, transA, b.data, b.rows, b.cols, transB, c.data, alpha, beta);
+    },
+    addBias(x, b, out) {
+      // b is 1×cols, so its length alone says whether it fits x
+      if (b.rows !== 1) throw new RangeError(`addBias: b must be 1×${x.cols}, got ${b.rows}×${b.cols}`);
+      if (out.rows !== x.rows) throw new RangeError(`addBias: out must be ${x.rows}×${x.cols} like X, got ${out.rows}×${out.cols}`);
+      addon.addBias(x.data, x.rows, x.cols, b.data, out.data);
+    },
+    colSum(x, out) {
+      if (out.rows !== 1) throw new RangeError(`colSum: out must be 1×${x.cols}, got ${out.rows}×${out.cols}`);
+      addon.colSum(x.data, x.rows, x.cols, out.data);
+    },
+  };
+}

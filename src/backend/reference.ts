@@ -1,0 +1,22 @@
+// the reference backend: plain TypeScript loops, obviously correct rather than fast
+
+import { addBiasImpl, checkAddBias } from '../kernels/add_bias.js';
+import { checkColSum, colSumImpl } from '../kernels/col_sum.js';
+import { gemmImpl, gemmShape } from '../kernels/gemm.js';
+import type { Backend } from './types.js';
+
+export const referenceBackend: Backend = {
+  name: 'reference',
+  gemm(a, b, c, { transA = false, transB = false, alpha = 1, beta = 0 } = {}) {
+    const { m, n, k } = gemmShape(a, b, c, transA, transB);
+    gemmImpl(transA, transB, m, n, k, alpha, a.data, b.data, beta, c.data);
+  },
+  addBias(x, b, out) {
+    checkAddBias(x, b, out);
+    addBiasImpl(x.data, x.rows, x.cols, b.data, out.data);
+  },
+  colSum(x, out) {
+    checkColSum(x, out);
+    colSumImpl(x.data, x.rows, x.cols, out.data);
+  },
+};

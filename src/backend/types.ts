@@ -1,0 +1,22 @@
+// the handful of ops a backend must provide; everything else is shared TypeScript
+
+import type { Matrix } from '../matrix.js';
+
+export type BackendName = 'native' | 'reference';
+
+export interface GemmOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  beta?: number;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  // c = alpha·op(a)·op(b) + beta·c, written into the caller's c; op is a transpose flag, never a copy
+  gemm(a: Matrix, b: Matrix, c: Matrix, options?: GemmOptions): void;
+  // out = x + b on every row (b is 1×cols); out may be x itself
+  addBias(x: Matrix, b: Matrix, out: Matrix): void;
+  // out (1×cols) = sum of x over its rows
+  colSum(x: Matrix, out: Matrix): void;
+}

@@ -1,0 +1,4 @@
+// the data loaders: IDX files and MNIST on top of them
+
+export * from './idx.js';
+export * from './mnist.js';

@@ -1,0 +1,94 @@
+// finds and loads the compiled addon; never throws, so importing blasprop works without it
+
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FloatArray } from '../matrix.js';
+
+export interface NativeInfo {
+  blas: string;
+  config: string;
+  corename: string;
+  threads: number;
+  parallel: string;
+  napiVersion: number;
+  buildSystem?: string;
+  openblasLink?: string;
+}
+
+export interface NativeAddon {
+  gemm(
+    A: FloatArray, aRows: number, aCols: number, transA: boolean,
+    B: FloatArray, bRows: number, bCols: number, transB: boolean,
+    C: FloatArray, alpha: number, beta: number,
+  ): void;
+  addBias(X: FloatArray, rows: number, cols: number, b: FloatArray, out: FloatArray): void;
+  colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
+  info(): NativeInfo;
+}
+
+export type AddonSource = 'prebuild' | 'local build' | 'BLASPROP_ADDON';
+
+export type AddonLoad =
+  | { ok: true; addon: NativeAddon; path: string; source: AddonSource }
+  | { ok: false; error: Error; reason: string; fix: string };
+
+// src/native and dist/native both sit two levels below the package root
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+let cached: AddonLoad | undefined;
+
+export function loadAddon(): AddonLoad {
+  cached ??= tryLoad();
+  return cached;
+}
+
+function tryLoad(): AddonLoad {
+  let file: string | undefined;
+  try {
+    // an explicit file wins (the cmake-js development build, a test's broken addon); otherwise
+    // node-gyp-build picks build/Release, then a matching prebuild
+    const override = process.env.BLASPROP_ADDON;
+    if (override) {
+      file = path.resolve(override);
+    } else {
+      const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+      file = nodeGypBuild.path(packageRoot);
+    }
+    const addon = require(file) as NativeAddon;
+    if (typeof addon.gemm !== 'function' || typeof addon.info !== 'function') {
+      throw new Error(`${file} is not the blasprop addon (it has no gemm/info exports)`);
+    }
+    const source: AddonSource = override ? 'BLASPROP_ADDON' : file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'local build';
+    return { ok: true, addon, path: file, source };
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    return { ok: false, error, ...diagnose(error, file) };
+  }
+}
+
+// turn a loader error into a cause a person can act on
+function diagnose(error: Error, file: string | undefined): { reason: string; fix: string } {
+  const msg = error.message;
+  const rebuild = 'apt-get install -y libopenblas-dev cmake g++ && npm rebuild blasprop';
+  if (/libopenblas|libblas|libgfortran/.test(msg)) {
+    return { reason: `the addon needs a shared library that is missing (${firstLine(msg)})`, fix: `install OpenBLAS: ${rebuild}` };
+  }
+  if (/No native build was found|Cannot find module/.test(msg)) {
+    return {
+      reason: `no compiled addon for ${process.platform}-${process.arch} (no prebuild matched and no local build exists${file ? `: ${file}` : ''})`,
+      fix: `build it from source: ${rebuild}`,
+    };
+  }
+  if (/invalid ELF|wrong ELF class|file too short|not a valid|Module did not self-register/i.test(msg)) {
+    return { reason: `the addon file is damaged or for another platform (${firstLine(msg)})`, fix: `rebuild it: ${rebuild}` };
+  }
+  return { reason: firstLine(msg), fix: `rebuild it: ${rebuild}` };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
+}

@@ -1,0 +1,34 @@
+// what layers and networks promise each other, the trainer and the optimizers
+
+import type { DType, Matrix } from '../matrix.js';
+
+// labels: one-hot rows (a Matrix) or one class index per row
+export type Labels = Matrix | Int32Array | Uint8Array;
+
+// a learnable tensor and the gradient backward() leaves beside it
+export interface Parameter {
+  readonly name: string; // 'W' or 'b' inside a layer
+  readonly value: Matrix;
+  readonly grad: Matrix;
+}
+
+export interface Layer {
+  readonly kind: string; // 'Affine', 'Relu', ...
+  // the output is a buffer the layer owns and reuses: valid until its next forward
+  forward(x: Matrix): Matrix;
+  // returns dx (a reused buffer too); keeps parameter gradients on the layer; never mutates dout
+  backward(dout: Matrix): Matrix;
+  readonly parameters: readonly Parameter[];
+}
+
+export interface Network {
+  readonly dtype: DType;
+  // W1, b1, W2, b2, …: stable Matrix objects, updated in place by optimizers
+  readonly params: Record<string, Matrix>;
+  predict(x: Matrix): Matrix;
+  loss(x: Matrix, t: Labels): number;
+  accuracy(x: Matrix, t: Labels): number;
+  // same keys as params; the returned matrices are reused by the next call
+  gradient(x: Matrix, t: Labels): Record<string, Matrix>;
+  numericalGradient(x: Matrix, t: Labels): Record<string, Matrix>;
+}

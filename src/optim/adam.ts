@@ -1,0 +1,58 @@
+// Adam, as torch.optim.Adam (weight decay as L2 in the gradient, not AdamW; no amsgrad):
+//   g = g + wd·p
+//   m = β1·m + (1 − β1)·g
+//   v = β2·v + (1 − β2)·g²
+//   m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)      (t = 1 on the first update)
+//   p = p − lr·m̂ / (√v̂ + eps)
+// computed as PyTorch does: p −= (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + eps), the same
+// formula with the bias corrections done once per parameter instead of once per weight.
+
+import type { FloatArray } from '../matrix.js';
+import { Optimizer, epsSpec, lrSpec, unitInterval, weightDecaySpec, type BaseHyper } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export interface AdamHyper extends BaseHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export class Adam extends Optimizer<AdamHyper> {
+  constructor(options: AdamOptions = {}) {
+    super(
+      'adam',
+      {
+        lr: lrSpec(0.001),
+        beta1: { default: 0.9, label: 'beta parameter at index 0', valid: unitInterval },
+        beta2: { default: 0.999, label: 'beta parameter at index 1', valid: unitInterval },
+        eps: epsSpec(1e-8),
+        weightDecay: weightDecaySpec,
+      },
+      ['m', 'v'],
+      options,
+    );
+  }
+
+  protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
+    const m = state[0]!;
+    const v = state[1]!;
+    const { lr, beta1, beta2, eps, weightDecay: wd } = this.hyper;
+    // bias corrections undo the pull towards the zeros m and v start from
+    const t = this.step;
+    const stepSize = lr / (1 - beta1 ** t);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    for (let i = 0; i < p.length; i++) {
+      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
+      m[i] = beta1 * m[i]! + (1 - beta1) * gi;
+      v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
+      p[i] -= (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bc2Sqrt + eps);
+    }
+  }
+}

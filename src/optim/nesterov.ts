@@ -1,0 +1,45 @@
+// Nesterov accelerated gradient, as torch.optim.SGD(momentum=μ, nesterov=True):
+//   g = g + wd·p
+//   v = μ·v + g
+//   p = p − lr·(g + μ·v)
+// the step looks ahead along the updated velocity instead of taking the velocity itself;
+// the book's form (v = μv − lr·g; p += μ·μ·v − (1+μ)·lr·g) is the same for a constant lr.
+
+import type { FloatArray } from '../matrix.js';
+import { Optimizer, lrSpec, weightDecaySpec, type BaseHyper } from './optimizer.js';
+
+export interface NesterovOptions {
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+export interface NesterovHyper extends BaseHyper {
+  momentum: number;
+}
+
+export class Nesterov extends Optimizer<NesterovHyper> {
+  constructor(options: NesterovOptions = {}) {
+    super(
+      'nesterov',
+      {
+        lr: lrSpec(0.01),
+        // PyTorch refuses Nesterov without momentum; μ ≥ 1 diverges
+        momentum: { default: 0.9, label: 'momentum value', valid: (x) => x > 0 && x < 1 },
+        weightDecay: weightDecaySpec,
+      },
+      ['v'],
+      options,
+    );
+  }
+
+  protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
+    const v = state[0]!;
+    const { lr, momentum: mu, weightDecay: wd } = this.hyper;
+    for (let i = 0; i < p.length; i++) {
+      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
+      v[i] = mu * v[i]! + gi;
+      p[i] -= lr * (gi + mu * v[i]!);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// the three backend ops: the book's hand-checked examples on every backend, then native against reference
+
+import { describe, expect, it } from 'vitest';
+import { referenceBackend } from '../src/backend/index.js';
+import { DTYPES, Matrix, type DType } from '../src/matrix.js';
+import { allBackends, EPS, nativeBackend, randomMatrix, testRng } from './helpers.js';
+
+describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_name, backend) => {
+  describe.each(DTYPES)('%s', (dtype) => {
+    it('adds the bias to every row (the book: [[0,0,0],[10,10,10]] + [1,2,3])', () => {
+      const x = Matrix.from([[0, 0, 0], [10, 10, 10]], dtype);
+      const out = Matrix.zeros(2, 3, dtype);
+      backend.addBias(x, Matrix.row([1, 2, 3], dtype), out);
+      expect(out.toArray()).toEqual([[1, 2, 3], [11, 12, 13]]);
+      expect(x.toArray()).toEqual([[0, 0, 0], [10, 10, 10]]);
+    });
+
+    it('adds the bias in place when out is x', () => {
+      const x = Matrix.from([[0, 0, 0], [10, 10, 10]], dtype);
+      backend.addBias(x, Matrix.row([1, 2, 3], dtype), x);
+      expect(x.toArray()).toEqual([[1, 2, 3], [11, 12, 13]]);
+    });
+
+    it('sums columns (the book: dY = [[1,2,3],[4,5,6]] gives db = [5,7,9])', () => {
+      const out = Matrix.from([[99, 99, 99]], dtype);
+      backend.colSum(Matrix.from([[1, 2, 3], [4, 5, 6]], dtype), out);
+      expect(Array.from(out.data)).toEqual([5, 7, 9]);
+    });
+
+    it('multiplies a hand-checked product under every transpose flag', () => {
+      // a = [[1,2,3],[4,5,6]], b = [[7,8],[9,10],[11,12]]: a·b = [[58,64],[139,154]]
+      const a = Matrix.from([[1, 2, 3], [4, 5, 6]], dtype);
+      const b = Matrix.from([[7, 8], [9, 10], [11, 12]], dtype);
+      const aT = Matrix.from([[1, 4], [2, 5], [3, 6]], dtype);
+      const bT = Matrix.from([[7, 9, 11], [8, 10, 12]], dtype);
+      for (const [x, y, transA, transB] of [[a, b, false, false], [aT, b, true, false], [a, bT, false, true], [aT, bT, true, true]] as const) {
+        const c = Matrix.zeros(2, 2, dtype);
+        backend.gemm(x, y, c, { transA, transB });
+        expect(c.toArray()).toEqual([[58, 64], [139, 154]]);
+      }
+    });
+
+    it('applies alpha and beta, and beta = 0 ignores whatever C held (even NaN)', () => {
+      const a = Matrix.from([[1, 2], [3, 4]], dtype);
+      const eye = Matrix.from([[1, 0], [0, 1]], dtype);
+      const c = Matrix.from([[1, 1], [1, 1]], dtype);
+      backend.gemm(a, eye, c, { alpha: 2, beta: -3 });
+      expect(c.toArray()).toEqual([[-1, 1], [3, 5]]);
+      const dirty = Matrix.from([[NaN, NaN], [NaN, NaN]], dtype);
+      backend.gemm(a, eye, dirty, { beta: 0 });
+      expect(dirty.toArray()).toEqual([[1, 2], [3, 4]]);
+    });
+
+    it('handles empty dimensions: k = 0 leaves beta·C, m = 0 writes nothing', () => {
+      const c = Matrix.from([[1, 2], [3, 4]], dtype);
+      backend.gemm(Matrix.zeros(2, 0, dtype), Matrix.zeros(0, 2, dtype), c, { beta: 0.5 });
+      expect(c.toArray()).toEqual([[0.5, 1], [1.5, 2]]);
+      backend.gemm(Matrix.zeros(0, 3, dtype), Matrix.zeros(3, 2, dtype), Matrix.zeros(0, 2, dtype));
+      const sums = Matrix.from([[7, 7]], dtype);
+      backend.colSum(Matrix.zeros(0, 2, dtype), sums);
+      expect(Array.from(sums.data)).toEqual([0, 0]);
+    });
+
+    it('refuses shapes that do not fit, with the shapes in the message', () => {
+      const c = Matrix.zeros(2, 5, dtype);
+      expect(() => backend.gemm(Matrix.zeros(2, 3, dtype), Matrix.zeros(4, 5, dtype), c)).toThrow(
+        new RangeError('gemm: inner dimensions must match (A is 2×3, B is 4×5)'),
+      );
+      expect(() => backend.gemm(Matrix.zeros(2, 3, dtype), Matrix.zeros(3, 5, dtype), Matrix.zeros(5, 2, dtype))).toThrow(RangeError);
+      expect(() => backend.addBias(Matrix.zeros(2, 3, dtype), Matrix.zeros(1, 4, dtype), Matrix.zeros(2, 3, dtype))).toThrow(RangeError);
+      expect(() => backend.colSum(Matrix.zeros(2, 3, dtype), Matrix.zeros(1, 2, dtype))).toThrow(RangeError);
+      const other: DType = dtype === 'float32' ? 'float64' : 'float32';
+      expect(() => backend.gemm(Matrix.zeros(2, 3, dtype), Matrix.zeros(3, 5, other), c)).toThrow(/mixed dtypes/);
+    });
+
+    it('refuses an output that shares memory with an input', () => {
+      const a = Matrix.from([[1, 2], [3, 4]], dtype);
+      expect(() => backend.gemm(a, Matrix.from([[1, 0], [0, 1]], dtype), a)).toThrow(/must not share memory/);
+    });
+  });
+});
+
+// an error bound that follows from the dtype: each of k products and sums rounds once,
+// so |error| ≤ (k + a few)·eps·(|alpha|·Σ|a||b| + |beta·c|); both sides are within it of the exact value
+function gemmTolerance(dtype: DType, k: number, alpha: number, beta: number, absProduct: number, c0: number): number {
+  return (k + 4) * EPS[dtype] * (Math.abs(alpha) * absProduct + Math.abs(beta * c0)) + Number.MIN_VALUE;
+}
+
+function absMatrix(m: Matrix): Matrix {
+  return new Matrix(m.rows, m.cols, m.data.map(Math.abs));
+}
+
+describe('native against reference', () => {
+  const native = nativeBackend();
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [1, 17, 9], [17, 1, 9], [9, 17, 1], [7, 13, 5], [33, 17, 65], [100, 50, 784], [600, 37, 530], [513, 67, 515],
+  ];
+  const scalars: [number, number][] = [[1, 0], [0.5, 2], [-1.5, 1], [2, -0.25], [0, 3]];
+  const cases = DTYPES.flatMap((dtype) => shapes.map((shape) => [dtype, ...shape] as const));
+
+  it.each(cases)('gemm %s m=%i n=%i k=%i, all transposes, several alpha/beta', (dtype, m, n, k) => {
+    const rng = testRng(m * 1_000_003 + n * 1009 + k);
+    let checked = 0;
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const a = transA ? randomMatrix(rng, k, m, dtype) : randomMatrix(rng, m, k, dtype);
+        const b = transB ? randomMatrix(rng, n, k, dtype) : randomMatrix(rng, k, n, dtype);
+        const c0 = randomMatrix(rng, m, n, dtype);
+        // the big shape is slow in plain loops: one alpha/beta pair there is enough
+        const pairs = m * n * k > 1e7 ? scalars.slice(1, 2) : scalars;
+        const abs = Matrix.zeros(m, n, 'float64');
+        referenceBackend.gemm(
+          new Matrix(a.rows, a.cols, Float64Array.from(absMatrix(a).data)),
+          new Matrix(b.rows, b.cols, Float64Array.from(absMatrix(b).data)), abs, { transA, transB });
+        for (const [alpha, beta] of pairs) {
+          const want = c0.clone();
+          const got = c0.clone();
+          referenceBackend.gemm(a, b, want, { transA, transB, alpha, beta });
+          native.gemm(a, b, got, { transA, transB, alpha, beta });
+          let worst = 0;
+          for (let i = 0; i < got.size; i++) {
+            const tol = gemmTolerance(dtype, k, alpha, beta, abs.data[i]!, c0.data[i]!);
+            const err = Math.abs(got.data[i]! - want.data[i]!);
+            if (!(err <= tol)) throw new Error(`element ${i}: native ${got.data[i]} vs reference ${want.data[i]} (error ${err} > ${tol})`);
+            worst = Math.max(worst, err);
+          }
+          checked++;
+          expect(worst).toBeLessThan(Infinity);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(DTYPES)('addBias and colSum agree exactly (%s): same operations in the same order', (dtype) => {
+    const rng = testRng(42);
+    for (const [rows, cols] of [[1, 1], [1, 50], [50, 1], [100, 50], [257, 513]] as const) {
+      const x = randomMatrix(rng, rows, cols, dtype, 100);
+      const b = randomMatrix(rng, 1, cols, dtype, 100);
+      const outRef = Matrix.zeros(rows, cols, dtype);
+      const outNat = Matrix.zeros(rows, cols, dtype);
+      referenceBackend.addBias(x, b, outRef);
+      native.addBias(x, b, outNat);
+      expect(outNat.data).toEqual(outRef.data);
+      const sumRef = Matrix.zeros(1, cols, dtype);
+      const sumNat = Matrix.zeros(1, cols, dtype);
+      referenceBackend.colSum(x, sumRef);
+      native.colSum(x, sumNat);
+      expect(sumNat.data).toEqual(sumRef.data);
+    }
+  });
+});

@@ -1,0 +1,103 @@
+// every native entry point refuses bad input with a TypeError/RangeError that says what was wrong,
+// and the process is still alive and computing afterwards
+
+import { describe, expect, it } from 'vitest';
+import { loadAddon, type NativeAddon } from '../src/native/addon.js';
+
+function addon(): NativeAddon {
+  const load = loadAddon();
+  if (!load.ok) throw load.error;
+  return load.addon;
+}
+
+const f64 = (n: number) => new Float64Array(n);
+const f32 = (n: number) => new Float32Array(n);
+type Call = [label: string, call: (a: NativeAddon) => unknown, kind: typeof TypeError | typeof RangeError, message: RegExp];
+
+// a well-formed gemm call: A 2×3, B 3×4, C 2×4; each case breaks one argument
+function gemmWith(i: number, value: unknown) {
+  const args: unknown[] = [f64(6), 2, 3, false, f64(12), 3, 4, false, f64(8), 1, 0];
+  args[i] = value;
+  return (a: NativeAddon) => (a.gemm as (...x: unknown[]) => void)(...args);
+}
+
+const cases: Call[] = [
+  ['gemm: no arguments', (a) => (a.gemm as () => void)(), TypeError, /^gemm: expected 11 arguments \(A, aRows.*\), got 0$/],
+  ['gemm: too few arguments', (a) => (a.gemm as (...x: unknown[]) => void)(f64(6), 2, 3), TypeError, /expected 11 arguments .*got 3/],
+  ['gemm: A a plain array', gemmWith(0, [1, 2, 3, 4, 5, 6]), TypeError, /^gemm: A must be a Float32Array or Float64Array, got an Array$/],
+  ['gemm: A an Int32Array', gemmWith(0, new Int32Array(6)), TypeError, /A must be a Float32Array or Float64Array, got Int32Array/],
+  ['gemm: B a Float32Array beside Float64 A', gemmWith(4, f32(12)), TypeError, /B must be a Float64Array like A, got Float32Array \(mixed dtypes\)/],
+  ['gemm: C of the other dtype', gemmWith(8, f32(8)), TypeError, /C must be a Float64Array like A/],
+  ['gemm: C a number', gemmWith(8, 3), TypeError, /C must be a Float32Array or Float64Array, got 3/],
+  ['gemm: negative rows', gemmWith(1, -2), RangeError, /aRows must be an integer in \[0, 2147483647\], got -2/],
+  ['gemm: fractional cols', gemmWith(2, 1.5), RangeError, /aCols must be an integer .*got 1.5/],
+  ['gemm: NaN dimension', gemmWith(5, NaN), RangeError, /bRows must be an integer .*got nan/i],
+  ['gemm: huge dimension', gemmWith(6, 2 ** 40), RangeError, /bCols must be an integer in \[0, 2147483647\]/],
+  ['gemm: dimension as a string', gemmWith(1, '2'), TypeError, /aRows must be a non-negative integer, got a string/],
+  ['gemm: transA not a boolean', gemmWith(3, 0), TypeError, /transA must be a boolean, got 0/],
+  ['gemm: alpha not a number', gemmWith(9, '1'), TypeError, /alpha must be a number, got a string/],
+  ['gemm: beta infinite', gemmWith(10, Infinity), RangeError, /beta must be finite/],
+  ['gemm: A shorter than its dimensions', gemmWith(0, f64(5)), RangeError, /^gemm: A has 5 elements, expected 2×3 = 6$/],
+  ['gemm: B longer than its dimensions', gemmWith(4, f64(13)), RangeError, /B has 13 elements, expected 3×4 = 12/],
+  ['gemm: C the wrong length', gemmWith(8, f64(9)), RangeError, /C has 9 elements, expected 2×4 = 8/],
+  ['gemm: inner dimensions differ', (a) => a.gemm(f64(6), 2, 3, false, f64(20), 4, 5, false, f64(10), 1, 0), RangeError,
+    /^gemm: inner dimensions must match \(A is 2×3, B is 4×5\)$/],
+  ['gemm: inner dimensions differ after a transpose', (a) => a.gemm(f64(6), 2, 3, true, f64(12), 3, 4, false, f64(12), 1, 0), RangeError,
+    /inner dimensions must match \(Aᵀ is 3×2, B is 3×4\)/],
+  ['gemm: C aliasing A', (a) => { const m = f64(4); a.gemm(m, 2, 2, false, f64(4), 2, 2, false, m, 1, 0); }, RangeError, /C must not share memory with A/],
+  ['gemm: C overlapping B in one buffer', (a) => { const buf = f64(10); a.gemm(f64(4), 2, 2, false, buf.subarray(0, 4), 2, 2, false, buf.subarray(2, 6), 1, 0); }, RangeError,
+    /C must not share memory with B/],
+  ['addBias: too few arguments', (a) => (a.addBias as (...x: unknown[]) => void)(f64(6), 2, 3), TypeError, /^addBias: expected 5 arguments \(X, rows, cols, b, out\), got 3$/],
+  ['addBias: b too short', (a) => a.addBias(f64(6), 2, 3, f64(2), f64(6)), RangeError, /addBias: b has 2 elements, expected 1×3 = 3/],
+  ['addBias: out too short', (a) => a.addBias(f64(6), 2, 3, f64(3), f64(5)), RangeError, /out has 5 elements, expected 2×3 = 6/],
+  ['addBias: mixed dtypes', (a) => a.addBias(f32(6), 2, 3, f64(3), f32(6)), TypeError, /b must be a Float32Array like X/],
+  ['addBias: X a Uint8Array', (a) => a.addBias(new Uint8Array(6) as never, 2, 3, f64(3), f64(6)), TypeError, /X must be a Float32Array or Float64Array, got Uint8Array/],
+  ['addBias: out overlapping b', (a) => { const buf = f64(9); a.addBias(f64(6), 2, 3, buf.subarray(0, 3), buf.subarray(2, 8)); }, RangeError, /must not share memory/],
+  ['colSum: no arguments', (a) => (a.colSum as () => void)(), TypeError, /^colSum: expected 4 arguments \(X, rows, cols, out\), got 0$/],
+  ['colSum: out the wrong length', (a) => a.colSum(f64(6), 2, 3, f64(2)), RangeError, /out has 2 elements, expected 1×3 = 3/],
+  ['colSum: negative cols', (a) => a.colSum(f64(6), 2, -3, f64(3)), RangeError, /cols must be an integer/],
+  ['colSum: X null', (a) => a.colSum(null as never, 2, 3, f64(3)), TypeError, /X must be a Float32Array or Float64Array, got null/],
+  ['setNumThreads: no arguments', (a) => (a.setNumThreads as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
+  ['setNumThreads: zero', (a) => a.setNumThreads(0), RangeError, /threads must be an integer in \[1, 1024\], got 0/],
+  ['setNumThreads: a string', (a) => a.setNumThreads('2' as never), TypeError, /threads must be a non-negative integer, got a string/],
+];
+
+describe('native entry points reject bad input', () => {
+  it.each(cases)('%s', (_label, call, kind, message) => {
+    const a = addon();
+    let thrown: unknown;
+    try {
+      call(a);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(kind);
+    expect((thrown as Error).message).toMatch(message);
+    // still alive, still right
+    const c = f64(1);
+    a.gemm(new Float64Array([2]), 1, 1, false, new Float64Array([3]), 1, 1, false, c, 1, 0);
+    expect(c[0]).toBe(6);
+  });
+
+  it('a detached buffer is refused, not read', () => {
+    const a = addon();
+    const x = f64(6);
+    structuredClone(x.buffer, { transfer: [x.buffer] });
+    expect(() => a.colSum(x, 2, 3, f64(3))).toThrow(RangeError);
+    expect(() => a.colSum(x, 0, 3, f64(3))).not.toThrow();
+  });
+
+  it('thread count round-trips and info describes OpenBLAS', () => {
+    const a = addon();
+    const before = a.getNumThreads();
+    a.setNumThreads(1);
+    expect(a.getNumThreads()).toBe(1);
+    a.setNumThreads(before);
+    expect(a.getNumThreads()).toBe(before);
+    const info = a.info();
+    expect(info.blas).toBe('OpenBLAS');
+    expect(info.config).toMatch(/^OpenBLAS \d+\.\d+/);
+    expect(info.corename.length).toBeGreaterThan(0);
+    expect(info.napiVersion).toBe(8);
+  });
+});
