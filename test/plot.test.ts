@@ -327,7 +327,6 @@ describe('renderHistorySvg', () => {
 
   it('renders a realistic run as valid, compact svg with titles, labels and legends', () => {
     const svg = renderHistorySvg(history, { title: 'MNIST 784-50-10' });
-    writeFileSync('/tmp/plot-example.svg', svg);
     const root = checkSvg(svg);
     expect(svg.length).toBeLessThan(150_000);
     const texts = descendants(root).filter((e) => e.name === 'text').map((e) => e.text);

@@ -448,7 +448,7 @@ export function historyPanels(history: PlotHistory, options: PlotOptions = {}): 
 
   // loss in iteration order, so an out-of-order log still draws a left-to-right line
   const raw = history.loss
-    
+    .filter((p) => usable(p.iteration, p.value))
     .map((p) => ({ x: p.iteration, y: p.value }))
     .sort((a, b) => a.x - b.x);
   let window = options.smoothing ?? Math.max(1, Math.round(raw.length / 50));
