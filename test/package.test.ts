@@ -1,0 +1,85 @@
+// the packed tarball carries its own prebuilt, statically linked addon: installed with scripts
+// disabled into an empty project, it loads that prebuild (no compiler, no system BLAS) and computes
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/native/addon.js';
+
+let work: string;
+let tarball: string;
+let prebuild: string;
+
+function sh(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+}
+
+// dynamic dependencies of a shared object, from its ELF header
+function needed(file: string): string[] {
+  return [...sh('readelf', ['-d', file], packageRoot).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!);
+}
+
+describe('the npm package', () => {
+  beforeAll(() => {
+    // build the prebuild and the tarball in a copy of the sources, so the tests running beside this
+    // one keep their build/ untouched
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'blasprop-pack-'));
+    const src = path.join(work, 'src-copy');
+    fs.mkdirSync(src);
+    for (const entry of ['package.json', 'binding.gyp', 'CMakeLists.txt', 'tsconfig.json', 'tsconfig.build.json', 'native', 'scripts', 'src']) {
+      fs.cpSync(path.join(packageRoot, entry), path.join(src, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(packageRoot, 'node_modules'), path.join(src, 'node_modules'));
+    sh('npm', ['run', 'prebuild'], src);
+    prebuild = path.join(src, 'prebuilds', `${process.platform}-${process.arch}`, 'blasprop.node');
+    const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', work], src)) as { filename: string }[];
+    tarball = path.join(work, packed[0]!.filename);
+  }, 300_000);
+
+  it('the prebuilt addon needs only libc, libm, libstdc++, libgcc_s and libpthread: no OpenBLAS, no gfortran', () => {
+    const deps = needed(prebuild);
+    expect(deps.length).toBeGreaterThan(0);
+    for (const dep of deps) expect(dep).toMatch(/^(libc|libm|libstdc\+\+|libgcc_s|libpthread)\.so/);
+    // and it keeps OpenBLAS's symbols to itself: only the Node-API entry points are exported
+    const exported = sh('nm', ['-D', '--defined-only', prebuild], packageRoot).split('\n').filter((l) => / [TDBW] /.test(l));
+    expect(exported.some((l) => /cblas_|openblas|dgemm/.test(l))).toBe(false);
+    expect(exported.some((l) => /napi_register_module_v1/.test(l))).toBe(true);
+  });
+
+  it('the tarball holds compiled JS, declarations, the prebuild and the native sources, and nothing heavy besides', () => {
+    const files = sh('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.d.ts');
+    expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain(`package/prebuilds/${process.platform}-${process.arch}/blasprop.node`);
+    expect(files).toContain('package/binding.gyp');
+    expect(files).toContain('package/CMakeLists.txt');
+    expect(files).toContain('package/native/gemm.cc');
+    expect(files.filter((f) => /\/(test|build|build-cmake|node_modules)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('installs with scripts disabled and loads the prebuilt binary, which computes a correct gemm', () => {
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+    sh('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', tarball], app);
+    fs.writeFileSync(path.join(app, 'main.js'), `
+      import { getBackend, info, Matrix } from 'blasprop';
+      const c = Matrix.zeros(2, 2, 'float32');
+      getBackend().gemm(Matrix.from([[1, 2, 3], [4, 5, 6]], 'float32'), Matrix.from([[7, 8], [9, 10], [11, 12]], 'float32'), c);
+      const i = info();
+      console.log(JSON.stringify({ backend: getBackend().name, c: Array.from(c.data), source: i.native.source, path: i.native.path }));
+    `);
+    const { BLASPROP_ADDON: _a, BLASPROP_BACKEND: _b, ...env } = process.env;
+    const out = JSON.parse(execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8', env })) as Record<string, unknown>;
+    expect(out.backend).toBe('native');
+    expect(out.source).toBe('prebuild');
+    expect(out.path).toContain(path.join('node_modules', 'blasprop', 'prebuilds'));
+    expect(out.c).toEqual([58, 64, 139, 154]);
+    // no local build happened: scripts were off, so there is no build/ folder
+    expect(fs.existsSync(path.join(app, 'node_modules', 'blasprop', 'build'))).toBe(false);
+  }, 180_000);
+});
