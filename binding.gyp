@@ -8,6 +8,8 @@
         "native/gemm.cc",
         "native/add_bias.cc",
         "native/col_sum.cc",
+        "native/gather_rows.cc",
+        "native/axpy.cc",
         "native/threads.cc"
       ],
       "include_dirs": [

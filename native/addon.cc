@@ -9,6 +9,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, blasprop::Gemm, "gemm"));
   exports.Set("addBias", Napi::Function::New(env, blasprop::AddBias, "addBias"));
   exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));
+  exports.Set("gatherRows", Napi::Function::New(env, blasprop::GatherRows, "gatherRows"));
+  exports.Set("axpy", Napi::Function::New(env, blasprop::Axpy, "axpy"));
   exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));
   exports.Set("info", Napi::Function::New(env, blasprop::Info, "info"));

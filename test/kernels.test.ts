@@ -73,6 +73,27 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       expect(() => backend.gemm(Matrix.zeros(2, 3, dtype), Matrix.zeros(3, 5, other), c)).toThrow(/mixed dtypes/);
     });
 
+    it('axpy adds alpha·x into y and leaves x alone', () => {
+      const x = Matrix.from([[1, 2], [3, 4]], dtype);
+      const y = Matrix.from([[10, 10], [10, 10]], dtype);
+      backend.axpy(-0.5, x, y);
+      expect(y.toArray()).toEqual([[9.5, 9], [8.5, 8]]);
+      expect(x.toArray()).toEqual([[1, 2], [3, 4]]);
+      expect(() => backend.axpy(1, x, Matrix.zeros(1, 4, dtype))).toThrow(RangeError);
+    });
+
+    it('gatherRows picks the indexed uint8 rows and divides them, in index order, repeats allowed', () => {
+      // three rows of width 2: [0, 255], [51, 102], [1, 2]
+      const src = Uint8Array.from([0, 255, 51, 102, 1, 2]);
+      const out = Matrix.zeros(4, 2, dtype);
+      backend.gatherRows(src, Int32Array.from([2, 0, 1, 2]), 255, out);
+      const want = [[1, 2], [0, 255], [51, 102], [1, 2]].map((r) => r.map((v) => v / 255));
+      expect(out.toArray()).toEqual(Matrix.from(want, dtype).toArray());
+      expect(() => backend.gatherRows(src, Int32Array.from([3]), 255, Matrix.zeros(1, 2, dtype))).toThrow(/indices\[0\] is 3, outside \[0, 3\)/);
+      expect(() => backend.gatherRows(src, Int32Array.from([-1]), 255, Matrix.zeros(1, 2, dtype))).toThrow(RangeError);
+      expect(() => backend.gatherRows(src, Int32Array.from([0]), 255, Matrix.zeros(1, 4, dtype))).toThrow(/not a whole number of rows/);
+    });
+
     it('refuses an output that shares memory with an input', () => {
       const a = Matrix.from([[1, 2], [3, 4]], dtype);
       expect(() => backend.gemm(a, Matrix.from([[1, 0], [0, 1]], dtype), a)).toThrow(/must not share memory/);
@@ -130,6 +151,33 @@ describe('native against reference', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(DTYPES)('gatherRows normalises every byte value exactly as JavaScript divides (%s)', (dtype) => {
+    const src = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const indices = Int32Array.from([0]);
+    for (const divisor of [255, 1, 3]) {
+      const got = Matrix.zeros(1, 256, dtype);
+      const want = Matrix.zeros(1, 256, dtype);
+      native.gatherRows(src, indices, divisor, got);
+      referenceBackend.gatherRows(src, indices, divisor, want);
+      expect(got.data).toEqual(want.data);
+    }
+  });
+
+  it.each(DTYPES)('axpy agrees with the plain loop to one rounding per element (%s)', (dtype) => {
+    const rng = testRng(7);
+    const x = randomMatrix(rng, 300, 131, dtype);
+    const y0 = randomMatrix(rng, 300, 131, dtype);
+    const got = y0.clone();
+    const want = y0.clone();
+    native.axpy(-0.1, x, got);
+    referenceBackend.axpy(-0.1, x, want);
+    // BLAS may fuse the multiply-add (one rounding instead of two): at most one ulp-scale apart
+    for (let i = 0; i < got.size; i++) {
+      const scale = Math.abs(0.1 * x.data[i]!) + Math.abs(y0.data[i]!);
+      expect(Math.abs(got.data[i]! - want.data[i]!)).toBeLessThanOrEqual(2 * EPS[dtype] * scale);
+    }
   });
 
   it.each(DTYPES)('addBias and colSum agree exactly (%s): same operations in the same order', (dtype) => {

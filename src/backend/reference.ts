@@ -1,6 +1,8 @@
 // the reference backend: plain TypeScript loops, obviously correct rather than fast
 
 import { addBiasImpl, checkAddBias } from '../kernels/add_bias.js';
+import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
+import { checkGatherRows, gatherRowsImpl } from '../kernels/gather_rows.js';
 import { checkColSum, colSumImpl } from '../kernels/col_sum.js';
 import { gemmImpl, gemmShape } from '../kernels/gemm.js';
 import type { Backend } from './types.js';
@@ -18,5 +20,13 @@ export const referenceBackend: Backend = {
   colSum(x, out) {
     checkColSum(x, out);
     colSumImpl(x.data, x.rows, x.cols, out.data);
+  },
+  axpy(alpha, x, y) {
+    checkAxpy(x, y);
+    axpyImpl(alpha, x.data, y.data);
+  },
+  gatherRows(src, indices, divisor, out) {
+    checkGatherRows(src, indices, divisor, out);
+    gatherRowsImpl(src, out.cols, indices, divisor, out.data);
   },
 };

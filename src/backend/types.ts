@@ -19,4 +19,8 @@ export interface Backend {
   addBias(x: Matrix, b: Matrix, out: Matrix): void;
   // out (1×cols) = sum of x over its rows
   colSum(x: Matrix, out: Matrix): void;
+  // y += alpha·x (same shape): the SGD update
+  axpy(alpha: number, x: Matrix, y: Matrix): void;
+  // out[r] = src[indices[r]·out.cols …] / divisor: a minibatch of uint8 rows, normalised while gathered
+  gatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
 }

@@ -24,6 +24,8 @@ export interface NativeAddon {
   ): void;
   addBias(X: FloatArray, rows: number, cols: number, b: FloatArray, out: FloatArray): void;
   colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   info(): NativeInfo;
