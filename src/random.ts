@@ -149,8 +149,9 @@ export class Random {
 
   // rejection: draws at or above the largest multiple of n are retried so every residue is equally likely
   private below(n: number, limit: number): number {
-    let x = this.nextUint32();
-    while (x >= limit) x = this.nextUint32();
+    let x: number;
+    do x = this.nextUint32();
+    while (x >= limit);
     return x % n;
   }
 
@@ -194,7 +195,13 @@ export class Random {
     // an Int32Array cannot hold indices of 2^31 and above
     checkCount('fillRandint', n, out instanceof Int32Array ? 2147483648 : TWO_32);
     const limit = TWO_32 - (TWO_32 % n);
-    for (let i = 0; i < out.length; i++) out[i] = this.below(n, limit);
+    // randint's rejection loop, written out here so V8 keeps every draw unboxed (no allocation)
+    for (let i = 0; i < out.length; i++) {
+      let x: number;
+      do x = this.nextUint32();
+      while (x >= limit);
+      out[i] = x % n;
+    }
     return out;
   }
 

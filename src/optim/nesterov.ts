@@ -2,8 +2,10 @@
 //   g = g + wd·p
 //   v = μ·v + g
 //   p = p − lr·(g + μ·v)
-// the step looks ahead along the updated velocity instead of taking the velocity itself;
-// the book's form (v = μv − lr·g; p += μ·μ·v − (1+μ)·lr·g) is the same for a constant lr.
+// the step looks ahead along the updated velocity instead of taking the velocity itself.
+// the book's corrected code, p += μ²·v − (1+μ)·lr·g with the old v and then v = μ·v − lr·g,
+// gives the same p for a constant lr (its v is −lr times this one); early printings updated v
+// first, which is a different rule.
 
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, lrSpec, weightDecaySpec, type BaseHyper } from './optimizer.js';

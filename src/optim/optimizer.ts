@@ -92,6 +92,12 @@ function shape(m: Matrix): string {
   return `${m.rows}×${m.cols} ${m.dtype}`;
 }
 
+// kept out of update's path: a closure there would make V8 allocate a context on every call
+function extraGradsError(params: Params, grads: Params): TypeError {
+  const extra = Object.keys(grads).filter((k) => !Object.hasOwn(params, k));
+  return new TypeError(`update: grads has '${extra.join("', '")}', which params does not have`);
+}
+
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   readonly name: OptimizerName;
   protected hyper: H;
@@ -182,10 +188,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       this.checkBuffers(k, p);
     }
     // same count and every param key present means the key sets are equal
-    if (gradCount !== keys.length) {
-      const extra = Object.keys(grads).filter((k) => !Object.hasOwn(params, k));
-      throw new TypeError(`update: grads has '${extra.join("', '")}', which params does not have`);
-    }
+    if (gradCount !== keys.length) throw extraGradsError(params, grads);
   }
 
   // state buffers are made on first sight of a parameter; after that they must still fit it
