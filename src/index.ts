@@ -6,3 +6,20 @@ export { getBackend, useBackend, backendByName, isNativeAvailable, referenceBack
 export type { Backend, BackendName, GemmOptions } from './backend/index.js';
 export { info, setNumThreads, getNumThreads } from './info.js';
 export type { BlaspropInfo } from './info.js';
+
+export { MulLayer, AddLayer, Relu, Sigmoid, Affine, softmax, crossEntropyError, SoftmaxWithLoss,
+  Sequential, mlp, TwoLayerNet, gradientCheck, DEFAULT_EVAL_CHUNK } from './nn/index.js';
+export type { AffineOptions, SequentialOptions, MlpOptions, Activation, Evaluation, TwoLayerNetOptions,
+  WeightInit, Labels, Layer, LayerOptions, Network, Parameter } from './nn/index.js';
+
+export { Random } from './random.js';
+export type { RandomState } from './random.js';
+
+export * from './optim/index.js';
+export * from './data/index.js';
+export * from './plot/index.js';
+export { saveModel, loadModel, loadWeightsInto, encodeModel, decodeModel, describeArchitecture, buildFromArchitecture, ModelFileError } from './io/model.js';
+export type { Architecture, LayerSpec, LoadedModel } from './io/model.js';
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, matrixToTensor, tensorToMatrix, SafetensorsError } from './io/safetensors.js';
+export type { Tensor, SafetensorsFile } from './io/safetensors.js';
+export { writeFileAtomic } from './io/atomic.js';

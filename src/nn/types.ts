@@ -1,5 +1,6 @@
 // what layers and networks promise each other, the trainer and the optimizers
 
+import type { Backend } from '../backend/types.js';
 import type { DType, Matrix } from '../matrix.js';
 
 // labels: one-hot rows (a Matrix) or one class index per row
@@ -10,6 +11,11 @@ export interface Parameter {
   readonly name: string; // 'W' or 'b' inside a layer
   readonly value: Matrix;
   readonly grad: Matrix;
+}
+
+// what every layer's constructor accepts: the backend its matrix ops run on (default getBackend())
+export interface LayerOptions {
+  backend?: Backend;
 }
 
 export interface Layer {

@@ -1,0 +1,37 @@
+// layers own their outputs and gradients: made once, reused while the batch shape holds
+
+import { Matrix, type DType } from '../matrix.js';
+
+// the same buffer while rows, cols and dtype are unchanged; a fresh zeroed one otherwise
+// (e.g. when an evaluation batch follows training batches)
+export function ensure(buf: Matrix | undefined, rows: number, cols: number, dtype: DType): Matrix {
+  if (buf !== undefined && buf.rows === rows && buf.cols === cols && buf.dtype === dtype) return buf;
+  return Matrix.zeros(rows, cols, dtype);
+}
+
+// a byte per entry (Relu's mask), reused while the entry count is unchanged
+export function ensureMask(mask: Uint8Array | undefined, length: number): Uint8Array {
+  return mask !== undefined && mask.length === length ? mask : new Uint8Array(length);
+}
+
+// what arrived, for error messages: a class name, a type, or a short value
+export function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+// a layer's input must be a Matrix: anything else is a TypeError naming what arrived
+export function assertMatrix(where: string, name: string, x: unknown): asserts x is Matrix {
+  if (!(x instanceof Matrix)) throw new TypeError(`${where}: ${name} must be a Matrix, got ${describe(x)}`);
+}
+
+// dout must be shaped like the forward output it is the gradient of
+export function checkDout(where: string, dout: unknown, rows: number, cols: number, dtype: DType | undefined): asserts dout is Matrix {
+  if (dtype === undefined) throw new Error(`${where}: backward called before forward`);
+  assertMatrix(where, 'dout', dout);
+  if (dout.dtype !== dtype) throw new TypeError(`${where}: dout is ${dout.dtype}, the forward output was ${dtype}`);
+  if (dout.rows !== rows || dout.cols !== cols) {
+    throw new RangeError(`${where}: dout is ${dout.rows}×${dout.cols}, the forward output was ${rows}×${cols}`);
+  }
+}

@@ -1,0 +1,13 @@
+// layers, losses and networks
+
+export { MulLayer, AddLayer } from './graph.js';
+export { Relu } from './relu.js';
+export { Sigmoid } from './sigmoid.js';
+export { Affine, type AffineOptions } from './affine.js';
+export { softmax, crossEntropyError, SoftmaxWithLoss, checkLabels, assertLabelKind } from './softmax.js';
+export { ensure, ensureMask } from './buffers.js';
+export { initStd, initWeights, DEFAULT_WEIGHT_INIT_STD, type WeightInit } from './init.js';
+export { Sequential, mlp, DEFAULT_EVAL_CHUNK, type SequentialOptions, type MlpOptions, type Activation, type Evaluation } from './sequential.js';
+export { TwoLayerNet, type TwoLayerNetOptions } from './two-layer-net.js';
+export { gradientCheck } from './gradcheck.js';
+export type { Labels, Layer, LayerOptions, Network, Parameter } from './types.js';

@@ -1,0 +1,304 @@
+// Sequential: layers in order, then SoftmaxWithLoss; the book's TwoLayerNet generalised to any depth
+
+import type { Backend } from '../backend/types.js';
+import { assertDType, Matrix, type DType } from '../matrix.js';
+import type { Random } from '../random.js';
+import { Affine } from './affine.js';
+import { assertMatrix, describe } from './buffers.js';
+import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
+import { Relu } from './relu.js';
+import { Sigmoid } from './sigmoid.js';
+import { assertLabelKind, checkLabels, SoftmaxWithLoss } from './softmax.js';
+import type { Labels, Layer, Network } from './types.js';
+
+// the book's numerical-gradient step
+const H = 1e-4;
+// rows per forward when evaluating a large set, so a 60 000-row set never needs 60 000-row buffers
+export const DEFAULT_EVAL_CHUNK = 1000;
+
+export interface SequentialOptions {
+  // only needed when no layer has parameters to take it from
+  dtype?: DType;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+}
+
+function shape(m: Matrix): string {
+  return `${m.rows}×${m.cols} ${m.dtype}`;
+}
+
+function isLayer(layer: unknown): layer is Layer {
+  const l = layer as Layer | null;
+  return l !== null && typeof l === 'object' && typeof l.forward === 'function' && typeof l.backward === 'function' && Array.isArray(l.parameters);
+}
+
+// rows [start, end) of x, sharing its memory
+function rowsView(x: Matrix, start: number, end: number): Matrix {
+  return new Matrix(end - start, x.cols, x.data.subarray(start * x.cols, end * x.cols));
+}
+
+function labelsView(t: Labels, start: number, end: number): Labels {
+  return t instanceof Matrix ? rowsView(t, start, end) : t.subarray(start, end);
+}
+
+// index of each row's largest score, first one on ties (numpy's argmax)
+function argmaxAt(d: ArrayLike<number>, row: number, cols: number): number {
+  let best = 0;
+  for (let j = 1; j < cols; j++) if (d[row + j]! > d[row + best]!) best = j;
+  return best;
+}
+
+// how many rows of y have their argmax at the label (or at the one-hot row's argmax)
+function countCorrect(y: Matrix, t: Labels): number {
+  checkLabels('accuracy', t, y.rows, y.cols);
+  const { rows, cols } = y;
+  let correct = 0;
+  for (let i = 0; i < rows; i++) {
+    const label = t instanceof Matrix ? argmaxAt(t.data, i * cols, cols) : t[i]!;
+    if (argmaxAt(y.data, i * cols, cols) === label) correct++;
+  }
+  return correct;
+}
+
+export class Sequential implements Network {
+  readonly layers: readonly Layer[];
+  readonly lastLayer: SoftmaxWithLoss;
+  readonly dtype: DType;
+  // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters, built once
+  readonly params: Readonly<Record<string, Matrix>>;
+  private readonly grads: Readonly<Record<string, Matrix>>;
+  // backward stops at the first layer with parameters: nothing below it needs a gradient
+  private readonly firstTrainable: number;
+
+  constructor(layers: readonly Layer[], lastLayer: SoftmaxWithLoss, options: SequentialOptions = {}) {
+    if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
+    if (!(lastLayer instanceof SoftmaxWithLoss)) {
+      throw new TypeError(`Sequential: lastLayer must be a SoftmaxWithLoss, got ${describe(lastLayer)}`);
+    }
+    if (options.dtype !== undefined) assertDType(options.dtype);
+    const seen = new Set<Layer>();
+    const params: Record<string, Matrix> = {};
+    const grads: Record<string, Matrix> = {};
+    let dtype = options.dtype;
+    let firstTrainable = -1;
+    let count = 0;
+    // the width flowing between Affine layers, checked now rather than at the first forward
+    let width: number | undefined;
+    layers.forEach((layer: unknown, i) => {
+      if (!isLayer(layer)) throw new TypeError(`Sequential: layers[${i}] is not a layer (it needs forward, backward and parameters), got ${describe(layer)}`);
+      // one layer object twice would overwrite its own cached input and output
+      if (seen.has(layer)) throw new TypeError(`Sequential: layers[${i}] (${layer.kind}) appears twice; make a new layer instead`);
+      seen.add(layer);
+      if (layer instanceof Affine) {
+        if (width !== undefined && layer.W.rows !== width) {
+          throw new RangeError(`Sequential: layers[${i}] (Affine, W ${layer.W.rows}×${layer.W.cols}) expects ${layer.W.rows} inputs, but the layer before gives ${width}`);
+        }
+        width = layer.W.cols;
+      } else if (layer.parameters.length > 0) {
+        width = undefined;
+      }
+      if (layer.parameters.length === 0) return;
+      count++;
+      if (firstTrainable < 0) firstTrainable = i;
+      for (const p of layer.parameters) {
+        dtype ??= p.value.dtype;
+        if (p.value.dtype !== dtype) throw new TypeError(`Sequential: ${p.name}${count} is ${p.value.dtype}, the network is ${dtype}`);
+        params[`${p.name}${count}`] = p.value;
+        grads[`${p.name}${count}`] = p.grad;
+      }
+    });
+    if (dtype === undefined) throw new TypeError('Sequential: no layer has parameters, so options.dtype is needed');
+    // layers above the first trainable one must pass dx down
+    layers.forEach((layer, i) => {
+      if (i > firstTrainable && layer instanceof Affine && !layer.inputGrad) {
+        throw new TypeError(`Sequential: layers[${i}] (Affine) has inputGrad false, but the layers below it need its dx`);
+      }
+    });
+    // the first trainable layer's dx is never read: an Affine there skips computing it
+    const first = layers[firstTrainable];
+    if (first instanceof Affine) first.inputGrad = false;
+    this.layers = Object.freeze(layers.slice());
+    this.lastLayer = lastLayer;
+    this.dtype = dtype;
+    this.params = Object.freeze(params);
+    this.grads = Object.freeze(grads);
+    this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
+  }
+
+  // scores before softmax; the last layer's own buffer, valid until the next forward
+  predict(x: Matrix): Matrix {
+    assertMatrix('Sequential.predict', 'x', x);
+    if (x.dtype !== this.dtype) throw new TypeError(`Sequential: x is ${x.dtype}, the network is ${this.dtype}`);
+    const layers = this.layers;
+    let out = x;
+    for (let i = 0; i < layers.length; i++) out = layers[i]!.forward(out);
+    return out;
+  }
+
+  loss(x: Matrix, t: Labels): number {
+    return this.lastLayer.forward(this.predict(x), t);
+  }
+
+  // share of rows whose largest score is at the label; large sets go through in chunks
+  accuracy(x: Matrix, t: Labels, chunk = DEFAULT_EVAL_CHUNK): number {
+    return this.scan(x, t, chunk, false).accuracy;
+  }
+
+  // mean loss and accuracy over a whole set, `chunk` rows per forward
+  evaluate(x: Matrix, t: Labels, chunk = DEFAULT_EVAL_CHUNK): Evaluation {
+    return this.scan(x, t, chunk, true);
+  }
+
+  private scan(x: Matrix, t: Labels, chunk: number, withLoss: boolean): Evaluation {
+    assertMatrix('Sequential.accuracy', 'x', x);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`Sequential.accuracy: chunk must be a positive integer, got ${chunk}`);
+    const n = x.rows;
+    if (n === 0) throw new RangeError('Sequential.accuracy: x has no rows');
+    // the label count is checked against all of x before any chunk runs
+    assertLabelKind('Sequential.accuracy', t);
+    const tRows = t instanceof Matrix ? t.rows : t.length;
+    if (tRows !== n) throw new RangeError(`Sequential.accuracy: ${tRows} labels for ${n} rows`);
+    let correct = 0;
+    let lossSum = 0;
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const whole = start === 0 && end === n;
+      const xs = whole ? x : rowsView(x, start, end);
+      const ts = whole ? t : labelsView(t, start, end);
+      const y = this.predict(xs);
+      correct += countCorrect(y, ts);
+      // chunk means weighted by their rows give the mean over the set
+      if (withLoss) lossSum += this.lastLayer.forward(y, ts) * (end - start);
+    }
+    return { loss: withLoss ? lossSum / n : NaN, accuracy: correct / n };
+  }
+
+  // backprop: loss forward, then dout = 1 back through the last layer and the layers in reverse;
+  // returns the layers' own gradient matrices (no copies), overwritten by the next call
+  gradient(x: Matrix, t: Labels): Record<string, Matrix> {
+    this.loss(x, t);
+    const layers = this.layers;
+    let dout = this.lastLayer.backward(1);
+    for (let i = layers.length - 1; i >= this.firstTrainable; i--) dout = layers[i]!.backward(dout);
+    return this.grads;
+  }
+
+  // central differences, one parameter entry at a time, each restored exactly; new matrices.
+  // slow (two forwards per entry): for checking gradient() on small nets
+  numericalGradient(x: Matrix, t: Labels): Record<string, Matrix> {
+    const out: Record<string, Matrix> = {};
+    for (const [key, p] of Object.entries(this.params)) {
+      const g = Matrix.zeros(p.rows, p.cols, p.dtype);
+      const d = p.data;
+      for (let i = 0; i < d.length; i++) {
+        const tmp = d[i]!;
+        d[i] = tmp + H;
+        const fxh1 = this.loss(x, t);
+        d[i] = tmp - H;
+        const fxh2 = this.loss(x, t);
+        g.data[i] = (fxh1 - fxh2) / (2 * H);
+        d[i] = tmp;
+      }
+      out[key] = g;
+    }
+    return out;
+  }
+
+  // copy another network's (or a checkpoint's) parameter values into this one's; everything is
+  // checked before anything is written
+  loadParams(record: Readonly<Record<string, Matrix>>): void {
+    if (record === null || typeof record !== 'object') throw new TypeError(`loadParams: expected a record of Matrix, got ${describe(record)}`);
+    const keys = Object.keys(this.params);
+    for (const key of Object.keys(record)) {
+      if (!Object.hasOwn(this.params, key)) throw new TypeError(`loadParams: unexpected parameter '${key}' (this network has ${keys.join(', ')})`);
+    }
+    for (const key of keys) {
+      const src: unknown = record[key];
+      const dst = this.params[key]!;
+      if (src === undefined) throw new TypeError(`loadParams: parameter '${key}' is missing`);
+      if (!(src instanceof Matrix)) throw new TypeError(`loadParams: '${key}' must be a Matrix, got ${describe(src)}`);
+      if (src.dtype !== dst.dtype) throw new TypeError(`loadParams: '${key}' is ${src.dtype}, the network is ${dst.dtype}`);
+      if (!src.sameShape(dst)) throw new RangeError(`loadParams: '${key}' is ${shape(src)}, the network's is ${shape(dst)}`);
+    }
+    for (const key of keys) {
+      const dst = this.params[key]!;
+      const src = record[key]!;
+      if (src !== dst) dst.data.set(src.data);
+    }
+  }
+}
+
+// ---------- the mlp builder ----------
+
+export type Activation = 'relu' | 'sigmoid';
+
+export interface MlpOptions {
+  // layer widths, input first: [784, 256, 128, 10] is three Affine layers
+  sizes: readonly number[];
+  // one for every hidden layer, or a list with one per hidden layer (default 'relu')
+  activation?: Activation | readonly Activation[];
+  // default 'std' (weightInitStd·randn, the book's)
+  init?: WeightInit;
+  weightInitStd?: number;
+  dtype?: DType;
+  // the generator: a seed, or a Random to draw from (not both); neither gives an unseeded net
+  seed?: number;
+  random?: Random;
+  backend?: Backend;
+}
+
+const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend'];
+
+export function checkOptionKeys(where: string, options: unknown, allowed: readonly string[]): asserts options is object {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected ${allowed.join(', ')})`);
+  }
+}
+
+// the layers of an mlp: Affine, activation, Affine, …, Affine, then SoftmaxWithLoss
+export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: SoftmaxWithLoss } {
+  checkOptionKeys(where, options, MLP_KEYS);
+  const { sizes, activation = 'relu', init = 'std', weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = 'float64', backend } = options;
+  if (!Array.isArray(sizes) || sizes.length < 2) {
+    throw new TypeError(`${where}: sizes must be an array of at least 2 layer widths, got ${describe(sizes)}`);
+  }
+  sizes.forEach((n: unknown, i) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${where}: sizes[${i}] must be a positive integer, got ${describe(n)}`);
+  });
+  const hidden = sizes.length - 2;
+  const activations: readonly unknown[] = Array.isArray(activation) ? activation : new Array<unknown>(hidden).fill(activation);
+  if (activations.length !== hidden) {
+    throw new RangeError(`${where}: activation lists ${activations.length} entries, but there are ${hidden} hidden layers`);
+  }
+  activations.forEach((a, i) => {
+    if (a !== 'relu' && a !== 'sigmoid') throw new TypeError(`${where}: activation ${i} must be 'relu' or 'sigmoid', got ${describe(a)}`);
+  });
+  checkInit(where, init);
+  checkStd(where, 'weightInitStd', weightInitStd);
+  assertDType(dtype);
+  if (backend !== undefined && (backend === null || typeof backend.gemm !== 'function')) {
+    throw new TypeError(`${where}: backend must be a Backend, got ${describe(backend)}`);
+  }
+  const random = randomFrom(where, options.seed, options.random);
+  const layers: Layer[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const fanIn = sizes[l]!;
+    // weights drawn layer by layer in row-major order (W1 first, as the book's randn calls); biases zero
+    const W = initWeights(Matrix.zeros(fanIn, sizes[l + 1]!, dtype), initStd(init, fanIn, weightInitStd), random);
+    layers.push(new Affine(W, Matrix.zeros(1, sizes[l + 1]!, dtype), { backend }));
+    if (l < hidden) layers.push(activations[l] === 'sigmoid' ? new Sigmoid({ backend }) : new Relu({ backend }));
+  }
+  return { layers, lastLayer: new SoftmaxWithLoss({ backend }) };
+}
+
+// a multilayer perceptron as a Sequential
+export function mlp(options: MlpOptions): Sequential {
+  const { layers, lastLayer } = mlpLayers('mlp', options);
+  return new Sequential(layers, lastLayer);
+}

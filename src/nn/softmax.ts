@@ -1,0 +1,135 @@
+// softmax, cross-entropy, and the two fused into the network's last layer (whose gradient is simply y − t)
+
+import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/types.js';
+import { Matrix } from '../matrix.js';
+import { assertMatrix, describe, ensure } from './buffers.js';
+import type { LayerOptions, Labels } from './types.js';
+
+// keeps log finite when a probability underflows to 0 (the book's delta)
+const DELTA = 1e-7;
+
+// a one-hot Matrix or class indices: nothing else is a label
+export function assertLabelKind(where: string, t: unknown): asserts t is Labels {
+  if (!(t instanceof Matrix || t instanceof Int32Array || t instanceof Uint8Array)) {
+    throw new TypeError(`${where}: labels must be a one-hot Matrix or an Int32Array/Uint8Array of class indices, got ${describe(t)}`);
+  }
+}
+
+// labels must describe exactly `rows` samples over `classes` classes; checked on every call, in O(rows)
+// for index labels, so a wrong batch is an error instead of a silent broadcast
+export function checkLabels(where: string, t: unknown, rows: number, classes: number): asserts t is Labels {
+  assertLabelKind(where, t);
+  if (t instanceof Matrix) {
+    if (t.rows !== rows || t.cols !== classes) {
+      throw new RangeError(`${where}: one-hot t is ${t.rows}×${t.cols}, expected ${rows}×${classes} like the scores`);
+    }
+    return;
+  }
+  if (t.length !== rows) throw new RangeError(`${where}: ${t.length} labels for ${rows} rows`);
+  for (let i = 0; i < rows; i++) {
+    const k = t[i]!;
+    if (k < 0 || k >= classes) throw new RangeError(`${where}: label ${i} is ${k}, expected an integer in [0, ${classes})`);
+  }
+}
+
+// row-wise softmax into out (a new matrix, or the caller's; may be x itself)
+export function softmax(x: Matrix, out?: Matrix): Matrix {
+  assertMatrix('softmax', 'x', x);
+  if (out === undefined) {
+    out = Matrix.zeros(x.rows, x.cols, x.dtype);
+  } else {
+    assertMatrix('softmax', 'out', out);
+    if (out.dtype !== x.dtype) throw new TypeError(`softmax: out is ${out.dtype}, x is ${x.dtype}`);
+    if (!out.sameShape(x)) throw new RangeError(`softmax: out is ${out.rows}×${out.cols}, x is ${x.rows}×${x.cols}`);
+  }
+  const { rows, cols } = x;
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    // subtracting the row's max leaves softmax unchanged and keeps exp from overflowing
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) if (xd[row + j]! > max) max = xd[row + j]!;
+    let sum = 0;
+    for (let j = 0; j < cols; j++) {
+      const e = Math.exp(xd[row + j]! - max);
+      od[row + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < cols; j++) od[row + j] = od[row + j]! / sum;
+  }
+  return out;
+}
+
+// −Σ t·log(y + 1e-7) / batch; index labels pick y at each row's label, which is the same sum
+// without its zero terms (so both label forms give the same loss, bit for bit)
+export function crossEntropyError(y: Matrix, t: Labels): number {
+  assertMatrix('crossEntropyError', 'y', y);
+  checkLabels('crossEntropyError', t, y.rows, y.cols);
+  if (y.rows === 0) throw new RangeError('crossEntropyError: the batch is empty');
+  return crossEntropy(y, t);
+}
+
+// the sum itself, for callers that have checked y and t already
+function crossEntropy(y: Matrix, t: Labels): number {
+  const { rows, cols } = y;
+  const yd = y.data;
+  let sum = 0;
+  if (t instanceof Matrix) {
+    const td = t.data;
+    for (let i = 0; i < yd.length; i++) sum += td[i]! * Math.log(yd[i]! + DELTA);
+  } else {
+    for (let i = 0; i < rows; i++) sum += Math.log(yd[i * cols + t[i]!]! + DELTA);
+  }
+  return -sum / rows;
+}
+
+export class SoftmaxWithLoss {
+  readonly kind = 'SoftmaxWithLoss';
+  readonly backend: Backend;
+  // the last forward's probabilities (the layer's own buffer) and labels (by reference: the caller
+  // must not change them before backward)
+  y: Matrix | undefined = undefined;
+  t: Labels | undefined = undefined;
+  loss = NaN;
+  private dx: Matrix | undefined = undefined;
+
+  constructor(options: LayerOptions = {}) {
+    this.backend = options.backend ?? getBackend();
+  }
+
+  forward(x: Matrix, t: Labels): number {
+    assertMatrix('SoftmaxWithLoss.forward', 'x', x);
+    checkLabels('SoftmaxWithLoss', t, x.rows, x.cols);
+    if (x.rows === 0) throw new RangeError('SoftmaxWithLoss: the batch is empty');
+    const y = (this.y = softmax(x, ensure(this.y, x.rows, x.cols, x.dtype)));
+    this.t = t;
+    this.loss = crossEntropy(y, t);
+    return this.loss;
+  }
+
+  // dx = dout·(y − t)/batch: softmax and cross-entropy's derivatives cancel to this
+  backward(dout = 1): Matrix {
+    if (typeof dout !== 'number') throw new TypeError(`SoftmaxWithLoss.backward: dout must be a number, got ${describe(dout)}`);
+    const y = this.y;
+    const t = this.t;
+    if (y === undefined || t === undefined) throw new Error('SoftmaxWithLoss.backward: backward called before forward');
+    const { rows, cols } = y;
+    const dx = (this.dx = ensure(this.dx, rows, cols, y.dtype));
+    const yd = y.data;
+    const dd = dx.data;
+    if (t instanceof Matrix) {
+      const td = t.data;
+      for (let i = 0; i < dd.length; i++) dd[i] = (dout * (yd[i]! - td[i]!)) / rows;
+    } else {
+      for (let i = 0; i < rows; i++) {
+        const row = i * cols;
+        const label = t[i]!;
+        // y − onehot, with the one subtracted only at the label's column
+        for (let j = 0; j < cols; j++) dd[row + j] = (dout * (j === label ? yd[row + j]! - 1 : yd[row + j]!)) / rows;
+      }
+    }
+    return dx;
+  }
+}
