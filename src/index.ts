@@ -23,3 +23,4 @@ export type { Architecture, LayerSpec, LoadedModel } from './io/model.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, matrixToTensor, tensorToMatrix, SafetensorsError } from './io/safetensors.js';
 export type { Tensor, SafetensorsFile } from './io/safetensors.js';
 export { writeFileAtomic } from './io/atomic.js';
+export * from './train/index.js';

@@ -1,0 +1,159 @@
+// what a training run leaves behind: the loss of every iteration, the accuracies of every epoch,
+// and the timings, in a form a plot or a JSON-lines log can take as is
+
+import type { PlotHistory } from '../plot/svg.js';
+
+export type StopReason = 'completed' | 'stopped' | 'aborted';
+
+export interface EpochRecord {
+  // 1-based; a final evaluation after a partial epoch gets a fractional number (iteration / iterationsPerEpoch)
+  epoch: number;
+  // iterations done when this record was made
+  iteration: number;
+  // absent when evaluation is off (or there is no test set)
+  trainAccuracy?: number;
+  testAccuracy?: number;
+  // mean training loss over the iterations since the previous record
+  loss: number;
+  // wall time since fit started
+  elapsedMs: number;
+}
+
+// the settings a run used, written as the first log line so the log says how to reproduce it
+export interface RunConfig {
+  iterations: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: string;
+  sampling: 'replacement' | 'shuffle';
+  seed: number;
+  iterationsPerEpoch: number;
+  trainCount: number;
+  testCount: number;
+  // anything else the caller wants on record (backend, dtype, layer sizes, …)
+  [key: string]: unknown;
+}
+
+export interface HistorySummary {
+  iterations: number;
+  epochs: number;
+  stopReason: StopReason;
+  wallTimeMs: number;
+  trainTimeMs: number;
+  evalTimeMs: number;
+  msPerIteration: number;
+  iterationsPerSecond: number;
+  samplesPerSecond: number;
+  finalLoss?: number;
+  trainAccuracy?: number;
+  testAccuracy?: number;
+}
+
+const INITIAL_CAPACITY = 1 << 16;
+
+export class History {
+  readonly config: RunConfig;
+  readonly epochs: EpochRecord[] = [];
+  stopReason: StopReason = 'completed';
+  wallTimeMs = 0;
+  // wall time minus evaluation: what the training steps (and the few event-loop yields) took
+  trainTimeMs = 0;
+  evalTimeMs = 0;
+  private losses: Float64Array;
+  private count = 0;
+
+  constructor(config: RunConfig) {
+    this.config = config;
+    // one slot per planned iteration, made up front so recording a loss does not allocate; a very
+    // long run starts with 2^16 slots and doubles them when full, so a huge --iterations cannot
+    // ask for gigabytes before the first step
+    this.losses = new Float64Array(Math.min(config.iterations, INITIAL_CAPACITY));
+  }
+
+  // record the loss of the next iteration
+  push(loss: number): void {
+    if (this.count === this.losses.length) {
+      // full: grow geometrically, so the copies cost O(1) per iteration overall
+      const grown = new Float64Array(Math.max(16, this.losses.length * 2));
+      grown.set(this.losses);
+      this.losses = grown;
+    }
+    this.losses[this.count++] = loss;
+  }
+
+  // iterations actually done
+  get iterations(): number {
+    return this.count;
+  }
+
+  // loss[i] is the training loss of iteration i + 1 (a view, no copy)
+  get loss(): Float64Array {
+    return this.losses.subarray(0, this.count);
+  }
+
+  // mean loss over iterations from..to-1 (0-based)
+  meanLoss(from: number, to: number): number {
+    let s = 0;
+    for (let i = from; i < to; i++) s += this.losses[i]!;
+    return to > from ? s / (to - from) : NaN;
+  }
+
+  get msPerIteration(): number {
+    return this.count > 0 ? this.trainTimeMs / this.count : NaN;
+  }
+
+  get lastEpoch(): EpochRecord | undefined {
+    return this.epochs[this.epochs.length - 1];
+  }
+
+  summary(): HistorySummary {
+    const last = this.lastEpoch;
+    const perSecond = this.trainTimeMs > 0 ? (1000 * this.count) / this.trainTimeMs : NaN;
+    const out: HistorySummary = {
+      iterations: this.count,
+      epochs: last?.epoch ?? 0,
+      stopReason: this.stopReason,
+      wallTimeMs: this.wallTimeMs,
+      trainTimeMs: this.trainTimeMs,
+      evalTimeMs: this.evalTimeMs,
+      msPerIteration: this.msPerIteration,
+      iterationsPerSecond: perSecond,
+      samplesPerSecond: perSecond * this.config.batchSize,
+    };
+    if (this.count > 0) out.finalLoss = this.losses[this.count - 1]!;
+    if (last?.trainAccuracy !== undefined) out.trainAccuracy = last.trainAccuracy;
+    if (last?.testAccuracy !== undefined) out.testAccuracy = last.testAccuracy;
+    return out;
+  }
+
+  // the shape writeHistoryPlot draws
+  toPlot(): PlotHistory {
+    const loss = new Array<{ iteration: number; value: number }>(this.count);
+    for (let i = 0; i < this.count; i++) loss[i] = { iteration: i + 1, value: this.losses[i]! };
+    return { loss, epochs: this.epochs };
+  }
+
+  toJSON(): { config: RunConfig; loss: number[]; epochs: EpochRecord[]; summary: HistorySummary } {
+    return { config: this.config, loss: Array.from(this.loss), epochs: this.epochs, summary: this.summary() };
+  }
+
+  // one JSON object per line, in the order things happened:
+  //   {"type":"run", ...config}            first
+  //   {"type":"iteration","iteration":n,"loss":x}   every iteration
+  //   {"type":"epoch","epoch":e,"iteration":n,...}  right after the iteration that ended the epoch
+  //   {"type":"summary", ...}              last
+  // a loss that is not finite is written as null (JSON has no NaN)
+  toJSONLines(): string {
+    const lines: string[] = [JSON.stringify({ type: 'run', ...this.config })];
+    let e = 0;
+    for (let i = 0; i < this.count; i++) {
+      const v = this.losses[i]!;
+      lines.push(`{"type":"iteration","iteration":${i + 1},"loss":${Number.isFinite(v) ? v : 'null'}}`);
+      while (e < this.epochs.length && this.epochs[e]!.iteration === i + 1) lines.push(JSON.stringify({ type: 'epoch', ...this.epochs[e++] }));
+    }
+    // records not tied to a done iteration (none in a normal run) still belong in the log
+    while (e < this.epochs.length) lines.push(JSON.stringify({ type: 'epoch', ...this.epochs[e++] }));
+    lines.push(JSON.stringify({ type: 'summary', ...this.summary() }));
+    return lines.join('\n') + '\n';
+  }
+}
