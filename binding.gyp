@@ -10,6 +10,7 @@
         "native/col_sum.cc",
         "native/gather_rows.cc",
         "native/axpy.cc",
+        "native/relu.cc",
         "native/threads.cc"
       ],
       "include_dirs": [

@@ -10,6 +10,8 @@ Napi::Value AddBias(const Napi::CallbackInfo& info);
 Napi::Value ColSum(const Napi::CallbackInfo& info);
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
 Napi::Value Axpy(const Napi::CallbackInfo& info);
+Napi::Value Relu(const Napi::CallbackInfo& info);
+Napi::Value ReluBackward(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value Info(const Napi::CallbackInfo& info);

@@ -76,10 +76,27 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
     it('axpy adds alpha·x into y and leaves x alone', () => {
       const x = Matrix.from([[1, 2], [3, 4]], dtype);
       const y = Matrix.from([[10, 10], [10, 10]], dtype);
-      backend.axpy(-0.5, x, y);
+      backend.axpy(-0.5, x.data, y.data);
       expect(y.toArray()).toEqual([[9.5, 9], [8.5, 8]]);
       expect(x.toArray()).toEqual([[1, 2], [3, 4]]);
-      expect(() => backend.axpy(1, x, Matrix.zeros(1, 4, dtype))).toThrow(RangeError);
+      expect(() => backend.axpy(1, x.data, Matrix.zeros(1, 5, dtype).data)).toThrow(RangeError);
+    });
+
+    it('relu zeroes what is <= 0 (NaN passes, as numpy\'s mask lets it) and its backward lets dout through only there', () => {
+      const x = Float64Array.from([1, -0.5, 0, 3, NaN, -0]);
+      const xs = dtype === 'float32' ? Float32Array.from(x) : x;
+      const y = xs.slice().fill(7);
+      backend.relu(xs, y);
+      expect(Array.from(y)).toEqual([1, 0, 0, 3, NaN, 0]);
+      const dout = xs.slice().fill(0).map((_, i) => i + 1);
+      const dx = xs.slice().fill(7);
+      backend.reluBackward(y, dout, dx);
+      expect(Array.from(dx)).toEqual([1, 0, 0, 4, 5, 0]);
+      expect(Array.from(dout)).toEqual([1, 2, 3, 4, 5, 6]);
+      // in place is allowed forward
+      backend.relu(xs, xs);
+      expect(Array.from(xs)).toEqual([1, 0, 0, 3, NaN, 0]);
+      expect(() => backend.relu(xs, xs.slice(1))).toThrow(RangeError);
     });
 
     it('gatherRows picks the indexed uint8 rows and divides them, in index order, repeats allowed', () => {
@@ -171,13 +188,35 @@ describe('native against reference', () => {
     const y0 = randomMatrix(rng, 300, 131, dtype);
     const got = y0.clone();
     const want = y0.clone();
-    native.axpy(-0.1, x, got);
-    referenceBackend.axpy(-0.1, x, want);
+    native.axpy(-0.1, x.data, got.data);
+    referenceBackend.axpy(-0.1, x.data, want.data);
     // BLAS may fuse the multiply-add (one rounding instead of two): at most one ulp-scale apart
     for (let i = 0; i < got.size; i++) {
       const scale = Math.abs(0.1 * x.data[i]!) + Math.abs(y0.data[i]!);
       expect(Math.abs(got.data[i]! - want.data[i]!)).toBeLessThanOrEqual(2 * EPS[dtype] * scale);
     }
+  });
+
+  it.each(DTYPES)('relu and reluBackward agree exactly (%s)', (dtype) => {
+    const rng = testRng(11);
+    const x = randomMatrix(rng, 257, 131, dtype);
+    const dout = randomMatrix(rng, 257, 131, dtype);
+    const [yN, yR, dN, dR] = [0, 1, 2, 3].map(() => Matrix.zeros(257, 131, dtype));
+    native.relu(x.data, yN!.data);
+    referenceBackend.relu(x.data, yR!.data);
+    expect(yN!.data).toEqual(yR!.data);
+    native.reluBackward(yN!.data, dout.data, dN!.data);
+    referenceBackend.reluBackward(yR!.data, dout.data, dR!.data);
+    expect(dN!.data).toEqual(dR!.data);
+  });
+
+  it('gatherRows in float32 with a divisor that is not a float still matches JavaScript', () => {
+    const src = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const got = Matrix.zeros(1, 256, 'float32');
+    const want = Matrix.zeros(1, 256, 'float32');
+    native.gatherRows(src, Int32Array.from([0]), 3.3, got);
+    referenceBackend.gatherRows(src, Int32Array.from([0]), 3.3, want);
+    expect(got.data).toEqual(want.data);
   });
 
   it.each(DTYPES)('addBias and colSum agree exactly (%s): same operations in the same order', (dtype) => {

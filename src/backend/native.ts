@@ -25,10 +25,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       if (out.rows !== 1) throw new RangeError(`colSum: out must be 1×${x.cols}, got ${out.rows}×${out.cols}`);
       addon.colSum(x.data, x.rows, x.cols, out.data);
     },
-    axpy(alpha, x, y) {
-      if (!x.sameShape(y)) throw new RangeError(`axpy: x and y must have the same shape, got ${x.rows}×${x.cols} and ${y.rows}×${y.cols}`);
-      addon.axpy(alpha, x.data, y.data);
-    },
+    axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
+    relu: (x, out) => addon.relu(x, out),
+    reluBackward: (y, dout, dx) => addon.reluBackward(y, dout, dx),
     gatherRows(src, indices, divisor, out) {
       addon.gatherRows(src, out.cols, indices, divisor, out.data);
     },

@@ -2,6 +2,7 @@
 
 import { addBiasImpl, checkAddBias } from '../kernels/add_bias.js';
 import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
+import { checkRelu, checkReluBackward, reluBackwardImpl, reluImpl } from '../kernels/relu.js';
 import { checkGatherRows, gatherRowsImpl } from '../kernels/gather_rows.js';
 import { checkColSum, colSumImpl } from '../kernels/col_sum.js';
 import { gemmImpl, gemmShape } from '../kernels/gemm.js';
@@ -23,7 +24,15 @@ export const referenceBackend: Backend = {
   },
   axpy(alpha, x, y) {
     checkAxpy(x, y);
-    axpyImpl(alpha, x.data, y.data);
+    axpyImpl(alpha, x, y);
+  },
+  relu(x, out) {
+    checkRelu(x, out);
+    reluImpl(x, out);
+  },
+  reluBackward(y, dout, dx) {
+    checkReluBackward(y, dout, dx);
+    reluBackwardImpl(y, dout, dx);
   },
   gatherRows(src, indices, divisor, out) {
     checkGatherRows(src, indices, divisor, out);

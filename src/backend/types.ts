@@ -1,6 +1,6 @@
 // the handful of ops a backend must provide; everything else is shared TypeScript
 
-import type { Matrix } from '../matrix.js';
+import type { FloatArray, Matrix } from '../matrix.js';
 
 export type BackendName = 'native' | 'reference';
 
@@ -19,8 +19,12 @@ export interface Backend {
   addBias(x: Matrix, b: Matrix, out: Matrix): void;
   // out (1×cols) = sum of x over its rows
   colSum(x: Matrix, out: Matrix): void;
-  // y += alpha·x (same shape): the SGD update
-  axpy(alpha: number, x: Matrix, y: Matrix): void;
+  // y += alpha·x over whole arrays of one length: the SGD update
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  // out = max(x, 0) element-wise (out may be x)
+  relu(x: FloatArray, out: FloatArray): void;
+  // dx = dout where y (relu's output) > 0, else 0
+  reluBackward(y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   // out[r] = src[indices[r]·out.cols …] / divisor: a minibatch of uint8 rows, normalised while gathered
   gatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
 }

@@ -26,6 +26,8 @@ export interface NativeAddon {
   colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
+  relu(X: FloatArray, out: FloatArray): void;
+  reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   info(): NativeInfo;

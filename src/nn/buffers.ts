@@ -9,11 +9,6 @@ export function ensure(buf: Matrix | undefined, rows: number, cols: number, dtyp
   return Matrix.zeros(rows, cols, dtype);
 }
 
-// a byte per entry (Relu's mask), reused while the entry count is unchanged
-export function ensureMask(mask: Uint8Array | undefined, length: number): Uint8Array {
-  return mask !== undefined && mask.length === length ? mask : new Uint8Array(length);
-}
-
 // what arrived, for error messages: a class name, a type, or a short value
 export function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);

@@ -5,7 +5,7 @@ export { Relu } from './relu.js';
 export { Sigmoid } from './sigmoid.js';
 export { Affine, type AffineOptions } from './affine.js';
 export { softmax, crossEntropyError, SoftmaxWithLoss, checkLabels, assertLabelKind } from './softmax.js';
-export { ensure, ensureMask } from './buffers.js';
+export { ensure } from './buffers.js';
 export { initStd, initWeights, DEFAULT_WEIGHT_INIT_STD, type WeightInit } from './init.js';
 export { Sequential, mlp, DEFAULT_EVAL_CHUNK, type SequentialOptions, type MlpOptions, type Activation, type Evaluation } from './sequential.js';
 export { TwoLayerNet, type TwoLayerNetOptions } from './two-layer-net.js';

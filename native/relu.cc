@@ -1,0 +1,68 @@
+// relu(X, out): out = X where X > 0, else 0; reluBackward(Y, dout, dx): dx = dout where Y > 0, else 0.
+// element-wise, branch-free loops: in JavaScript the unpredictable sign test cost more than the gemms
+#include "args.h"
+#include "ops.h"
+
+namespace blasprop {
+
+namespace {
+
+// NaN is not <= 0, so it passes through forward and lets the gradient through, as numpy's mask does
+template <typename T>
+void ReluImpl(const T* x, size_t n, T* out) {
+  for (size_t i = 0; i < n; i++) out[i] = x[i] <= T(0) ? T(0) : x[i];
+}
+
+template <typename T>
+void ReluBackwardImpl(const T* y, const T* dout, size_t n, T* dx) {
+  for (size_t i = 0; i < n; i++) dx[i] = y[i] <= T(0) ? T(0) : dout[i];
+}
+
+void CheckSameLength(const Napi::Env& env, const char* fn, const FloatView& first, const FloatView& other) {
+  if (first.length != other.length) {
+    throw Napi::RangeError::New(env, std::string(fn) + ": " + other.name + " has " + std::to_string(other.length) +
+                                         " elements, expected " + std::to_string(first.length) + " like " + first.name);
+  }
+}
+
+}  // namespace
+
+Napi::Value Relu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  constexpr const char* kFn = "relu";
+  CheckArgCount(info, 2, kFn, "(X, out)");
+  FloatView X = FloatArg(info, 0, kFn, "X");
+  FloatView out = FloatArg(info, 1, kFn, "out");
+  CheckSameDType(env, kFn, X, out);
+  CheckSameLength(env, kFn, X, out);
+  // in place (out is X) is fine element by element; a partial overlap is not
+  if (out.data != X.data) CheckNoOverlap(env, kFn, out, X);
+
+  if (X.dtype == DType::F32) ReluImpl(static_cast<const float*>(X.data), X.length, static_cast<float*>(out.data));
+  else ReluImpl(static_cast<const double*>(X.data), X.length, static_cast<double*>(out.data));
+  return env.Undefined();
+}
+
+Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  constexpr const char* kFn = "reluBackward";
+  CheckArgCount(info, 3, kFn, "(Y, dout, dx)");
+  FloatView Y = FloatArg(info, 0, kFn, "Y");
+  FloatView dout = FloatArg(info, 1, kFn, "dout");
+  FloatView dx = FloatArg(info, 2, kFn, "dx");
+  CheckSameDType(env, kFn, Y, dout);
+  CheckSameDType(env, kFn, Y, dx);
+  CheckSameLength(env, kFn, Y, dout);
+  CheckSameLength(env, kFn, Y, dx);
+  if (dx.data != dout.data) CheckNoOverlap(env, kFn, dx, dout);
+  if (dx.data != Y.data) CheckNoOverlap(env, kFn, dx, Y);
+
+  if (Y.dtype == DType::F32) {
+    ReluBackwardImpl(static_cast<const float*>(Y.data), static_cast<const float*>(dout.data), Y.length, static_cast<float*>(dx.data));
+  } else {
+    ReluBackwardImpl(static_cast<const double*>(Y.data), static_cast<const double*>(dout.data), Y.length, static_cast<double*>(dx.data));
+  }
+  return env.Undefined();
+}
+
+}  // namespace blasprop
