@@ -18,8 +18,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { assertDType, Matrix, type DType } from '../matrix.js';
+import { assertDType, Matrix, type DType, type FloatArray } from '../matrix.js';
 import { IdxFormatError, readIdx, type IdxFile } from './idx.js';
+import type { Backend } from '../backend/types.js';
 
 export const MNIST_CLASSES = 10;
 
@@ -207,23 +208,9 @@ export function toMatrices(set: MnistSet): { x: Matrix; t: Matrix | Int32Array }
   return { x, t };
 }
 
-// copy the chosen images (and labels) into preallocated buffers; called every iteration, so no allocation
-export function gatherBatch(
-  set: MnistSet,
-  indices: ArrayLike<number>,
-  xOut: Matrix,
-  tOut?: Int32Array | Matrix,
-  options: { normalize?: boolean } = {},
-): void {
+// the plain-TypeScript gather: a 256-entry table gives exactly v/255 (or v) in the batch's dtype
+function gatherRowsLut(src: Uint8Array, count: number, d: number, indices: ArrayLike<number>, lut: FloatArray, dst: FloatArray): void {
   const n = indices.length;
-  const d = set.rows * set.cols;
-  if (xOut.rows !== n || xOut.cols !== d) {
-    throw new RangeError(`gatherBatch: xOut must be ${n}×${d} for ${n} indices, got ${xOut.rows}×${xOut.cols}`);
-  }
-  const lut = lutFor(options.normalize ?? set.normalize, xOut.dtype);
-  const src = set.images;
-  const dst = xOut.data;
-  const count = set.count;
   for (let i = 0; i < n; i++) {
     const k = indices[i]!;
     // a bad index would silently read the wrong image (or undefined → NaN), so refuse it
@@ -233,6 +220,30 @@ export function gatherBatch(
     const s = k * d;
     const o = i * d;
     for (let j = 0; j < d; j++) dst[o + j] = lut[src[s + j]!]!;
+  }
+}
+
+// copy the chosen images (and labels) into preallocated buffers; called every iteration, so no allocation
+export function gatherBatch(
+  set: MnistSet,
+  indices: ArrayLike<number>,
+  xOut: Matrix,
+  tOut?: Int32Array | Matrix,
+  options: { normalize?: boolean; backend?: Backend } = {},
+): void {
+  const n = indices.length;
+  const d = set.rows * set.cols;
+  if (xOut.rows !== n || xOut.cols !== d) {
+    throw new RangeError(`gatherBatch: xOut must be ${n}×${d} for ${n} indices, got ${xOut.rows}×${xOut.cols}`);
+  }
+  const normalize = options.normalize ?? set.normalize;
+  const src = set.images;
+  const count = set.count;
+  // a backend gathers and normalises in one native pass (it checks every index itself)
+  if (options.backend !== undefined && indices instanceof Int32Array) {
+    options.backend.gatherRows(src, indices, normalize ? 255 : 1, xOut);
+  } else {
+    gatherRowsLut(src, count, d, indices, lutFor(normalize, xOut.dtype), xOut.data);
   }
   if (tOut === undefined) return;
 

@@ -128,6 +128,15 @@ export class Sequential implements Network {
     this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
   }
 
+  // the backend of its layers (they are built with one), for the data gather and SGD's axpy
+  get backend(): Backend | undefined {
+    for (const layer of this.layers) {
+      const b = (layer as { backend?: Backend }).backend;
+      if (b !== undefined) return b;
+    }
+    return this.lastLayer.backend;
+  }
+
   // scores before softmax; the last layer's own buffer, valid until the next forward
   predict(x: Matrix): Matrix {
     assertMatrix('Sequential.predict', 'x', x);

@@ -29,6 +29,8 @@ export interface Layer {
 
 export interface Network {
   readonly dtype: DType;
+  // the backend its layers compute on, when it has one: data gathering and SGD use it too
+  readonly backend?: Backend;
   // W1, b1, W2, b2, …: stable Matrix objects, updated in place by optimizers
   readonly params: Record<string, Matrix>;
   predict(x: Matrix): Matrix;

@@ -2,6 +2,7 @@
 // so a 60000-image set stays compact uint8 and only a batch at a time becomes floats
 
 import { gatherBatch, type MnistSet } from '../data/mnist.js';
+import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
 import type { Labels } from '../nn/types.js';
 
@@ -33,12 +34,15 @@ function isDataset(d: object): d is Dataset {
   return typeof (d as Dataset).gather === 'function' && typeof (d as Dataset).count === 'number';
 }
 
-// a compact MNIST-format split: gatherBatch scales pixels as the set asked (normalize) into x's dtype
-function fromMnistSet(set: MnistSet): Dataset {
+// a compact MNIST-format split: gatherBatch scales pixels as the set asked (normalize) into x's dtype,
+// natively when the network's backend is given
+function fromMnistSet(set: MnistSet, backend: Backend | undefined): Dataset {
+  // made once: an options object per call would be garbage per iteration
+  const options = { backend };
   return {
     count: set.count,
     features: set.rows * set.cols,
-    gather: (indices, x, t) => gatherBatch(set, indices, x, t),
+    gather: (indices, x, t) => gatherBatch(set, indices, x, t, options),
   };
 }
 
@@ -85,12 +89,12 @@ function fromMatrixData(data: MatrixData, where: string): Dataset {
 }
 
 // accept the three shapes a caller is likely to have in hand
-export function toDataset(data: DatasetLike, where = 'dataset'): Dataset {
+export function toDataset(data: DatasetLike, where = 'dataset', backend?: Backend): Dataset {
   if (data === null || typeof data !== 'object') {
     throw new TypeError(`${where}: expected an MNIST set, { x, t } or a Dataset, got ${data === null ? 'null' : typeof data}`);
   }
   let out: Dataset;
-  if (isMnistSet(data)) out = fromMnistSet(data);
+  if (isMnistSet(data)) out = fromMnistSet(data, backend);
   else if (isMatrixData(data)) out = fromMatrixData(data, where);
   else if (isDataset(data)) out = data;
   else throw new TypeError(`${where}: expected an MNIST set ({ images, labels, ... }), { x: Matrix, t } or a Dataset with gather()`);

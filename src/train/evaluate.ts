@@ -102,5 +102,5 @@ export class Evaluator {
 
 // the accuracy of net on a whole set, in chunks of `batchSize` rows
 export function evaluateAccuracy(net: Network, data: DatasetLike, options: { batchSize?: number } = {}): number {
-  return new Evaluator(net, options.batchSize ?? DEFAULT_EVAL_CHUNK).accuracy(toDataset(data, 'evaluateAccuracy'));
+  return new Evaluator(net, options.batchSize ?? DEFAULT_EVAL_CHUNK).accuracy(toDataset(data, 'evaluateAccuracy', net.backend));
 }

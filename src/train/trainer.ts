@@ -216,7 +216,10 @@ export class Trainer {
       const rate = lr ?? (opt === 'sgd' ? DEFAULT_LEARNING_RATE : undefined);
       const extra = o.optimizerOptions ?? {};
       if ('lr' in extra) throw new TypeError('Trainer: give the learning rate as learningRate, not optimizerOptions.lr');
-      this.optimizer = createOptimizer(opt, rate === undefined ? { ...extra } : { ...extra, lr: rate });
+      const options: Record<string, unknown> = rate === undefined ? { ...extra } : { ...extra, lr: rate };
+      // plain SGD runs its update as the network's backend's axpy
+      if (opt === 'sgd' && net.backend !== undefined) options.backend = net.backend;
+      this.optimizer = createOptimizer(opt, options as Record<string, number>);
     } else if (opt !== null && typeof opt === 'object' && typeof opt.update === 'function') {
       if (lr !== undefined) throw new TypeError('Trainer: learningRate goes to the optimizer you construct, not to the trainer as well');
       if (o.optimizerOptions !== undefined) throw new TypeError('Trainer: optimizerOptions only apply to an optimizer given by name');
@@ -242,8 +245,8 @@ export class Trainer {
     if (data === null || typeof data !== 'object' || !('train' in data)) {
       throw new TypeError('Trainer.fit: data must be { train, test? } (loadMnist() returns one)');
     }
-    const train = toDataset(data.train, 'train');
-    const test = data.test === undefined ? undefined : toDataset(data.test, 'test');
+    const train = toDataset(data.train, 'train', this.net.backend);
+    const test = data.test === undefined ? undefined : toDataset(data.test, 'test', this.net.backend);
     if (test !== undefined && test.features !== train.features) {
       throw new RangeError(`Trainer.fit: train examples have ${train.features} features but test examples have ${test.features}`);
     }

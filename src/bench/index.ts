@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// npm run bench: a training step against its gemm floor, native against reference, per thread count;
+// an evaluation pass over all 70 000 MNIST images; wall time and peak memory of a whole `npm run train`
+
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { referenceBackend } from '../backend/index.js';
+import { nativeBackendOrError } from '../backend/index.js';
+import { loadMnist } from '../data/mnist.js';
+import { getNumThreads, info, setNumThreads } from '../info.js';
+import { DTYPES, type DType } from '../matrix.js';
+import { packageRoot } from '../native/addon.js';
+import { Evaluator } from '../train/evaluate.js';
+import { toDataset } from '../train/dataset.js';
+import { time, type Timing } from './timing.js';
+import { CONFIGS, floorRunner, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
+
+interface StepRow {
+  config: string;
+  dtype: DType;
+  threads: number;
+  step: Timing;
+  floor: Timing;
+  stepOverFloor: number;
+  samplesPerSecond: number;
+  gflops: number;
+}
+
+interface ReferenceRow {
+  config: string;
+  dtype: DType;
+  step: Timing;
+  nativeSpeedup: number; // reference step / best native step
+}
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    'skip-train': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train]');
+  process.exit(0);
+}
+
+const native = nativeBackendOrError();
+if (native instanceof Error) {
+  console.error(native.message);
+  process.exit(1);
+}
+
+const log = (s: string) => { if (!values.json) console.log(s); };
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+const reps = values.quick ? 3 : 7;
+const minRepMs = values.quick ? 50 : 200;
+
+const mnist = loadMnist();
+const maxThreads = Math.max(1, Math.min(os.availableParallelism(), getNumThreads()));
+const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
+
+const steps: StepRow[] = [];
+const references: ReferenceRow[] = [];
+log(`blasprop bench — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`);
+const nat = info().native;
+if (nat.available) log(`${nat.config} (core ${nat.corename}), addon ${nat.source}`);
+log('');
+log('ms per training iteration: median [min–max] over repetitions; floor = the same gemms back to back');
+log('config                    dtype    thr   step ms                floor ms   step/floor  samples/s   GFLOP/s');
+
+for (const config of CONFIGS) {
+  for (const dtype of DTYPES) {
+    for (const threads of threadCounts) {
+      setNumThreads(threads);
+      // the floor and the step alternate, so drift of a noisy machine hits both alike
+      const floor = time(floorRunner(native, stepProducts(config, dtype)), { reps, minRepMs });
+      const step = time(stepRunner(native, config, dtype, mnist.train).run, { reps, minRepMs });
+      const row: StepRow = {
+        config: config.name, dtype, threads, step, floor,
+        stepOverFloor: step.median / floor.median,
+        samplesPerSecond: (config.batch * 1000) / step.median,
+        gflops: stepFlops(config) / (step.median * 1e6),
+      };
+      steps.push(row);
+      log(`${config.name.padEnd(25)} ${dtype.padEnd(8)} ${String(threads).padStart(3)}   ${`${fmt(step.median)} [${fmt(step.min)}–${fmt(step.max)}]`.padEnd(22)} ${fmt(floor.median).padStart(8)}   ${row.stepOverFloor.toFixed(2).padStart(9)}×  ${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${row.gflops.toFixed(1).padStart(8)}`);
+    }
+  }
+}
+setNumThreads(maxThreads);
+
+log('');
+log('reference backend (plain TypeScript), one thread:');
+for (const config of CONFIGS.slice(0, values.quick ? 1 : 2)) {
+  for (const dtype of DTYPES) {
+    const step = time(stepRunner(referenceBackend, config, dtype, mnist.train).run, { warmup: 2, reps: 3, minRepMs: 0 });
+    const best = Math.min(...steps.filter((s) => s.config === config.name && s.dtype === dtype).map((s) => s.step.median));
+    const row = { config: config.name, dtype, step, nativeSpeedup: step.median / best };
+    references.push(row);
+    log(`${config.name.padEnd(25)} ${dtype.padEnd(8)} ${fmt(step.median).padStart(9)} ms   native is ${row.nativeSpeedup.toFixed(1)}× faster`);
+  }
+}
+
+// accuracy over the 70 000 images of both splits, as each epoch end of training does
+log('');
+const evaluation: { dtype: DType; ms: Timing }[] = [];
+for (const dtype of DTYPES) {
+  const { net } = stepRunner(native, CONFIGS[0]!, dtype, mnist.train);
+  const evaluator = new Evaluator(net, 100);
+  const train = toDataset(mnist.train, 'train', native);
+  const test = toDataset(mnist.test, 'test', native);
+  const ms = time(() => { evaluator.accuracy(train); evaluator.accuracy(test); }, { warmup: 1, reps: values.quick ? 2 : 3, minRepMs: 0 });
+  evaluation.push({ dtype, ms });
+  log(`evaluation pass over 70 000 images (book net, ${dtype}): ${fmt(ms.median)} ms`);
+}
+
+// the whole job a user runs: a child process, so its peak RSS is its own
+let train: { wallMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number } | undefined;
+if (!values['skip-train']) {
+  const cli = path.join(packageRoot, 'dist', 'cli.js');
+  const run = spawnSync(process.execPath, [cli, 'train', '--quiet', '--json'], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.error(`the training run failed:\n${run.stderr}`);
+    process.exit(1);
+  }
+  const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { wallTimeMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number };
+  train = { wallMs: summary.wallTimeMs, peakRssMB: summary.peakRssMB, testAccuracy: summary.testAccuracy, trainAccuracy: summary.trainAccuracy };
+  log(`npm run train (10 000 iterations + 16 evaluations): ${(train.wallMs / 1000).toFixed(2)} s, peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
+}
+
+if (values.json) {
+  console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
+    steps, references, evaluation, train }, null, 2));
+}
