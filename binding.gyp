@@ -11,6 +11,7 @@
         "native/gather_rows.cc",
         "native/axpy.cc",
         "native/relu.cc",
+        "native/softmax.cc",
         "native/threads.cc"
       ],
       "include_dirs": [

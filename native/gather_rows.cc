@@ -16,7 +16,16 @@ constexpr const char* kFn = "gatherRows";
 template <typename C, typename T = C>
 void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows, double divisor, T* out) {
   const C d = static_cast<C>(divisor);
+  // the rows sit at random places in a 47 MB set: ask for a few rows ahead so their cache misses
+  // overlap the copying instead of stalling it one by one
+  constexpr size_t kAhead = 4;
+  auto prefetch = [&](size_t r) {
+    const uint8_t* row = src + static_cast<size_t>(idx[r]) * cols;
+    for (size_t off = 0; off < cols; off += 64) __builtin_prefetch(row + off);
+  };
+  for (size_t r = 0; r < rows && r < kAhead; r++) prefetch(r);
   for (size_t r = 0; r < rows; r++) {
+    if (r + kAhead < rows) prefetch(r + kAhead);
     const uint8_t* row = src + static_cast<size_t>(idx[r]) * cols;
     T* dst = out + r * cols;
     for (size_t j = 0; j < cols; j++) dst[j] = static_cast<T>(static_cast<C>(row[j]) / d);

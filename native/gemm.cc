@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "ops.h"
+#include "threads.h"
 
 namespace blasprop {
 
@@ -65,6 +66,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   auto lda = static_cast<blasint>(aCols > 0 ? aCols : 1);
   auto ldb = static_cast<blasint>(bCols > 0 ? bCols : 1);
   auto ldc = static_cast<blasint>(n);
+  UseThreadsFor(m, n, k);
   CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
   if (A.dtype == DType::F32) {

@@ -5,8 +5,30 @@
 
 #include "args.h"
 #include "ops.h"
+#include "threads.h"
 
 namespace blasprop {
+
+namespace {
+// the most threads a product may use (setNumThreads) and what OpenBLAS is set to right now;
+// 0 until first read, since OpenBLAS picks its default (the core count) when it loads
+int g_max_threads = 0;
+int g_current_threads = 0;
+
+int MaxThreads() {
+  if (g_max_threads == 0) g_max_threads = g_current_threads = openblas_get_num_threads();
+  return g_max_threads;
+}
+}  // namespace
+
+void UseThreadsFor(size_t m, size_t n, size_t k) {
+  int want = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct ? 1 : MaxThreads();
+  // changing OpenBLAS's count costs ~50 ns; skip it when nothing changes
+  if (want != g_current_threads) {
+    openblas_set_num_threads(want);
+    g_current_threads = want;
+  }
+}
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -17,11 +39,12 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
                                          std::to_string(threads));
   }
   openblas_set_num_threads(static_cast<int>(threads));
+  g_max_threads = g_current_threads = static_cast<int>(threads);
   return env.Undefined();
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  return Napi::Number::New(info.Env(), MaxThreads());
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -30,7 +53,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("blas", "OpenBLAS");
   out.Set("config", openblas_get_config());
   out.Set("corename", openblas_get_corename());
-  out.Set("threads", openblas_get_num_threads());
+  out.Set("threads", MaxThreads());
+  out.Set("singleThreadBelow", kSmallProduct);
   int parallel = openblas_get_parallel();
   out.Set("parallel", parallel == 0 ? "sequential" : parallel == 1 ? "pthreads" : "openmp");
   out.Set("napiVersion", NAPI_VERSION);

@@ -111,6 +111,21 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       expect(() => backend.gatherRows(src, Int32Array.from([0]), 255, Matrix.zeros(1, 4, dtype))).toThrow(/not a whole number of rows/);
     });
 
+    it('softmax: each row sums to 1 and stays finite at ±1000', () => {
+      const x = Matrix.from([[1, 2, 3], [1000, -1000, 0]], dtype);
+      const y = Matrix.zeros(2, 3, dtype);
+      backend.softmax(x, y);
+      // softmax([1,2,3]) = e^(j-3) / (e^-2 + e^-1 + 1)
+      const z = Math.exp(-2) + Math.exp(-1) + 1;
+      const want = [Math.exp(-2) / z, Math.exp(-1) / z, 1 / z];
+      want.forEach((v, j) => expect(Math.abs(y.get(0, j) - v)).toBeLessThanOrEqual(2 * EPS[dtype] * v));
+      expect(y.toArray()[1]).toEqual([1, 0, 0]);
+      expect(() => backend.softmax(x, Matrix.zeros(3, 2, dtype))).toThrow(RangeError);
+      // in place, row by row
+      backend.softmax(x, x);
+      expect(x.toArray()).toEqual(y.toArray());
+    });
+
     it('refuses an output that shares memory with an input', () => {
       const a = Matrix.from([[1, 2], [3, 4]], dtype);
       expect(() => backend.gemm(a, Matrix.from([[1, 0], [0, 1]], dtype), a)).toThrow(/must not share memory/);
@@ -208,6 +223,17 @@ describe('native against reference', () => {
     native.reluBackward(yN!.data, dout.data, dN!.data);
     referenceBackend.reluBackward(yR!.data, dout.data, dR!.data);
     expect(dN!.data).toEqual(dR!.data);
+  });
+
+  it.each(DTYPES)('softmax agrees with the reference to an ulp or two (%s)', (dtype) => {
+    const rng = testRng(5);
+    const x = randomMatrix(rng, 300, 10, dtype, 20);
+    const yN = Matrix.zeros(300, 10, dtype);
+    const yR = Matrix.zeros(300, 10, dtype);
+    native.softmax(x, yN);
+    referenceBackend.softmax(x, yR);
+    // exp comes from different libraries (glibc, V8): each within an ulp or so of the truth
+    for (let i = 0; i < yN.size; i++) expect(Math.abs(yN.data[i]! - yR.data[i]!)).toBeLessThanOrEqual(4 * EPS[dtype] * yR.data[i]! + Number.MIN_VALUE);
   });
 
   it('gatherRows in float32 with a divisor that is not a float still matches JavaScript', () => {

@@ -26,6 +26,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.colSum(x.data, x.rows, x.cols, out.data);
     },
     axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
+    softmax(x, y) {
+      if (!y.sameShape(x)) throw new RangeError(`softmax: Y must be ${x.rows}×${x.cols} like X, got ${y.rows}×${y.cols}`);
+      addon.softmax(x.data, x.rows, x.cols, y.data);
+    },
     relu: (x, out) => addon.relu(x, out),
     reluBackward: (y, dout, dx) => addon.reluBackward(y, dout, dx),
     gatherRows(src, indices, divisor, out) {

@@ -2,6 +2,7 @@
 
 import { addBiasImpl, checkAddBias } from '../kernels/add_bias.js';
 import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
+import { checkSoftmax, softmaxImpl } from '../kernels/softmax.js';
 import { checkRelu, checkReluBackward, reluBackwardImpl, reluImpl } from '../kernels/relu.js';
 import { checkGatherRows, gatherRowsImpl } from '../kernels/gather_rows.js';
 import { checkColSum, colSumImpl } from '../kernels/col_sum.js';
@@ -25,6 +26,10 @@ export const referenceBackend: Backend = {
   axpy(alpha, x, y) {
     checkAxpy(x, y);
     axpyImpl(alpha, x, y);
+  },
+  softmax(x, y) {
+    checkSoftmax(x, y);
+    softmaxImpl(x.data, x.rows, x.cols, y.data);
   },
   relu(x, out) {
     checkRelu(x, out);

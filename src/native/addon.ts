@@ -26,6 +26,7 @@ export interface NativeAddon {
   colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
+  softmax(X: FloatArray, rows: number, cols: number, Y: FloatArray): void;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   setNumThreads(threads: number): void;

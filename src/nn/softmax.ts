@@ -6,8 +6,11 @@ import { Matrix } from '../matrix.js';
 import { assertMatrix, describe, ensure } from './buffers.js';
 import type { LayerOptions, Labels } from './types.js';
 
-// keeps log finite when a probability underflows to 0 (the book's delta)
+// the book's delta inside the log, so a zero probability gives a large finite loss
 const DELTA = 1e-7;
+import { softmaxImpl } from '../kernels/softmax.js';
+
+// keeps log finite when a probability underflows to 0 (the book's delta)
 
 // a one-hot Matrix or class indices: nothing else is a label
 export function assertLabelKind(where: string, t: unknown): asserts t is Labels {
@@ -43,22 +46,7 @@ export function softmax(x: Matrix, out?: Matrix): Matrix {
     if (out.dtype !== x.dtype) throw new TypeError(`softmax: out is ${out.dtype}, x is ${x.dtype}`);
     if (!out.sameShape(x)) throw new RangeError(`softmax: out is ${out.rows}×${out.cols}, x is ${x.rows}×${x.cols}`);
   }
-  const { rows, cols } = x;
-  const xd = x.data;
-  const od = out.data;
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    // subtracting the row's max leaves softmax unchanged and keeps exp from overflowing
-    let max = -Infinity;
-    for (let j = 0; j < cols; j++) if (xd[row + j]! > max) max = xd[row + j]!;
-    let sum = 0;
-    for (let j = 0; j < cols; j++) {
-      const e = Math.exp(xd[row + j]! - max);
-      od[row + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < cols; j++) od[row + j] = od[row + j]! / sum;
-  }
+  softmaxImpl(x.data, x.rows, x.cols, out.data);
   return out;
 }
 
@@ -79,9 +67,9 @@ function crossEntropy(y: Matrix, t: Labels): number {
   if (t instanceof Matrix) {
     const td = t.data;
     for (let i = 0; i < yd.length; i++) sum += td[i]! * Math.log(yd[i]! + DELTA);
-  } else {
-    for (let i = 0; i < rows; i++) sum += Math.log(yd[i * cols + t[i]!]! + DELTA);
+    return -sum / rows;
   }
+  for (let i = 0; i < rows; i++) sum += Math.log(yd[i * cols + t[i]!]! + DELTA);
   return -sum / rows;
 }
 
@@ -103,8 +91,10 @@ export class SoftmaxWithLoss {
     assertMatrix('SoftmaxWithLoss.forward', 'x', x);
     checkLabels('SoftmaxWithLoss', t, x.rows, x.cols);
     if (x.rows === 0) throw new RangeError('SoftmaxWithLoss: the batch is empty');
-    const y = (this.y = softmax(x, ensure(this.y, x.rows, x.cols, x.dtype)));
+    const y = (this.y = ensure(this.y, x.rows, x.cols, x.dtype));
     this.t = t;
+    // the exps on the backend; the loss reads one log per row
+    this.backend.softmax(x, y);
     this.loss = crossEntropy(y, t);
     return this.loss;
   }
