@@ -1,5 +1,5 @@
 // the book's second example (5.5.3): two apples at 100, three oranges at 150, 10% tax
-// run after `npm run build`: node examples/apple-orange.mjs
+// run after `npm install` (which builds dist/): node examples/apple-orange.mjs
 
 import { AddLayer, MulLayer } from '../dist/index.js';
 

@@ -1,5 +1,5 @@
 // the book's first backpropagation example (5.4.1): two apples at 100 each, 10% tax
-// run after `npm run build`: node examples/apple.mjs
+// run it (npm install has built dist/): node examples/apple.mjs
 
 import { MulLayer } from '../dist/index.js';
 
