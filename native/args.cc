@@ -51,23 +51,23 @@ void CheckArgCount(const Napi::CallbackInfo& info, size_t expected, const char* 
 
 FloatView FloatArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
   Napi::Value v = info[i];
-  bool ok = v.IsTypedArray();
-  napi_typedarray_type type = ok ? v.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+  // one napi_get_typedarray_info call gives type, length and the data pointer (offset applied):
+  // node-addon-api's accessors would each ask again, on every call of a hot op
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  bool ok = v.IsTypedArray() &&
+            napi_get_typedarray_info(info.Env(), v, &type, &length, &data, nullptr, nullptr) == napi_ok;
   if (!ok || (type != napi_float32_array && type != napi_float64_array)) {
     throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + name +
                                                " must be a Float32Array or Float64Array, got " +
                                                DescribeValue(v));
   }
-  Napi::TypedArray arr = v.As<Napi::TypedArray>();
-  Napi::ArrayBuffer buf = arr.ArrayBuffer();
-  auto* base = static_cast<uint8_t*>(buf.Data());
-  size_t length = arr.ElementLength();
   // a detached buffer has no memory; only an empty view of it is usable
-  if (base == nullptr && length != 0) {
+  if (data == nullptr && length != 0) {
     throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + name + "'s ArrayBuffer is detached");
   }
-  return FloatView{type == napi_float32_array ? DType::F32 : DType::F64,
-                   base == nullptr ? nullptr : base + arr.ByteOffset(), length, name};
+  return FloatView{type == napi_float32_array ? DType::F32 : DType::F64, data, length, name};
 }
 
 size_t DimArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
