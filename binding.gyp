@@ -12,6 +12,7 @@
         "native/axpy.cc",
         "native/relu.cc",
         "native/softmax.cc",
+        "native/large_pages.cc",
         "native/threads.cc"
       ],
       "include_dirs": [

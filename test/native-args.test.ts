@@ -82,6 +82,8 @@ const cases: Call[] = [
   ['softmax: X shorter than rows×cols', (a) => a.softmax(f64(5), 2, 3, f64(6)), RangeError, /X has 5 elements/],
   ['softmax: mixed dtypes', (a) => a.softmax(f64(6), 2, 3, f32(6)), TypeError, /Y must be a Float64Array like X/],
   ['softmax: partial overlap', (a) => { const v = f64(8); a.softmax(v.subarray(0, 6), 2, 3, v.subarray(2, 8)); }, RangeError, /must not share memory/],
+  ['largePageCopy: no arguments', (a) => (a.largePageCopy as () => void)(), TypeError, /^largePageCopy: expected 1 arguments \(src\), got 0$/],
+  ['largePageCopy: a Float32Array', (a) => a.largePageCopy(f32(4) as never), TypeError, /src must be a Uint8Array, got Float32Array/],
   ['setNumThreads: no arguments', (a) => (a.setNumThreads as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
   ['setNumThreads: zero', (a) => a.setNumThreads(0), RangeError, /threads must be an integer in \[1, 1024\], got 0/],
   ['setNumThreads: a string', (a) => a.setNumThreads('2' as never), TypeError, /threads must be a non-negative integer, got a string/],
