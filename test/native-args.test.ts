@@ -1,6 +1,7 @@
 // every native entry point refuses bad input with a TypeError/RangeError that says what was wrong,
 // and the process is still alive and computing afterwards
 
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadAddon, type NativeAddon } from '../src/native/addon.js';
 
@@ -82,7 +83,7 @@ const cases: Call[] = [
   ['softmax: X shorter than rows×cols', (a) => a.softmax(f64(5), 2, 3, f64(6)), RangeError, /X has 5 elements/],
   ['softmax: mixed dtypes', (a) => a.softmax(f64(6), 2, 3, f32(6)), TypeError, /Y must be a Float64Array like X/],
   ['softmax: partial overlap', (a) => { const v = f64(8); a.softmax(v.subarray(0, 6), 2, 3, v.subarray(2, 8)); }, RangeError, /must not share memory/],
-  ['largePageCopy: no arguments', (a) => (a.largePageCopy as () => void)(), TypeError, /^largePageCopy: expected 1 arguments \(src\), got 0$/],
+  ['largePageCopy: no arguments', (a) => (a.largePageCopy as unknown as () => void)(), TypeError, /^largePageCopy: expected 1 arguments \(src\), got 0$/],
   ['largePageCopy: a Float32Array', (a) => a.largePageCopy(f32(4) as never), TypeError, /src must be a Uint8Array, got Float32Array/],
   ['setNumThreads: no arguments', (a) => (a.setNumThreads as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
   ['setNumThreads: zero', (a) => a.setNumThreads(0), RangeError, /threads must be an integer in \[1, 1024\], got 0/],
@@ -112,6 +113,18 @@ describe('native entry points reject bad input', () => {
     structuredClone(x.buffer, { transfer: [x.buffer] });
     expect(() => a.colSum(x, 2, 3, f64(3))).toThrow(RangeError);
     expect(() => a.colSum(x, 0, 3, f64(3))).not.toThrow();
+  });
+
+  it('a small product first does not lower the thread count that large products get', () => {
+    const load = loadAddon();
+    if (!load.ok) throw load.error;
+    // fresh processes: one asks OpenBLAS's default, the other runs a 1×1 product before asking
+    const ask = (before: string) => execFileSync(process.execPath, ['-e', `
+      const a = require(${JSON.stringify(load.path)});
+      ${before}
+      console.log(a.getNumThreads());`], { encoding: 'utf8' }).trim();
+    const untouched = ask('');
+    expect(ask('const c = new Float64Array(1); a.gemm(new Float64Array([1]), 1, 1, false, new Float64Array([1]), 1, 1, false, c, 1, 0);')).toBe(untouched);
   });
 
   it('thread count round-trips and info describes OpenBLAS', () => {

@@ -41,6 +41,8 @@ export interface HistorySummary {
   wallTimeMs: number;
   trainTimeMs: number;
   evalTimeMs: number;
+  // time spent writing checkpoints (only when there were any); not part of trainTimeMs
+  checkpointTimeMs?: number;
   msPerIteration: number;
   iterationsPerSecond: number;
   samplesPerSecond: number;
@@ -59,6 +61,8 @@ export class History {
   // wall time minus evaluation: what the training steps (and the few event-loop yields) took
   trainTimeMs = 0;
   evalTimeMs = 0;
+  // writing checkpoints: neither training nor evaluation, so kept apart from both
+  checkpointTimeMs = 0;
   private losses: Float64Array;
   private count = 0;
 
@@ -79,6 +83,13 @@ export class History {
       this.losses = grown;
     }
     this.losses[this.count++] = loss;
+  }
+
+  // a resumed run: the losses and epoch records of the iterations a checkpoint already holds
+  restore(losses: ArrayLike<number>, epochs: readonly EpochRecord[]): void {
+    if (this.count !== 0 || this.epochs.length !== 0) throw new Error('History.restore: the history already has iterations');
+    for (let i = 0; i < losses.length; i++) this.push(losses[i]!);
+    for (const e of epochs) this.epochs.push({ ...e });
   }
 
   // iterations actually done
@@ -116,6 +127,7 @@ export class History {
       wallTimeMs: this.wallTimeMs,
       trainTimeMs: this.trainTimeMs,
       evalTimeMs: this.evalTimeMs,
+      ...(this.checkpointTimeMs > 0 ? { checkpointTimeMs: this.checkpointTimeMs } : {}),
       msPerIteration: this.msPerIteration,
       iterationsPerSecond: perSecond,
       samplesPerSecond: perSecond * this.config.batchSize,

@@ -6,14 +6,24 @@
 // ~15 ms have passed (a turn costs microseconds, a step ~0.2 ms, so not every step), and at every
 // epoch end. it never allocates per step: the batch, its labels and its indices live in buffers
 // made once per fit.
+//
+// with a checkpoint directory it saves everything the run depends on every N iterations and when it
+// ends, and Trainer.resume(dir) continues such a run: the resumed run ends with the same weights, bit
+// for bit, and the same losses and epoch records as a run that was never interrupted. that holds because
+// the trajectory depends only on the weights, the optimizer's state, the sampling generator's state and,
+// for 'shuffle', the current epoch's order (all saved), and on the iteration number, which fixes the
+// epoch boundaries; evaluation draws no random numbers, and event-loop turns change no value.
 
 import { randomInt } from 'node:crypto';
+import type { Backend } from '../backend/types.js';
+import { describeArchitecture } from '../io/model.js';
 import { Matrix } from '../matrix.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
-import { createOptimizer } from '../optim/index.js';
-import type { Params } from '../optim/optimizer.js';
+import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.js';
+import type { OptimizerStateDict, Params } from '../optim/optimizer.js';
 import { Random } from '../random.js';
+import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus, type WriteCheckpointOptions } from './checkpoint.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 import { DEFAULT_EVAL_CHUNK, Evaluator } from './evaluate.js';
 import { History, type EpochRecord, type RunConfig } from './history.js';
@@ -25,6 +35,18 @@ export interface OptimizerLike {
   update(params: Params, grads: Params): void;
   readonly name?: string;
   readonly lr?: number;
+  // checkpoints need both (every optimizer in src/optim has them)
+  stateDict?(): OptimizerStateDict;
+  loadStateDict?(state: OptimizerStateDict): void;
+}
+
+export interface CheckpointOptions {
+  // the directory holding the checkpoint (made if needed); each save replaces the previous checkpoint
+  dir: string;
+  // save after every this many iterations (default: once per epoch); always also when the run ends or stops
+  every?: number;
+  // test hook: runs after a checkpoint's data files are written, before its manifest commits them
+  beforeCommit?: WriteCheckpointOptions['beforeCommit'];
 }
 
 export interface BatchInfo {
@@ -80,6 +102,15 @@ export interface TrainerOptions {
   signal?: AbortSignal;
   // extra facts for the history's config (backend, dtype, layer sizes, …); they win over the trainer's own keys
   meta?: Record<string, unknown>;
+  // save checkpoints into a directory (the network must be a Sequential, the optimizer one of src/optim's)
+  checkpoint?: CheckpointOptions | false;
+}
+
+// Trainer.resume: the trainer options a resumed run may set, plus the backend its network is built on.
+// options that fix the trajectory (iterations, epochs, batchSize, learningRate, optimizer, optimizerOptions,
+// seed, sampling) come from the checkpoint; giving one with another value is an error
+export interface ResumeOptions extends TrainerOptions {
+  backend?: Backend;
 }
 
 export interface TrainingData {
@@ -94,7 +125,7 @@ export const DEFAULT_YIELD_MS = 15;
 
 const OPTION_KEYS = new Set<string>([
   'iterations', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'optimizerOptions', 'seed', 'sampling',
-  'evaluate', 'evalBatchSize', 'yieldEveryMs', 'onBatchEnd', 'onEpochEnd', 'signal', 'meta',
+  'evaluate', 'evalBatchSize', 'yieldEveryMs', 'onBatchEnd', 'onEpochEnd', 'signal', 'meta', 'checkpoint',
 ]);
 
 function describe(value: unknown): string {
@@ -145,6 +176,30 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+function checkpointOf(value: unknown, net: Network, optimizer: OptimizerLike): CheckpointOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === null || typeof value !== 'object') throw new TypeError(`Invalid checkpoint: expected { dir, every? } or false, got ${describe(value)}`);
+  const c = value as Partial<CheckpointOptions>;
+  for (const key of Object.keys(c)) {
+    if (key !== 'dir' && key !== 'every' && key !== 'beforeCommit') throw new TypeError(`Invalid checkpoint: unknown option '${key}' (expected dir, every, beforeCommit)`);
+  }
+  if (typeof c.dir !== 'string' || c.dir === '') throw new TypeError(`Invalid checkpoint.dir: expected a directory path, got ${describe(c.dir)}`);
+  const every = c.every === undefined ? undefined : positiveInteger('checkpoint interval', c.every);
+  if (c.beforeCommit !== undefined && typeof c.beforeCommit !== 'function') throw new TypeError('Invalid checkpoint.beforeCommit: expected a function');
+  // a checkpoint holds a model file and an optimizer state: both must be savable, which is known now
+  if (!(net instanceof Sequential)) throw new TypeError('Trainer: checkpoints need a Sequential network (mlp, TwoLayerNet, …)');
+  describeArchitecture(net);
+  if (typeof optimizer.stateDict !== 'function' || typeof optimizer.loadStateDict !== 'function' || !OPTIMIZER_NAMES.includes(optimizer.name as OptimizerName)) {
+    throw new TypeError(`Trainer: checkpoints need one of the optimizers of blasprop (${OPTIMIZER_NAMES.join(', ')}), with stateDict and loadStateDict`);
+  }
+  return { dir: c.dir, every, beforeCommit: c.beforeCommit };
+}
+
+// the same value, or both absent
+function same(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
 export class Trainer {
   readonly net: Network;
   readonly optimizer: OptimizerLike;
@@ -156,13 +211,17 @@ export class Trainer {
   private readonly iterations: number | undefined;
   private readonly epochs: number | undefined;
   private readonly evaluator: Evaluator;
-  private readonly evalBatchSize: number;
+  // rows per evaluation chunk (a saved model records it, so a later evaluation chunks the same way)
+  readonly evalBatchSize: number;
   private readonly yieldEveryMs: number;
   private readonly onBatchEnd: TrainingCallback<BatchInfo> | undefined;
   private readonly onEpochEnd: TrainingCallback<EpochInfo> | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly meta: Record<string, unknown>;
   private readonly random: Random;
+  private readonly checkpoint: CheckpointOptions | undefined;
+  // a checkpoint to continue from, taken by the next fit()
+  private pending: Checkpoint | undefined;
   private running = false;
   private stopRequested = false;
   // the loss the network's gradient() already computed, when it keeps one (saves a second forward pass)
@@ -229,6 +288,60 @@ export class Trainer {
     }
     this.learningRate = this.optimizer.lr ?? lr ?? NaN;
     this.lossOfGradient = lossKeptBy(net);
+    this.checkpoint = checkpointOf(o.checkpoint, net, this.optimizer);
+  }
+
+  // a trainer that continues the run saved in a checkpoint directory (or an already read checkpoint):
+  // network, optimizer state, sampling state, history and settings all come from it. fit() with the
+  // same data then carries on from the iteration after the checkpoint's. checkpoints keep being saved
+  // into the same directory, at the same interval, unless options.checkpoint says otherwise
+  static async resume(from: string | Checkpoint, options: ResumeOptions = {}): Promise<Trainer> {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Trainer.resume: options must be an object, got ${describe(options)}`);
+    const { backend, ...rest } = options;
+    const ckpt = typeof from === 'string' ? await readCheckpoint(from, { backend }) : from;
+    const s = ckpt.settings;
+    const { lr, ...hyper } = ckpt.optimizer.hyper;
+    // what fixes the trajectory comes from the checkpoint; an option saying otherwise is a mistake
+    const conflict = (what: string, given: unknown, saved: unknown): void => {
+      if (given !== undefined && !same(given, saved)) {
+        throw new CheckpointError(ckpt.dir, `Trainer.resume: ${what} ${describe(given)} conflicts with the checkpoint in ${ckpt.dir}, which has ${describe(saved)}`);
+      }
+    };
+    conflict('iterations', rest.iterations, s.iterations);
+    conflict('epochs', rest.epochs, s.epochs);
+    conflict('batchSize', rest.batchSize, s.batchSize);
+    conflict('learningRate', rest.learningRate, lr);
+    conflict('seed', rest.seed, s.seed);
+    conflict('sampling', rest.sampling, s.sampling);
+    const given = rest.optimizer;
+    conflict('optimizer', typeof given === 'object' && given !== null ? given.name : given, s.optimizer);
+    for (const [k, v] of Object.entries(rest.optimizerOptions ?? {})) conflict(`optimizerOptions.${k}`, v, hyper[k]);
+    const byName = typeof given !== 'object' || given === null;
+    const trainer = new Trainer(ckpt.model.net, {
+      ...(s.epochs !== undefined ? { epochs: s.epochs } : { iterations: s.iterations }),
+      batchSize: s.batchSize,
+      // an optimizer instance brings its own rate; its state is loaded below either way
+      ...(byName ? { optimizer: s.optimizer, learningRate: lr, optimizerOptions: hyper } : { optimizer: given }),
+      seed: s.seed,
+      sampling: s.sampling,
+      evaluate: rest.evaluate ?? s.evaluate,
+      evalBatchSize: rest.evalBatchSize ?? s.evalBatchSize,
+      yieldEveryMs: rest.yieldEveryMs,
+      onBatchEnd: rest.onBatchEnd,
+      onEpochEnd: rest.onEpochEnd,
+      signal: rest.signal,
+      meta: rest.meta ?? ckpt.meta,
+      checkpoint: rest.checkpoint === undefined ? { dir: ckpt.dir, every: ckpt.every } : rest.checkpoint,
+    });
+    if (typeof trainer.optimizer.loadStateDict !== 'function') throw new TypeError('Trainer.resume: the optimizer has no loadStateDict');
+    trainer.optimizer.loadStateDict(ckpt.optimizer);
+    trainer.pending = ckpt;
+    return trainer;
+  }
+
+  // the checkpoint the next fit() continues from, if any
+  get resumingFrom(): Checkpoint | undefined {
+    return this.pending;
   }
 
   // stop after the batch in progress; fit then resolves with the history so far
@@ -250,6 +363,7 @@ export class Trainer {
     if (test !== undefined && test.features !== train.features) {
       throw new RangeError(`Trainer.fit: train examples have ${train.features} features but test examples have ${test.features}`);
     }
+    if (this.pending !== undefined) this.checkResumeData(this.pending, train, test);
     this.running = true;
     this.stopRequested = false;
     try {
@@ -257,6 +371,18 @@ export class Trainer {
     } finally {
       this.running = false;
     }
+  }
+
+  // a resumed run must see the data it was trained on: the same counts make the same epochs and batches
+  private checkResumeData(ckpt: Checkpoint, train: Dataset, test: Dataset | undefined): void {
+    const s = ckpt.settings;
+    const testCount = test?.count ?? 0;
+    const fail = (what: string): never => {
+      throw new RangeError(`Trainer.fit: the checkpoint in ${ckpt.dir} ${what}`);
+    };
+    if (train.count !== s.trainCount) fail(`was trained on ${s.trainCount} examples, this training set has ${train.count}`);
+    if (train.features !== s.features) fail(`has ${s.features} features per example, this training set has ${train.features}`);
+    if (testCount !== s.testCount) fail(`was tested on ${s.testCount} examples, this test set has ${testCount}`);
   }
 
   private async loop(train: Dataset, test: Dataset | undefined): Promise<History> {
@@ -279,6 +405,11 @@ export class Trainer {
       dtype: net.dtype,
       ...this.meta,
     });
+    // a checkpoint being continued: taken once, by this fit
+    const resumed = this.pending;
+    this.pending = undefined;
+    const ck = this.checkpoint;
+    const every = ck === undefined ? 0 : (ck.every ?? perEpoch);
 
     // the batch buffers, made once; shuffle's shorter last batch of an epoch gets its own set
     const x = Matrix.zeros(B, train.features, net.dtype);
@@ -287,6 +418,14 @@ export class Trainer {
     const shuffle = this.sampling === 'shuffle';
     const order = shuffle ? new Int32Array(n) : undefined;
     if (order) for (let i = 0; i < n; i++) order[i] = i;
+    // a resumed run: the losses and epoch records so far, the generator where it was, the epoch's order
+    let first = 1;
+    if (resumed !== undefined) {
+      history.restore(resumed.losses, resumed.epochs);
+      this.random.setState(resumed.random);
+      if (order && resumed.order) order.set(resumed.order);
+      first = resumed.iteration + 1;
+    }
     const tailRows = shuffle ? n - (perEpoch - 1) * B : B;
     const full = { x, t, indices };
     const tail = tailRows === B ? full : { x: Matrix.zeros(tailRows, train.features, net.dtype), t: new Int32Array(tailRows), indices: new Int32Array(tailRows) };
@@ -297,10 +436,14 @@ export class Trainer {
     }
 
     const stop = (): void => this.stop();
-    const start = performance.now();
-    let lastYield = start;
-    let evalMs = 0;
-    let epochStart = 0; // 0-based iteration where the current record's loss mean begins
+    // a resumed run's clock continues from the checkpoint's
+    const start = performance.now() - (resumed?.timing.wallTimeMs ?? 0);
+    let lastYield = performance.now();
+    let evalMs = resumed?.timing.evalTimeMs ?? 0;
+    let checkpointMs = resumed?.timing.checkpointTimeMs ?? 0;
+    // 0-based iteration where the current record's loss mean begins: the last epoch end so far
+    let epochStart = history.lastEpoch?.iteration ?? 0;
+    let lastSaved = resumed?.iteration ?? -1;
     const pauseNow = async (): Promise<void> => {
       await yieldToEventLoop();
       lastYield = performance.now();
@@ -322,8 +465,45 @@ export class Trainer {
       return rec;
     };
 
+    // everything the rest of the run depends on; the history's epochs are the epoch-end records only
+    // (a stopped run's extra final record comes after the last save)
+    const settings: CheckpointSettings = {
+      ...(this.epochs !== undefined ? { epochs: this.epochs } : { iterations: this.iterations! }),
+      totalIterations: total,
+      iterationsPerEpoch: perEpoch,
+      batchSize: B,
+      learningRate: this.learningRate,
+      optimizer: this.optimizer.name ?? '',
+      sampling: this.sampling,
+      seed: this.seed,
+      evaluate: this.evaluate,
+      evalBatchSize: this.evalBatchSize,
+      trainCount: n,
+      testCount: test?.count ?? 0,
+      features: train.features,
+      dtype: net.dtype,
+    };
+    const save = async (done: number, status: CheckpointStatus): Promise<void> => {
+      const c0 = performance.now();
+      await writeCheckpoint(ck!.dir, net as Sequential, {
+        iteration: done,
+        status,
+        every,
+        settings,
+        meta: this.meta,
+        random: this.random.getState(),
+        order,
+        losses: history.loss,
+        epochs: history.epochs,
+        optimizer: this.optimizer.stateDict!(),
+        timing: { wallTimeMs: c0 - start, evalTimeMs: evalMs, checkpointTimeMs: checkpointMs },
+      }, { beforeCommit: ck!.beforeCommit });
+      checkpointMs += performance.now() - c0;
+      lastSaved = done;
+    };
+
     const aborted = (): boolean => this.signal?.aborted === true;
-    for (let it = 1; it <= total && !this.stopRequested && !aborted(); it++) {
+    for (let it = first; it <= total && !this.stopRequested && !aborted(); it++) {
       // pick this iteration's examples
       let b = full;
       if (order) {
@@ -352,7 +532,7 @@ export class Trainer {
           loss,
           batchSize: b.t.length,
           elapsedMs: now - start,
-          trainTimeMs: now - start - evalMs,
+          trainTimeMs: now - start - evalMs - checkpointMs,
           stop,
         });
         if (r === false || (r instanceof Promise && (await settle(r)))) this.stop();
@@ -370,15 +550,20 @@ export class Trainer {
         const p = pause();
         if (p !== undefined) await p;
       }
+      // a run about to stop (or end) is saved once, after the loop, with how it ended
+      if (every > 0 && it % every === 0 && it < total && !this.stopRequested && !aborted()) await save(it, 'running');
     }
 
-    // the accuracies of the final weights, unless the last epoch end already measured them
     const done = history.iterations;
-    if (done > 0 && history.lastEpoch?.iteration !== done) await record(done / perEpoch, done);
     if (done < total) history.stopReason = aborted() ? 'aborted' : 'stopped';
+    // the last save: where the run ended or stopped, before the extra final record below
+    if (ck !== undefined && done > 0 && done !== lastSaved) await save(done, history.stopReason);
+    // the accuracies of the final weights, unless the last epoch end already measured them
+    if (done > 0 && history.lastEpoch?.iteration !== done) await record(done / perEpoch, done);
     history.wallTimeMs = performance.now() - start;
     history.evalTimeMs = evalMs;
-    history.trainTimeMs = history.wallTimeMs - evalMs;
+    history.checkpointTimeMs = checkpointMs;
+    history.trainTimeMs = history.wallTimeMs - evalMs - checkpointMs;
     return history;
   }
 
