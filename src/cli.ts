@@ -76,7 +76,7 @@ Network:
   --layers A,B,...       hidden layer widths of a deeper net, e.g. 256,128 (instead of --hidden)
   --activation NAME      relu | sigmoid (default relu)
   --init NAME            std (0.01·randn, the book's) | xavier | he (default std)
-  --dtype NAME           float32 | float64 (default float64, like numpy)
+  --dtype NAME           float32 | float64 (default float32, like PyTorch; float64 is numpy's precision)
 
 Training:
   --batch N              batch size (default 100)
@@ -464,7 +464,7 @@ function freshRun(given: GivenFlags, dataDir: string | undefined, backend: Backe
   const layers = given.layers ?? [hidden];
   const activation = given.activation ?? 'relu';
   const init = given.init ?? 'std';
-  const dtype = given.dtype ?? 'float64';
+  const dtype = given.dtype ?? 'float32';
   const batchSize = given.batch ?? 100;
   const epochs = given.epochs;
   const iterations = epochs === undefined ? (given.iterations ?? 10_000) : undefined;

@@ -149,7 +149,7 @@ describe('checkpoint and resume from the command line', () => {
     const fa = facts(modelA);
     const fb = facts(modelB);
     for (const key of ['iterations', 'seed', 'samplingSeed', 'optimizer', 'learningRate', 'dtype', 'network', 'testAccuracy', 'trainAccuracy', 'finalLoss']) expect(fb[key]).toEqual(fa[key]);
-    expect(fa).toMatchObject({ iterations: 600, seed: 3, optimizer: 'sgd', dtype: 'float64', network: '784-32-10', stopReason: 'completed' });
+    expect(fa).toMatchObject({ iterations: 600, seed: 3, optimizer: 'sgd', dtype: 'float32', network: '784-32-10', stopReason: 'completed' });
   });
 
   it('flags that contradict the checkpoint, an existing checkpoint, a corrupt manifest', async () => {
@@ -160,9 +160,9 @@ describe('checkpoint and resume from the command line', () => {
     const layers = await run(['train', '--checkpoint', dir, '--resume', '--layers', '64']);
     expect(layers.code).toBe(2);
     expect(layers.stderr.split('\n')[0]).toBe(`blasprop: --layers 64 contradicts the checkpoint in ${dir}, which has hidden layers 16; leave the flag out to continue the saved run`);
-    const dtype = await run(['train', '--checkpoint', dir, '--resume', '--dtype', 'float32']);
+    const dtype = await run(['train', '--checkpoint', dir, '--resume', '--dtype', 'float64']);
     expect(dtype.code).toBe(2);
-    expect(dtype.stderr).toMatch(/^blasprop: --dtype float32 contradicts the checkpoint/);
+    expect(dtype.stderr).toMatch(/^blasprop: --dtype float64 contradicts the checkpoint/);
     const again = await run(['train', '--checkpoint', dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a checkpoint: continue that run with --resume/);
@@ -180,7 +180,7 @@ describe('blasprop eval', () => {
     const acc = summaryNumber(summaryA, 'test accuracy');
     expect(acc).toBeGreaterThan(0.85);
     expect(summaryNumber(r.stdout, 'test accuracy')).toBe(acc);
-    expect(r.stdout).toMatch(/^model\s+.*A\.safetensors \(784-32-10, relu, float64\)/m);
+    expect(r.stdout).toMatch(/^model\s+.*A\.safetensors \(784-32-10, relu, float32\)/m);
     const json = await run(['eval', modelA, '--train', '--json']);
     const out = JSON.parse(json.stdout) as Record<string, number>;
     expect(json.stdout.trimEnd().split('\n')).toHaveLength(1);
@@ -271,7 +271,7 @@ describe('train --json', () => {
     expect(lines).toHaveLength(1);
     const s = JSON.parse(lines[0]!) as Record<string, unknown>;
     for (const f of fields) expect(s, f).toHaveProperty(f);
-    expect(s).toMatchObject({ iterations: 50, backend: 'native', dtype: 'float64', stopReason: 'completed' });
+    expect(s).toMatchObject({ iterations: 50, backend: 'native', dtype: 'float32', stopReason: 'completed' });
     for (const f of ['testAccuracy', 'trainAccuracy', 'wallTimeMs', 'trainTimeMs', 'evalTimeMs', 'msPerIteration', 'threads', 'peakRssMB']) expect(typeof s[f], f).toBe('number');
     expect(s.wallTimeMs as number).toBeGreaterThanOrEqual((s.trainTimeMs as number) + (s.evalTimeMs as number) - 1e-6);
     // peak RSS: at least the 47 MB of training images this process read

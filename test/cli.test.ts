@@ -90,7 +90,7 @@ describe('blasprop train', () => {
 
     looksLikeTrainingSvg(plot);
     const lines = jsonLines(log);
-    expect(lines[0]).toMatchObject({ type: 'run', iterations: 300, batchSize: 100, learningRate: 0.1, optimizer: 'sgd', seed: 1, dtype: 'float64', network: '784-50-10' });
+    expect(lines[0]).toMatchObject({ type: 'run', iterations: 300, batchSize: 100, learningRate: 0.1, optimizer: 'sgd', seed: 1, dtype: 'float32', network: '784-50-10' });
     const iterations = lines.filter((l) => l.type === 'iteration');
     expect(iterations.map((l) => l.iteration)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(iterations.every((l) => typeof l.loss === 'number' && (l.loss as number) > 0)).toBe(true);
@@ -124,7 +124,7 @@ describe('blasprop train', () => {
   it('--layers builds a deeper net', async () => {
     const r = await run(['train', '--layers', '64,32', '--init', 'he', '--iterations', '20', '--seed', '3', '--quiet', '--backend', 'native']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^network\s+784-64-32-10 \(relu, init he, float64\)/m);
+    expect(r.stdout).toMatch(/^network\s+784-64-32-10 \(relu, init he, float32\)/m);
   });
 
   it('an unknown flag exits 2 with the usage', async () => {

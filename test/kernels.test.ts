@@ -225,17 +225,6 @@ describe('native against reference', () => {
     expect(dN!.data).toEqual(dR!.data);
   });
 
-  it('largePageCopy gives the same bytes in memory of its own', () => {
-    const src = Uint8Array.from({ length: 3 * 1024 * 1024 + 17 }, (_, i) => (i * 31) & 255);
-    const copy = native.largePageCopy(src);
-    expect(copy).not.toBe(src);
-    expect(Buffer.from(copy).equals(Buffer.from(src))).toBe(true);
-    copy[5] = copy[5]! ^ 1;
-    expect(src[5]).toBe((5 * 31) & 255);
-    expect(native.largePageCopy(new Uint8Array(0)).length).toBe(0);
-    expect(referenceBackend.largePageCopy(src)).toBe(src);
-  });
-
   it.each(DTYPES)('softmax agrees with the reference to an ulp or two (%s)', (dtype) => {
     const rng = testRng(5);
     const x = randomMatrix(rng, 300, 10, dtype, 20);

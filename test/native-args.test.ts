@@ -83,8 +83,9 @@ const cases: Call[] = [
   ['softmax: X shorter than rows×cols', (a) => a.softmax(f64(5), 2, 3, f64(6)), RangeError, /X has 5 elements/],
   ['softmax: mixed dtypes', (a) => a.softmax(f64(6), 2, 3, f32(6)), TypeError, /Y must be a Float64Array like X/],
   ['softmax: partial overlap', (a) => { const v = f64(8); a.softmax(v.subarray(0, 6), 2, 3, v.subarray(2, 8)); }, RangeError, /must not share memory/],
-  ['largePageCopy: no arguments', (a) => (a.largePageCopy as unknown as () => void)(), TypeError, /^largePageCopy: expected 1 arguments \(src\), got 0$/],
-  ['largePageCopy: a Float32Array', (a) => a.largePageCopy(f32(4) as never), TypeError, /src must be a Uint8Array, got Float32Array/],
+  ['largePageAlloc: no arguments', (a) => (a.largePageAlloc as unknown as () => void)(), TypeError, /^largePageAlloc: expected 1 arguments \(length\), got 0$/],
+  ['largePageAlloc: a negative length', (a) => a.largePageAlloc(-1), RangeError, /length must be an integer in \[0, 2147483647\], got -1/],
+  ['largePageAlloc: a string', (a) => a.largePageAlloc('8' as never), TypeError, /length must be a non-negative integer, got a string/],
   ['setNumThreads: no arguments', (a) => (a.setNumThreads as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
   ['setNumThreads: zero', (a) => a.setNumThreads(0), RangeError, /threads must be an integer in \[1, 1024\], got 0/],
   ['setNumThreads: a string', (a) => a.setNumThreads('2' as never), TypeError, /threads must be a non-negative integer, got a string/],
@@ -105,6 +106,17 @@ describe('native entry points reject bad input', () => {
     const c = f64(1);
     a.gemm(new Float64Array([2]), 1, 1, false, new Float64Array([3]), 1, 1, false, c, 1, 0);
     expect(c[0]).toBe(6);
+  });
+
+  it('largePageAlloc gives zeroed memory of its own, usable as any Uint8Array', () => {
+    const a = addon();
+    const bytes = a.largePageAlloc(3 * 1024 * 1024 + 17);
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(bytes.length).toBe(3 * 1024 * 1024 + 17);
+    expect(bytes.every((v) => v === 0)).toBe(true);
+    bytes.fill(7);
+    expect(bytes[bytes.length - 1]).toBe(7);
+    expect(a.largePageAlloc(0).length).toBe(0);
   });
 
   it('a detached buffer is refused, not read', () => {

@@ -30,7 +30,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       if (!y.sameShape(x)) throw new RangeError(`softmax: Y must be ${x.rows}×${x.cols} like X, got ${y.rows}×${y.cols}`);
       addon.softmax(x.data, x.rows, x.cols, y.data);
     },
-    largePageCopy: (src) => addon.largePageCopy(src),
     relu: (x, out) => addon.relu(x, out),
     reluBackward: (y, dout, dx) => addon.reluBackward(y, dout, dx),
     gatherRows(src, indices, divisor, out) {

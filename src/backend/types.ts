@@ -27,9 +27,6 @@ export interface Backend {
   reluBackward(y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   // out[r] = src[indices[r]·out.cols …] / divisor: a minibatch of uint8 rows, normalised while gathered
   gatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
-  // the same bytes in memory laid out for fast random row access (2 MB pages, where the OS gives them);
-  // the reference backend returns src itself
-  largePageCopy(src: Uint8Array): Uint8Array;
   // y = softmax(x) row by row (y may be x)
   softmax(x: Matrix, y: Matrix): void;
 }

@@ -1,6 +1,7 @@
 // the IDX file format (the one MNIST ships in): a tiny header of dims, then raw big-endian values
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { allocateBytes } from '../native/memory.js';
 import { gunzipSync } from 'node:zlib';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -138,6 +139,29 @@ function decode(view: DataView, offset: number, n: number, type: IdxType, bytes:
   }
 }
 
+// an uncompressed file is read straight into memory from allocateBytes (large pages for a large set)
 export function readIdx(path: string): IdxFile {
-  return parseIdx(readFileSync(path), path);
+  const fd = openSync(path, 'r');
+  let bytes: Uint8Array;
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(2, size));
+    readSync(fd, head, 0, head.length, 0);
+    if (isGzip(head)) {
+      bytes = readFileSync(fd);
+    } else {
+      bytes = allocateBytes(size);
+      let done = 0;
+      while (done < size) {
+        const n = readSync(fd, bytes, done, size - done, done);
+        if (n === 0) break;
+        done += n;
+      }
+      // a file that shrank while being read is reported as truncated by parseIdx
+      if (done < size) bytes = bytes.subarray(0, done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return parseIdx(bytes, path);
 }

@@ -27,7 +27,7 @@ export interface NativeAddon {
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
   softmax(X: FloatArray, rows: number, cols: number, Y: FloatArray): void;
-  largePageCopy(src: Uint8Array): Uint8Array;
+  largePageAlloc(length: number): Uint8Array;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   setNumThreads(threads: number): void;

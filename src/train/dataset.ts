@@ -34,20 +34,9 @@ function isDataset(d: object): d is Dataset {
   return typeof (d as Dataset).gather === 'function' && typeof (d as Dataset).count === 'number';
 }
 
-// pixels copied once per image array into memory the backend reads fast at random rows
-const fastImages = new WeakMap<Uint8Array, Uint8Array>();
-
 // a compact MNIST-format split: gatherBatch scales pixels as the set asked (normalize) into x's dtype,
 // natively when the network's backend is given
 function fromMnistSet(set: MnistSet, backend: Backend | undefined): Dataset {
-  if (backend !== undefined) {
-    let images = fastImages.get(set.images);
-    if (images === undefined) {
-      images = backend.largePageCopy(set.images);
-      if (images !== set.images) fastImages.set(set.images, images);
-    }
-    set = { ...set, images };
-  }
   // made once: an options object per call would be garbage per iteration
   const options = { backend };
   return {
