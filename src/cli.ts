@@ -265,8 +265,15 @@ function fixed4(x: number | undefined): string {
   return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4);
 }
 
-// the peak resident memory of this process so far, in MB (maxRSS is in kilobytes)
+// the peak resident memory of this process so far, in MB. Linux's VmHWM belongs to this program;
+// getrusage's maxRSS survives exec, so a child started by a large parent would report the parent's
 function peakRssMB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux: fall back to getrusage
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 
