@@ -6,7 +6,7 @@ import { loadMnist } from '../src/data/index.js';
 import { loadModel } from '../src/io/model.js';
 import { mlp, type Sequential } from '../src/nn/index.js';
 import { CheckpointError, fit, History, readCheckpoint, Trainer, type EpochRecord, type TrainerOptions } from '../src/train/index.js';
-import { nativeBackend } from './helpers.js';
+import { nativeBackend, typedArraySpy } from './helpers.js';
 
 // 2000 training and 500 test images of real MNIST: batch 100 makes an epoch every 20 iterations
 const mnist = loadMnist({ dtype: 'float64' });
@@ -127,19 +127,7 @@ describe('resume continues a stopped run exactly', () => {
   });
 
   it('checkpointing leaves the steps between saves allocation-free', async () => {
-    const names = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array', 'Uint8Array'] as const;
-    const originals = names.map((n) => globalThis[n]);
-    let made = 0;
-    const watch = (): void =>
-      names.forEach((n, i) => {
-        (globalThis as Record<string, unknown>)[n] = new Proxy(originals[i]!, {
-          construct(target, args, newTarget) {
-            made++;
-            return Reflect.construct(target, args, newTarget === globalThis[n] ? target : newTarget);
-          },
-        });
-      });
-    const unwatch = (): void => names.forEach((n, i) => ((globalThis as Record<string, unknown>)[n] = originals[i]));
+    const spy = typedArraySpy();
     let watched = -1;
     try {
       // saves at 10, 20, 30, 40: iterations 11..19 are watched
@@ -149,22 +137,22 @@ describe('resume continues a stopped run exactly', () => {
         evaluate: false,
         checkpoint: { dir: newDir(), every: 10 },
         onBatchEnd: (b) => {
-          if (b.iteration === 11) watch();
+          if (b.iteration === 11) spy.watch();
           if (b.iteration === 19) {
-            unwatch();
-            watched = made;
+            spy.unwatch();
+            watched = spy.made;
           }
         },
       });
     } finally {
-      unwatch();
+      spy.unwatch();
     }
     expect(watched).toBe(0);
     // the spy counts: a save allocates, and is seen
-    watch();
+    spy.watch();
     new Float64Array(1);
-    unwatch();
-    expect(made).toBe(1);
+    spy.unwatch();
+    expect(spy.made).toBe(1);
   });
 
   it('resuming a finished run trains nothing more and gives back its history', async () => {

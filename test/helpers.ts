@@ -40,3 +40,39 @@ export function randomMatrix(rng: () => number, rows: number, cols: number, dtyp
 
 // machine epsilon of each dtype
 export const EPS: Record<DType, number> = { float32: 2 ** -23, float64: 2 ** -52 };
+
+// counts typed arrays made (by constructor, or by subarray/slice/map/filter) while watching: how the
+// tests prove a training step allocates nothing
+export function typedArraySpy(): { watch(): void; unwatch(): void; readonly made: number } {
+  const names = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array', 'Uint8Array'] as const;
+  const originals = names.map((n) => globalThis[n]);
+  const proto = Object.getPrototypeOf(Float64Array.prototype) as Record<string, (...a: unknown[]) => unknown>;
+  const methods = ['subarray', 'slice', 'map', 'filter'] as const;
+  const originalMethods = methods.map((m) => proto[m]!);
+  let made = 0;
+  return {
+    watch(): void {
+      names.forEach((n, i) => {
+        (globalThis as Record<string, unknown>)[n] = new Proxy(originals[i]!, {
+          construct(target, args, newTarget) {
+            made++;
+            return Reflect.construct(target, args, newTarget === globalThis[n] ? target : newTarget);
+          },
+        });
+      });
+      methods.forEach((m, i) => {
+        proto[m] = function (this: unknown, ...args: unknown[]) {
+          made++;
+          return originalMethods[i]!.apply(this, args);
+        };
+      });
+    },
+    unwatch(): void {
+      names.forEach((n, i) => ((globalThis as Record<string, unknown>)[n] = originals[i]));
+      methods.forEach((m, i) => (proto[m] = originalMethods[i]!));
+    },
+    get made() {
+      return made;
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { SGD } from '../src/optim/index.js';
 import { Random } from '../src/random.js';
 import { Writable } from 'node:stream';
 import { evaluateAccuracy, fit, History, Progress, Trainer, type BatchInfo } from '../src/train/index.js';
-import { nativeBackend } from './helpers.js';
+import { nativeBackend, typedArraySpy } from './helpers.js';
 
 // a tiny MNIST-shaped set whose images spell their own index: pixel 0 = i mod 256, pixel 1 = i div 256
 // (normalize off, so a batch row says exactly which example it came from)
@@ -94,55 +94,30 @@ describe('training on real MNIST (native backend)', () => {
     const net = new TwoLayerNet(784, 50, 10, { dtype: 'float64', seed: 3, backend: nativeBackend() });
     // 1000 training and 200 test examples: an epoch every 10 iterations
     const small = { train: { ...mnist.train, count: 1000 }, test: { ...mnist.test, count: 200 } };
-    const names = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint32Array', 'Uint8Array'] as const;
-    const originals = names.map((n) => globalThis[n]);
-    const proto = Object.getPrototypeOf(Float64Array.prototype) as Record<string, (...a: unknown[]) => unknown>;
-    const methods = ['subarray', 'slice', 'map', 'filter'] as const;
-    const originalMethods = methods.map((m) => proto[m]!);
-    let made = 0;
-    const watch = (): void => {
-      names.forEach((n, i) => {
-        (globalThis as Record<string, unknown>)[n] = new Proxy(originals[i]!, {
-          construct(target, args, newTarget) {
-            made++;
-            return Reflect.construct(target, args, newTarget === globalThis[n] ? target : newTarget);
-          },
-        });
-      });
-      methods.forEach((m, i) => {
-        proto[m] = function (this: unknown, ...args: unknown[]) {
-          made++;
-          return originalMethods[i]!.apply(this, args);
-        };
-      });
-    };
-    const unwatch = (): void => {
-      names.forEach((n, i) => ((globalThis as Record<string, unknown>)[n] = originals[i]));
-      methods.forEach((m, i) => (proto[m] = originalMethods[i]!));
-    };
+    const spy = typedArraySpy();
     let watched = 0;
     try {
       await fit(net, small, {
         iterations: 35,
         seed: 4,
         onBatchEnd: (b: BatchInfo) => {
-          // the first step makes the layers' buffers; from then on nothing may be made
-          if (b.iteration === 1) watch();
+          // the first step makes the layers' buffers; from then on nothing may be spy.made
+          if (b.iteration === 1) spy.watch();
           if (b.iteration === 34) {
-            watched = made;
-            unwatch();
+            watched = spy.made;
+            spy.unwatch();
           }
         },
       });
     } finally {
-      unwatch();
+      spy.unwatch();
     }
     expect(watched).toBe(0);
     // the spy itself works: making one typed array while watching is counted
-    watch();
+    spy.watch();
     new Float64Array(1);
-    unwatch();
-    expect(made).toBe(1);
+    spy.unwatch();
+    expect(spy.made).toBe(1);
   });
 
   it('keeps the event loop turning: a 5 ms interval fires all through fit()', async () => {
