@@ -10,6 +10,7 @@ import { packageRoot } from '../src/native/addon.js';
 
 let work: string;
 let tarball: string;
+let sourceTarball: string;
 let prebuild: string;
 
 function sh(cmd: string, args: string[], cwd: string): string {
@@ -32,6 +33,10 @@ describe('the npm package', () => {
       fs.cpSync(path.join(packageRoot, entry), path.join(src, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(packageRoot, 'node_modules'), path.join(src, 'node_modules'));
+    // first a tarball without a prebuild, as for a platform we have none for
+    const bare = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', work], src)) as { filename: string }[];
+    sourceTarball = path.join(work, `source-${bare[0]!.filename}`);
+    fs.renameSync(path.join(work, bare[0]!.filename), sourceTarball);
     sh('npm', ['run', 'prebuild'], src);
     prebuild = path.join(src, 'prebuilds', `${process.platform}-${process.arch}`, 'blasprop.node');
     const packed = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', work], src)) as { filename: string }[];
@@ -57,6 +62,9 @@ describe('the npm package', () => {
     expect(files).toContain('package/binding.gyp');
     expect(files).toContain('package/CMakeLists.txt');
     expect(files).toContain('package/native/gemm.cc');
+    // what a source build on the user's machine runs: the install step and the OpenBLAS finder
+    expect(files).toContain('package/scripts/install.cjs');
+    expect(files).toContain('package/scripts/openblas.cjs');
     expect(files.filter((f) => /\/(test|build|build-cmake|node_modules)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   });
@@ -82,4 +90,22 @@ describe('the npm package', () => {
     // no local build happened: scripts were off, so there is no build/ folder
     expect(fs.existsSync(path.join(app, 'node_modules', 'blasprop', 'build'))).toBe(false);
   }, 180_000);
+
+  it('without a prebuild, npm install builds the addon from the packed sources and loads it', () => {
+    const app = path.join(work, 'app-source');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+    sh('npm', ['install', '--no-audit', '--no-fund', sourceTarball], app);
+    fs.writeFileSync(path.join(app, 'main.js'), `
+      import { getBackend, info, Matrix } from 'blasprop';
+      const c = Matrix.zeros(1, 1);
+      getBackend().gemm(Matrix.from([[2, 3]]), Matrix.from([[4], [5]]), c);
+      const i = info();
+      console.log(JSON.stringify({ backend: getBackend().name, c: c.data[0], source: i.native.source, path: i.native.path }));
+    `);
+    const { BLASPROP_ADDON: _a, BLASPROP_BACKEND: _b, ...env } = process.env;
+    const out = JSON.parse(execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8', env })) as Record<string, unknown>;
+    expect(out).toMatchObject({ backend: 'native', c: 23, source: 'local build' });
+    expect(out.path).toContain(path.join('node_modules', 'blasprop', 'build', 'Release'));
+  }, 300_000);
 });
