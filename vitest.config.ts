@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // a 2-core machine: two workers, and generous timeouts for the tests that train on real MNIST
     maxWorkers: 2,
     testTimeout: 30_000,
