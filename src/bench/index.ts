@@ -131,7 +131,29 @@ if (!values['skip-train']) {
   log(`npm run train (10 000 iterations + 16 evaluations): ${(train.wallMs / 1000).toFixed(2)} s, peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
 }
 
+// the issue's targets, each against this run's own measurements
+interface Target { target: string; measured: string; met: boolean }
+const targets: Target[] = [];
+// judged at the default thread count (all cores), what a user runs with
+const defaultRatio = (config: Config, dtype: DType) => steps.find((r) => r.config === config.name && r.dtype === dtype && r.threads === maxThreads)!.stepOverFloor;
+for (const [config, limit] of [[CONFIGS[0]!, 1.25], [CONFIGS[1]!, 1.15]] as const) {
+  for (const dtype of DTYPES) {
+    const ratio = defaultRatio(config, dtype);
+    targets.push({ target: `${config.name} ${dtype}, ${maxThreads} thr: step ≤ ${limit}× floor`, measured: `${ratio.toFixed(2)}×`, met: ratio <= limit });
+  }
+}
+for (const r of references.filter((r) => r.config === CONFIGS[1]!.name)) {
+  targets.push({ target: `${r.config} ${r.dtype}: native ≥ 20× reference`, measured: `${r.nativeSpeedup.toFixed(1)}×`, met: r.nativeSpeedup >= 20 });
+}
+if (train) {
+  targets.push({ target: 'npm run train: training loop under 5 s', measured: `${(train.wallMs / 1000).toFixed(2)} s`, met: train.wallMs < 5000 });
+  targets.push({ target: 'npm run train: peak RSS under 200 MB', measured: `${train.peakRssMB.toFixed(0)} MB`, met: train.peakRssMB < 200 });
+}
+log('');
+log('targets:');
+for (const t of targets) log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEnd(48)} ${t.measured}`);
+
 if (values.json) {
   console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
-    steps, references, evaluation, train }, null, 2));
+    steps, references, evaluation, train, targets }, null, 2));
 }
