@@ -1,0 +1,156 @@
+// a training run made ready from train's flags: a fresh one with the book's defaults filled in, or
+// one resumed from its checkpoint, whose settings the flags may repeat but never contradict.
+
+import { randomInt } from 'node:crypto';
+import type { Backend } from '../backend/index.js';
+import type { Mnist } from '../data/mnist.js';
+import type { DType } from '../matrix.js';
+import { mlp, TwoLayerNet, type Activation, type Network, type WeightInit } from '../nn/index.js';
+import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { Trainer, type Sampling } from '../train/trainer.js';
+import { UsageError } from './args.js';
+import { activationsOf, loadData, sizesOf } from './data.js';
+
+// the flags of train that shape the network and the trajectory, as given (undefined when left out)
+export interface GivenFlags {
+  hidden?: number;
+  layers?: number[];
+  activation?: Activation;
+  init?: WeightInit;
+  dtype?: DType;
+  batch?: number;
+  lr?: number;
+  epochs?: number;
+  iterations?: number;
+  optimizer?: string;
+  sampling?: Sampling;
+  seed?: number;
+}
+
+export interface PreparedRun {
+  trainer: Trainer;
+  data: Mnist;
+  sizes: number[];
+  netText: string;
+  dtype: DType;
+  total: number;
+  header: string;
+  resumedAt?: number;
+}
+
+export type RunCallbacks = Pick<ConstructorParameters<typeof Trainer>[1] & object, 'signal' | 'onBatchEnd' | 'onEpochEnd'>;
+
+function describeNet(sizes: readonly number[], activation: Activation, init: WeightInit, dtype: DType): string {
+  return `${sizes.join('-')} (${sizes.length > 2 ? `${activation}, ` : ''}init ${init}, ${dtype})`;
+}
+
+// --resume takes all of these from the checkpoint; one that says otherwise is a mistake, not an override
+function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): void {
+  const s = ckpt.settings;
+  const meta = ckpt.meta;
+  const contradicts = (flag: string, value: unknown, saved: string): never => {
+    throw new UsageError(`--${flag} ${String(value)} contradicts the checkpoint in ${dir}, which has ${saved}; leave the flag out to continue the saved run`);
+  };
+  const hidden = sizesOf(ckpt.model.architecture).slice(1, -1);
+  const hiddenText = `hidden layers ${hidden.join(',') || '(none)'}`;
+  if (given.hidden !== undefined && !(hidden.length === 1 && hidden[0] === given.hidden)) contradicts('hidden', given.hidden, hiddenText);
+  if (given.layers !== undefined && given.layers.join(',') !== hidden.join(',')) contradicts('layers', given.layers.join(','), hiddenText);
+  const acts = [...new Set(activationsOf(ckpt.model.architecture))];
+  if (given.activation !== undefined && acts.some((a) => a !== given.activation)) contradicts('activation', given.activation, `${acts.join(', ')} activations`);
+  if (given.init !== undefined && typeof meta.init === 'string' && meta.init !== given.init) contradicts('init', given.init, `init ${meta.init}`);
+  if (given.dtype !== undefined && given.dtype !== s.dtype) contradicts('dtype', given.dtype, s.dtype);
+  if (given.batch !== undefined && given.batch !== s.batchSize) contradicts('batch', given.batch, `batch ${s.batchSize}`);
+  if (given.lr !== undefined && given.lr !== ckpt.optimizer.hyper.lr) contradicts('lr', given.lr, `lr ${ckpt.optimizer.hyper.lr}`);
+  const length = s.iterations !== undefined ? `${s.iterations} iterations` : `${s.epochs} epochs`;
+  if (given.iterations !== undefined && given.iterations !== s.iterations) contradicts('iterations', given.iterations, length);
+  if (given.epochs !== undefined && given.epochs !== s.epochs) contradicts('epochs', given.epochs, length);
+  if (given.optimizer !== undefined && given.optimizer !== s.optimizer) contradicts('optimizer', given.optimizer, `optimizer ${s.optimizer}`);
+  if (given.sampling !== undefined && given.sampling !== s.sampling) contradicts('sampling', given.sampling, `sampling ${s.sampling}`);
+  if (given.seed !== undefined) {
+    // the CLI's --seed seeds the weights and, plus one, the batches; a library run records only the latter
+    const saved = typeof meta.seed === 'number' ? meta.seed : undefined;
+    if (saved !== undefined ? given.seed !== saved : given.seed + 1 !== s.seed) contradicts('seed', given.seed, saved !== undefined ? `seed ${saved}` : `sampling seed ${s.seed}`);
+  }
+}
+
+export function freshRun(given: GivenFlags, dataDir: string | undefined, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): PreparedRun {
+  const hidden = given.hidden ?? 50;
+  const layers = given.layers ?? [hidden];
+  const activation = given.activation ?? 'relu';
+  const init = given.init ?? 'std';
+  const dtype = given.dtype ?? 'float32';
+  const batchSize = given.batch ?? 100;
+  const epochs = given.epochs;
+  const iterations = epochs === undefined ? (given.iterations ?? 10_000) : undefined;
+  const optimizer = given.optimizer ?? 'sgd';
+  const sampling = given.sampling ?? 'replacement';
+  const seed = given.seed ?? randomInt(0, 2 ** 47);
+
+  const data = loadData(dataDir, dtype);
+  const inputs = data.train.rows * data.train.cols;
+  const sizes = [inputs, ...layers, data.train.classes];
+  // the book's class when the book's network is asked for; the general builder otherwise
+  const net: Network =
+    given.layers === undefined && init === 'std' && activation === 'relu'
+      ? new TwoLayerNet(inputs, hidden, data.train.classes, { dtype, seed, backend })
+      : mlp({ sizes, activation, init, dtype, seed, backend });
+  const netText = describeNet(sizes, activation, init, dtype);
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(net, {
+      iterations,
+      epochs,
+      batchSize,
+      learningRate: given.lr,
+      optimizer,
+      sampling,
+      // a stream of its own, so the batches do not echo the weight draws
+      seed: seed + 1,
+      // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
+      meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
+      checkpoint,
+      ...callbacks,
+    });
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  const what = epochs !== undefined ? `${epochs} epochs` : `${iterations} iterations`;
+  const header =
+    `training ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
+    `${optimizer} lr ${trainer.learningRate}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
+  const total = iterations ?? epochs! * Math.max(1, Math.ceil(data.train.count / batchSize));
+  return { trainer, data, sizes, netText, dtype, total, header };
+}
+
+export async function resumedRun(
+  given: GivenFlags,
+  dataDir: string | undefined,
+  backend: Backend,
+  threadCount: number,
+  checkpoint: { dir: string; every?: number },
+  callbacks: RunCallbacks,
+): Promise<PreparedRun> {
+  // a missing or damaged checkpoint is a failure (exit 1); a contradicting flag a usage error (exit 2)
+  const ckpt = await readCheckpoint(checkpoint.dir, { backend });
+  checkResumeFlags(given, ckpt, checkpoint.dir);
+  const s = ckpt.settings;
+  const data = loadData(dataDir, s.dtype);
+  const arch = ckpt.model.architecture;
+  const sizes = sizesOf(arch);
+  const acts = [...new Set(activationsOf(arch))];
+  const init = typeof ckpt.meta.init === 'string' ? ckpt.meta.init : undefined;
+  const netText = `${sizes.join('-')} (${acts.length > 0 ? `${acts.join(', ')}, ` : ''}${init !== undefined ? `init ${init}, ` : ''}${s.dtype})`;
+  const trainer = await Trainer.resume(ckpt, {
+    // the run's facts stay; where it continues may differ
+    meta: { ...ckpt.meta, backend: backend.name, threads: threadCount },
+    checkpoint: { dir: checkpoint.dir, every: checkpoint.every ?? ckpt.every },
+    ...callbacks,
+  });
+  const what = s.epochs !== undefined ? `${s.epochs} epochs` : `${s.iterations} iterations`;
+  const seed = typeof ckpt.meta.seed === 'number' ? `seed ${ckpt.meta.seed}` : `sampling seed ${s.seed}`;
+  const header =
+    `resuming ${checkpoint.dir} at iteration ${ckpt.iteration} of ${s.totalIterations}: ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
+    `${s.optimizer} lr ${trainer.learningRate}, batch ${s.batchSize}, ${what}, sampling ${s.sampling}, ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
+  return { trainer, data, sizes, netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration };
+}
