@@ -147,12 +147,8 @@ describe('resume continues a stopped run exactly', () => {
     } finally {
       spy.unwatch();
     }
+    // (the trainer's allocation test checks that the spy does count)
     expect(watched).toBe(0);
-    // the spy counts: a save allocates, and is seen
-    spy.watch();
-    new Float64Array(1);
-    spy.unwatch();
-    expect(spy.made).toBe(1);
   });
 
   it('resuming a finished run trains nothing more and gives back its history', async () => {
