@@ -108,4 +108,31 @@ describe('the npm package', () => {
     expect(out).toMatchObject({ backend: 'native', c: 23, source: 'local build' });
     expect(out.path).toContain(path.join('node_modules', 'blasprop', 'build', 'Release'));
   }, 300_000);
+
+  it('when the source build fails, npm install still succeeds and the library warns and falls back', () => {
+    const app = path.join(work, 'app-nobuild');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+    // an OpenBLAS library that does not exist: the link fails as it would without libopenblas-dev
+    const { BLASPROP_ADDON: _a, BLASPROP_BACKEND: _b, BLASPROP_REQUIRE_NATIVE: _c, ...env } = process.env;
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', sourceTarball], {
+      cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, BLASPROP_OPENBLAS_LIB: '/nonexistent/libopenblas.a' },
+    });
+    expect(fs.existsSync(path.join(app, 'node_modules', 'blasprop', 'build', 'Release', 'blasprop.node'))).toBe(false);
+    fs.writeFileSync(path.join(app, 'main.js'), `
+      import { getBackend, Matrix } from 'blasprop';
+      const c = Matrix.zeros(1, 1);
+      getBackend().gemm(Matrix.from([[2, 3]]), Matrix.from([[4], [5]]), c);
+      console.log(JSON.stringify({ backend: getBackend().name, c: c.data[0] }));
+    `);
+    const errFile = path.join(app, 'stderr.txt');
+    const fd = fs.openSync(errFile, 'w');
+    const out = JSON.parse(execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8', env, stdio: ['ignore', 'pipe', fd] })) as Record<string, unknown>;
+    fs.closeSync(fd);
+    expect(out).toEqual({ backend: 'reference', c: 23 });
+    const stderr = fs.readFileSync(errFile, 'utf8');
+    expect(stderr.match(/BLASPROP_NATIVE_UNAVAILABLE/g)).toHaveLength(1);
+    expect(stderr).toMatch(/no compiled addon for linux-/);
+    expect(stderr).toMatch(/apt-get install -y libopenblas-dev/);
+  }, 300_000);
 });
