@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist, toMatrix, type MnistSet } from '../src/data/index.js';
 import { Matrix } from '../src/matrix.js';
 import { TwoLayerNet, type Labels, type Network } from '../src/nn/index.js';
-import { SGD } from '../src/optim/index.js';
+import { Adam, SGD } from '../src/optim/index.js';
 import { Random } from '../src/random.js';
 import { Writable } from 'node:stream';
 import { evaluateAccuracy, fit, History, Progress, Trainer, type BatchInfo } from '../src/train/index.js';
@@ -139,6 +139,23 @@ describe('training on real MNIST (native backend)', () => {
     let maxGap = 0;
     for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i]! - ticks[i - 1]!);
     expect(maxGap).toBeLessThan(250);
+  });
+});
+
+describe('optimizers on real MNIST', () => {
+  const mnist = loadMnist({ dtype: 'float32' });
+
+  it('Adam (lr 0.001) beats the book\'s plain SGD (lr 0.1) at the same 600 iterations', async () => {
+    const test = async (optimizer: 'sgd' | Adam) => {
+      const net = new TwoLayerNet(784, 50, 10, { dtype: 'float32', seed: 1, backend: nativeBackend() });
+      const history = await fit(net, mnist, { iterations: 600, seed: 2, optimizer });
+      return history.epochs.at(-1)!.testAccuracy!;
+    };
+    const sgd = await test('sgd');
+    const adam = await test(new Adam({ lr: 0.001 }));
+    // both learn; Adam's per-weight step sizes get further in one epoch (measured 0.910 vs 0.922)
+    expect(sgd).toBeGreaterThan(0.85);
+    expect(adam).toBeGreaterThan(sgd + 0.005);
   });
 });
 
