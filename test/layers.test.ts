@@ -8,7 +8,7 @@ import { Relu } from '../src/nn/relu.js';
 import { Sigmoid } from '../src/nn/sigmoid.js';
 import { crossEntropyError, softmax, SoftmaxWithLoss } from '../src/nn/softmax.js';
 import type { Layer } from '../src/nn/types.js';
-import { allBackends, EPS, randomMatrix, testRng } from './helpers.js';
+import { allBackends, randomMatrix, testRng } from './helpers.js';
 
 // ---- an independent truth for gradients: central differences of L = Σ out ⊙ R, so dL/dout = R ----
 

@@ -26,7 +26,7 @@ import { Random } from '../random.js';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus, type WriteCheckpointOptions } from './checkpoint.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 import { DEFAULT_EVAL_CHUNK, Evaluator } from './evaluate.js';
-import { History, type EpochRecord, type RunConfig } from './history.js';
+import { History, type EpochRecord } from './history.js';
 
 export type Sampling = 'replacement' | 'shuffle';
 
