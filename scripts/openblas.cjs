@@ -3,7 +3,7 @@
 //   node scripts/openblas.cjs include   -> the directory holding OpenBLAS's cblas.h
 //   node scripts/openblas.cjs libs      -> linker arguments (the static library when there is one)
 //   node scripts/openblas.cjs link      -> "static" or "shared"
-// BLASPROP_OPENBLAS_INCLUDE and BLASPROP_OPENBLAS_LIB override the search.
+// BLASPROP_OPENBLAS_INCLUDE and BLASPROP_OPENBLAS_LIB override the search (a cross build sets both).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,7 +34,7 @@ const includeDirs = [
 
 // openblas's own cblas.h declares openblas_set_num_threads; the reference cblas.h does not
 function findInclude() {
-  if (process.env.BLASPROP_OPENBLAS_INCLUDE) return process.env.BLASPROP_OPENBLAS_INCLUDE;
+  if (process.env.BLASPROP_OPENBLAS_INCLUDE) return existing(process.env.BLASPROP_OPENBLAS_INCLUDE, 'BLASPROP_OPENBLAS_INCLUDE');
   for (const dir of includeDirs) {
     const file = path.join(dir, 'cblas.h');
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('openblas_set_num_threads')) return dir;
@@ -43,7 +43,7 @@ function findInclude() {
 }
 
 function findLib() {
-  if (process.env.BLASPROP_OPENBLAS_LIB) return process.env.BLASPROP_OPENBLAS_LIB;
+  if (process.env.BLASPROP_OPENBLAS_LIB) return existing(process.env.BLASPROP_OPENBLAS_LIB, 'BLASPROP_OPENBLAS_LIB');
   for (const dir of libDirs) {
     const file = path.join(dir, 'libopenblas.a');
     if (fs.existsSync(file)) return file;
@@ -52,6 +52,22 @@ function findLib() {
     if (fs.existsSync(path.join(dir, 'libopenblas.so'))) return path.join(dir, 'libopenblas.so');
   }
   fail('no libopenblas.a or libopenblas.so found');
+}
+
+// a wrong override fails here, when the build is configured, not after every file has compiled
+function existing(file, name) {
+  if (!fs.existsSync(file)) fail(`${name}=${file} does not exist`);
+  return file;
+}
+
+// on glibc linux the addon carries its own libstdc++/libgcc and calls the old versions of the few libc
+// functions whose default version is newer than glibc 2.28 (native/glibc_compat.cc says why and how), so a
+// binary linked here loads on every glibc linux Node 20 runs on
+// (--gc-sections drops the parts of libstdc++ nothing calls, such as random_device's use of arc4random, 2.36)
+const GLIBC_WRAPPED = ['pthread_create', 'pthread_join', 'pthread_once', 'pthread_setaffinity_np', 'pthread_getaffinity_np', 'exp', '__libc_single_threaded'];
+function glibcFlags() {
+  const glibc = process.platform === 'linux' && process.report.getReport().header.glibcVersionRuntime;
+  return glibc ? ['-static-libstdc++', '-Wl,--gc-sections', ...GLIBC_WRAPPED.map((name) => `-Wl,--wrap=${name}`)] : [];
 }
 
 function fail(what) {
@@ -70,9 +86,9 @@ if (what === 'include') {
     console.log(isStatic ? 'static' : 'shared');
   } else if (isStatic) {
     // link the archive in and keep its symbols out of our export table, so no other BLAS in the process clashes
-    console.log([lib, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL'].join(' '));
+    console.log([lib, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL', ...glibcFlags()].join(' '));
   } else {
-    console.log([`-L${path.dirname(lib)}`, '-lopenblas', `-Wl,-rpath,${path.dirname(lib)}`].join(' '));
+    console.log([`-L${path.dirname(lib)}`, '-lopenblas', `-Wl,-rpath,${path.dirname(lib)}`, ...glibcFlags()].join(' '));
   }
 } else {
   console.error('usage: node scripts/openblas.cjs include|libs|link');
