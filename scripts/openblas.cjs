@@ -9,7 +9,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 // debian keeps each OpenBLAS flavour in its own multiarch folder; the pthread one is libopenblas-dev's default
-const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ppc64: 'powerpc64le-linux-gnu', s390x: 's390x-linux-gnu' }[process.arch] || '';
+// (BLASPROP_TARGET_ARCH names the target of a cross build, scripts/prebuild.mjs --arch)
+const targetArch = process.env.BLASPROP_TARGET_ARCH || process.arch;
+const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ppc64: 'powerpc64le-linux-gnu', s390x: 's390x-linux-gnu' }[targetArch] || '';
 const libDirs = [
   `/usr/lib/${multiarch}/openblas-pthread`,
   `/usr/lib/${multiarch}/openblas-openmp`,

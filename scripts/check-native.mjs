@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// loads one addon file into the built library and holds each native op to the reference backend, then
+// (with --train N) trains the book's network on real MNIST for N steps and prints the test accuracy.
+// It runs where vitest cannot: under another glibc's loader (scripts/check-glibc.sh) and under qemu with
+// Debian's arm64 Node 18 (scripts/check-arm64.sh). Plain JavaScript, no test runner, exit 1 on a mismatch.
+//   BLASPROP_ADDON=prebuilds/linux-x64/blasprop.node node scripts/check-native.mjs [--train 600] [--expect-glibc 2.31]
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const lib = await import(path.join(root, 'dist', 'index.js'));
+const { Matrix, DTYPES, Random, backendByName, referenceBackend, info } = lib;
+
+const about = info();
+if (!about.native.available) {
+  console.error(`check-native: the addon did not load: ${about.native.reason}`);
+  process.exit(1);
+}
+// the C library the process really runs on, so a run under another loader proves which one it was
+const glibc = process.report.getReport().header.glibcVersionRuntime;
+const expectGlibc = process.argv.indexOf('--expect-glibc');
+if (expectGlibc > 0 && glibc !== process.argv[expectGlibc + 1]) {
+  console.error(`check-native: running on glibc ${glibc}, expected ${process.argv[expectGlibc + 1]}`);
+  process.exit(1);
+}
+const native = backendByName('native');
+const rng = new Random(7);
+let failures = 0;
+
+function randomMatrix(rows, cols, dtype) {
+  const m = Matrix.zeros(rows, cols, dtype);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.normal();
+  return m;
+}
+
+// the largest difference relative to the reference's scale: float32 sums differ in the last bits
+function compare(name, dtype, got, want) {
+  let worst = 0;
+  let scale = 1;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  const tolerance = (dtype === 'float32' ? 1e-5 : 1e-12) * scale;
+  const ok = got.length === want.length && worst <= tolerance;
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${dtype}: max |native − reference| = ${worst.toExponential(2)} (tolerance ${tolerance.toExponential(1)})`);
+}
+
+// run one op on both backends, each writing into its own copy of the output
+function both(name, dtype, makeOut, op) {
+  const outs = [native, referenceBackend].map((backend) => {
+    const out = makeOut();
+    op(backend, out);
+    return out.data ?? out;
+  });
+  compare(name, dtype, outs[0], outs[1]);
+}
+
+for (const dtype of DTYPES) {
+  // shapes past OpenBLAS's small-matrix path, odd sizes so no kernel edge case hides
+  const [m, k, n] = [67, 129, 35];
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const a = transA ? randomMatrix(k, m, dtype) : randomMatrix(m, k, dtype);
+    const b = transB ? randomMatrix(n, k, dtype) : randomMatrix(k, n, dtype);
+    const c0 = randomMatrix(m, n, dtype);
+    both(`gemm transA=${transA} transB=${transB}`, dtype, () => Matrix.from(c0.toArray(), dtype), (be, c) => be.gemm(a, b, c, { transA, transB, alpha: 0.5, beta: 2 }));
+  }
+  const x = randomMatrix(m, n, dtype);
+  const bias = randomMatrix(1, n, dtype);
+  both('addBias', dtype, () => Matrix.zeros(m, n, dtype), (be, out) => be.addBias(x, bias, out));
+  both('colSum', dtype, () => Matrix.zeros(1, n, dtype), (be, out) => be.colSum(x, out));
+  both('axpy', dtype, () => Matrix.from(bias.toArray(), dtype), (be, y) => be.axpy(-0.25, bias.data, y.data));
+  both('relu', dtype, () => Matrix.zeros(m, n, dtype), (be, out) => be.relu(x.data, out.data));
+  const dout = randomMatrix(m, n, dtype);
+  both('reluBackward', dtype, () => Matrix.zeros(m, n, dtype), (be, dx) => be.reluBackward(x.data, dout.data, dx.data));
+  both('softmax', dtype, () => Matrix.zeros(m, n, dtype), (be, y) => be.softmax(x, y));
+  const pixels = new Uint8Array(50 * n).map(() => rng.randint(256));
+  const rows = Int32Array.from({ length: m }, () => rng.randint(50));
+  both('gatherRows', dtype, () => Matrix.zeros(m, n, dtype), (be, out) => be.gatherRows(pixels, rows, 255, out));
+}
+
+const trainAt = process.argv.indexOf('--train');
+const result = { addon: about.native.path, arch: process.arch, node: process.version, glibc, corename: about.native.corename, failures };
+if (trainAt > 0) {
+  // the README's network and settings, seeded: the same steps on every machine
+  const { TwoLayerNet, loadMnist, fit, toMatrix } = lib;
+  const iterations = Number(process.argv[trainAt + 1]);
+  const mnist = loadMnist({ dtype: 'float32' });
+  const net = new TwoLayerNet(784, 50, 10, { dtype: 'float32', seed: 1 });
+  const started = process.hrtime.bigint();
+  await fit(net, mnist, { iterations, batchSize: 100, learningRate: 0.1, seed: 2 });
+  const stepMs = Number(process.hrtime.bigint() - started) / 1e6 / iterations;
+  result.iterations = iterations;
+  result.stepMs = Number(stepMs.toFixed(2));
+  result.testAccuracy = net.accuracy(toMatrix(mnist.test, { dtype: 'float32' }), mnist.test.labels);
+}
+console.log(JSON.stringify(result));
+process.exit(failures === 0 ? 0 : 1);
