@@ -69,7 +69,8 @@ function existing(file, name) {
 const GLIBC_WRAPPED = ['pthread_create', 'pthread_join', 'pthread_once', 'pthread_setaffinity_np', 'pthread_getaffinity_np', 'exp', '__libc_single_threaded'];
 function glibcFlags() {
   const glibc = process.platform === 'linux' && process.report.getReport().header.glibcVersionRuntime;
-  return glibc ? ['-static-libstdc++', '-Wl,--gc-sections', ...GLIBC_WRAPPED.map((name) => `-Wl,--wrap=${name}`)] : [];
+  const exportsMap = path.join(__dirname, '..', 'native', 'exports.map');
+  return glibc ? ['-static-libstdc++', '-Wl,--gc-sections', `-Wl,--version-script=${exportsMap}`, ...GLIBC_WRAPPED.map((name) => `-Wl,--wrap=${name}`)] : [];
 }
 
 function fail(what) {

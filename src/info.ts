@@ -7,13 +7,13 @@ export interface BlaspropInfo {
   backend: 'native' | 'reference';
   native:
     | ({ available: true; path: string; source: string } & NativeInfo)
-    | { available: false; reason: string; fix: string };
+    | { available: false; platform: string; reason: string; fix: string };
 }
 
 export function info(): BlaspropInfo {
   const backend = getBackend().name;
   const load = loadAddon();
-  if (!load.ok) return { backend, native: { available: false, reason: load.reason, fix: load.fix } };
+  if (!load.ok) return { backend, native: { available: false, platform: load.platform, reason: load.reason, fix: load.fix } };
   return { backend, native: { available: true, path: load.path, source: load.source, ...load.addon.info() } };
 }
 

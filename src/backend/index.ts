@@ -21,7 +21,7 @@ function parseName(value: unknown, where: string): BackendName {
 export function nativeBackendOrError(): Backend | Error {
   if (nativeBackend) return nativeBackend;
   const load = loadAddon();
-  if (!load.ok) return new Error(`blasprop: the native backend cannot load: ${load.reason}. Fix: ${load.fix}.`);
+  if (!load.ok) return new Error(`blasprop: the native backend cannot load on ${load.platform}: ${load.reason}. Fix: ${load.fix}.`);
   nativeBackend = createNativeBackend(load.addon);
   return nativeBackend;
 }

@@ -1,6 +1,7 @@
 // blasprop info: the backend, where its compiled addon came from, the OpenBLAS build and its threads.
 
 import { info } from '../info.js';
+import { currentPlatform, describePlatform } from '../native/platform.js';
 import { parse } from './args.js';
 import { version } from './version.js';
 
@@ -19,12 +20,13 @@ export function infoCommand(args: string[]): number {
     return 0;
   }
   const facts = info();
+  const platform = describePlatform(currentPlatform());
   if (v.json) {
-    process.stdout.write(JSON.stringify({ version: version(), node: process.version, platform: `${process.platform}-${process.arch}`, ...facts }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ version: version(), node: process.version, platform, ...facts }, null, 2) + '\n');
     return 0;
   }
   const rows: [string, string][] = [
-    ['blasprop', `${version()} (node ${process.version}, ${process.platform}-${process.arch})`],
+    ['blasprop', `${version()} (node ${process.version}, ${platform})`],
     ['backend', facts.backend],
   ];
   const n = facts.native;

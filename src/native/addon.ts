@@ -3,7 +3,9 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { version } from '../cli/version.js';
 import type { FloatArray } from '../matrix.js';
+import { currentPlatform, describePlatform, GLIBC_BASELINE, glibcOlderThan, prebuildPackage, sourceBuildFix, whyNoPrebuild, type Platform } from './platform.js';
 
 export interface NativeInfo {
   blas: string;
@@ -39,7 +41,7 @@ export type AddonSource = 'prebuild' | 'local build' | 'BLASPROP_ADDON';
 
 export type AddonLoad =
   | { ok: true; addon: NativeAddon; path: string; source: AddonSource }
-  | { ok: false; error: Error; reason: string; fix: string };
+  | { ok: false; error: Error; platform: string; reason: string; fix: string };
 
 // src/native and dist/native both sit two levels below the package root
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,51 +50,85 @@ const require = createRequire(import.meta.url);
 let cached: AddonLoad | undefined;
 
 export function loadAddon(): AddonLoad {
-  cached ??= tryLoad();
+  cached ??= tryLoad(currentPlatform());
   return cached;
 }
 
-function tryLoad(): AddonLoad {
+// where the addon is looked for, first found wins: an explicit file (the cmake-js development build, a
+// test's broken addon); a local build (build/Release, from a checkout or npm rebuild; node-gyp-build also
+// takes a checkout's prebuilds/); the prebuild package npm installed for this platform
+function tryLoad(platform: Platform, override = process.env.BLASPROP_ADDON): AddonLoad {
   let file: string | undefined;
+  let source: AddonSource = 'BLASPROP_ADDON';
   try {
-    // an explicit file wins (the cmake-js development build, a test's broken addon); otherwise
-    // node-gyp-build picks build/Release, then a matching prebuild
-    const override = process.env.BLASPROP_ADDON;
     if (override) {
       file = path.resolve(override);
     } else {
-      const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
-      file = nodeGypBuild.path(packageRoot);
+      [file, source] = localBuild() ?? [prebuildFile(platform), 'prebuild'];
     }
+    if (!file) throw new Error('No native build was found');
     const addon = require(file) as NativeAddon;
     if (typeof addon.gemm !== 'function' || typeof addon.info !== 'function') {
       throw new Error(`${file} is not the blasprop addon (it has no gemm/info exports)`);
     }
-    const source: AddonSource = override ? 'BLASPROP_ADDON' : file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'local build';
     return { ok: true, addon, path: file, source };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    return { ok: false, error, ...diagnose(error, file) };
+    return { ok: false, error, platform: describePlatform(platform), ...diagnose(error, file, platform) };
   }
 }
 
-// turn a loader error into a cause a person can act on
-function diagnose(error: Error, file: string | undefined): { reason: string; fix: string } {
-  const msg = error.message;
-  const rebuild = 'apt-get install -y libopenblas-dev cmake g++ && npm rebuild blasprop';
-  if (/libopenblas|libblas|libgfortran/.test(msg)) {
-    return { reason: `the addon needs a shared library that is missing (${firstLine(msg)})`, fix: `install OpenBLAS: ${rebuild}` };
+function localBuild(): [string, AddonSource] | undefined {
+  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+  try {
+    const file = nodeGypBuild.path(packageRoot);
+    return [file, file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'local build'];
+  } catch {
+    return undefined;
   }
-  if (/No native build was found|Cannot find module/.test(msg)) {
+}
+
+// the prebuild package's binary, when npm installed it beside blasprop
+function prebuildFile(platform: Platform): string | undefined {
+  const name = prebuildPackage(platform);
+  if (!name) return undefined;
+  try {
+    return require.resolve(`${name}/blasprop.node`);
+  } catch {
+    return undefined;
+  }
+}
+
+// turn a loader error into a cause a person can act on, with the fix for this platform
+// (exported for its tests, which feed it other platforms' errors)
+export function diagnose(error: Error, file: string | undefined, platform: Platform): { reason: string; fix: string } {
+  const msg = error.message;
+  const build = sourceBuildFix(platform);
+  const pkg = prebuildPackage(platform);
+  if (/GLIBC_[\d.]+'? not found|GLIBCXX_|CXXABI_/.test(msg)) {
+    const old = platform.glibcVersion && glibcOlderThan(platform.glibcVersion, GLIBC_BASELINE);
     return {
-      reason: `no compiled addon for ${process.platform}-${process.arch} (no prebuild matched and no local build exists${file ? `: ${file}` : ''})`,
-      fix: `build it from source: ${rebuild}`,
+      reason: old ? `this system's glibc ${platform.glibcVersion} is older than the ${GLIBC_BASELINE} the prebuilt binaries need (${firstLine(msg)})`
+        : `the binary needs a newer C library than this system has (${firstLine(msg)})`,
+      fix: build,
     };
   }
-  if (/invalid ELF|wrong ELF class|file too short|not a valid|Module did not self-register/i.test(msg)) {
-    return { reason: `the addon file is damaged or for another platform (${firstLine(msg)})`, fix: `rebuild it: ${rebuild}` };
+  if (/libopenblas|libblas|libgfortran/.test(msg)) {
+    return { reason: `the addon needs a shared library that is missing (${firstLine(msg)})`, fix: build };
   }
-  return { reason: firstLine(msg), fix: `rebuild it: ${rebuild}` };
+  if (/No native build was found|Cannot find module/.test(msg)) {
+    const why = whyNoPrebuild(platform);
+    if (why) return { reason: `${why}, and there is no local build`, fix: build };
+    return {
+      reason: `the prebuild package ${pkg} is not installed (npm skips optional dependencies under --omit=optional, ` +
+        'and under a package-lock.json written on another platform), and there is no local build',
+      fix: `npm install ${pkg}@${version()}, or ${build}`,
+    };
+  }
+  if (/invalid ELF|wrong ELF class|file too short|not a valid|Module did not self-register|Exec format error/i.test(msg)) {
+    return { reason: `the addon file ${file ?? ''} is damaged or for another platform (${firstLine(msg)})`, fix: pkg && file?.includes(pkg) ? `reinstall it: npm install ${pkg}@${version()}` : build };
+  }
+  return { reason: firstLine(msg), fix: build };
 }
 
 function firstLine(s: string): string {
