@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/native/addon.js';
 
-// what node-gyp built: build/Release after npm install, or the prebuild after npm run prebuild
-// (prebuildify builds through node-gyp too, and clears build/)
+// what node-gyp built: build/Release after npm install, or a checkout's prebuilds/ without it
+// (npm run prebuild builds through node-gyp too, in a scratch copy)
 const gypAddon = (createRequire(import.meta.url)('node-gyp-build') as { path(dir: string): string }).path(packageRoot);
 const cmakeAddon = path.join(packageRoot, 'build-cmake', 'Release', 'blasprop.node');
 
