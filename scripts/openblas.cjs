@@ -2,7 +2,10 @@
 // where OpenBLAS lives on this machine, for both build files (binding.gyp and CMakeLists.txt):
 //   node scripts/openblas.cjs include   -> the directory holding OpenBLAS's cblas.h
 //   node scripts/openblas.cjs libs      -> linker arguments (the static library when there is one)
-//   node scripts/openblas.cjs link      -> "static" or "shared"
+//   node scripts/openblas.cjs link      -> "static", "shared" or "accelerate"
+// on macOS the BLAS is Apple's Accelerate (in every macOS, nothing to install): native/accelerate/cblas.h
+// stands in for OpenBLAS's header. On Windows set BLASPROP_OPENBLAS_INCLUDE and BLASPROP_OPENBLAS_LIB
+// (an OpenBLAS release's include folder and lib/libopenblas.lib; its DLL ships beside the addon).
 // BLASPROP_OPENBLAS_INCLUDE and BLASPROP_OPENBLAS_LIB override the search (a cross build sets both).
 'use strict';
 const fs = require('node:fs');
@@ -80,13 +83,20 @@ function fail(what) {
 }
 
 const what = process.argv[2];
-if (what === 'include') {
+const accelerate = process.platform === 'darwin' && !process.env.BLASPROP_OPENBLAS_LIB;
+if (accelerate && ['include', 'libs', 'link'].includes(what)) {
+  // one token each, so binding.gyp's <!@ and CMake's separate_arguments keep the flag whole
+  console.log({ include: path.join(__dirname, '..', 'native', 'accelerate'), libs: '-Wl,-framework,Accelerate', link: 'accelerate' }[what]);
+} else if (what === 'include') {
   console.log(findInclude());
 } else if (what === 'libs' || what === 'link') {
   const lib = findLib();
   const isStatic = lib.endsWith('.a');
   if (what === 'link') {
     console.log(isStatic ? 'static' : 'shared');
+  } else if (lib.endsWith('.lib')) {
+    // msvc: the import library by its path; the DLL is found beside the addon at run time
+    console.log(lib);
   } else if (isStatic) {
     // link the archive in and keep its symbols out of our export table, so no other BLAS in the process clashes
     console.log([lib, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL', ...glibcFlags()].join(' '));
