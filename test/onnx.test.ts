@@ -1,6 +1,7 @@
 // exported models run in ONNX Runtime (onnxruntime-web, WebAssembly) and must agree with blasprop's own
 // predict on real MNIST test images; a model the runtime refuses fails the test
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { exportOnnx, saveOnnx } from '../src/onnx/export.js';
 import { onnx, toInt } from '../src/onnx/proto.js';
 import { fit } from '../src/train/index.js';
 import { run } from '../src/cli/index.js';
+import { packageRoot } from '../src/native/addon.js';
 import { EPS, nativeBackend } from './helpers.js';
 
 // one WebAssembly thread: the suite shares two cores with everything else
@@ -205,6 +207,16 @@ describe('the ONNX file', () => {
     expect(readFileSync(path, 'utf8')).toBe('old');
     await saveOnnx(path, net);
     expect(Buffer.from(readFileSync(path)).equals(Buffer.from(exportOnnx(net)))).toBe(true);
+  });
+});
+
+describe('examples/onnx.mjs, the README\'s whole path', () => {
+  it('trains, exports, and ONNX Runtime classifies the first five test images right', () => {
+    const out = execFileSync(process.execPath, [join(packageRoot, 'examples', 'onnx.mjs')], { encoding: 'utf8' });
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    // "image 0: 7 (p 0.999, label 7)": the predicted class is the label
+    for (const line of lines) expect(line).toMatch(/^image \d: (\d) \(p [\d.]+, label \1\)$/);
   });
 });
 
