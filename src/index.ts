@@ -23,4 +23,8 @@ export type { Architecture, LayerSpec, LoadedModel } from './io/model.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, matrixToTensor, tensorToMatrix, SafetensorsError } from './io/safetensors.js';
 export type { Tensor, SafetensorsFile } from './io/safetensors.js';
 export { writeFileAtomic } from './io/atomic.js';
+export { exportOnnx, saveOnnx } from './onnx/export.js';
+export type { OnnxExportOptions } from './onnx/export.js';
+export { importOnnx, loadOnnx } from './onnx/import.js';
+export type { ImportedOnnx } from './onnx/import.js';
 export * from './train/index.js';
