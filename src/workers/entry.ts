@@ -18,6 +18,8 @@ async function main(job: WorkerJob): Promise<void> {
   const backend = job.backend === undefined ? undefined : backendByName(job.backend);
   const { net } = decodeModel(job.model, 'trainInWorker model', { backend });
   const controller = new AbortController();
+  // aborted before it started: no step at all, as fit() does with an aborted signal
+  if (Atomics.load(job.control, 0) === ABORT) controller.abort();
   let pending: WorkerBatchInfo[] = [];
   let lastFlush = performance.now();
   const flush = (): void => {
