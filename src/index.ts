@@ -24,3 +24,9 @@ export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors,
 export type { Tensor, SafetensorsFile } from './io/safetensors.js';
 export { writeFileAtomic } from './io/atomic.js';
 export * from './train/index.js';
+export { trainInWorker } from './workers/train-in-worker.js';
+export type { WorkerRun, WorkerResult, WorkerTrainingOptions, WorkerBatchInfo, WorkerEpochInfo } from './workers/train-in-worker.js';
+export { sweep } from './workers/sweep.js';
+export type { SweepRun, SweepOptions, SweepResult } from './workers/sweep.js';
+export { shareTrainingData } from './workers/share.js';
+export type { SharedTrainingData } from './workers/share.js';
