@@ -1,17 +1,20 @@
 // training off the main thread: trainInWorker against fit() on this thread, its events, stop/abort,
 // dead workers, and the addon in several workers at once (in a child process, so a crash fails a test)
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
-import { encodeModel } from '../src/io/model.js';
+import { encodeModel, loadModel } from '../src/io/model.js';
 import { Matrix } from '../src/matrix.js';
 import { packageRoot } from '../src/native/addon.js';
-import { mlp, TwoLayerNet, type Sequential } from '../src/nn/index.js';
+import { mlp, softmax, TwoLayerNet, type Sequential } from '../src/nn/index.js';
 import { fit } from '../src/train/index.js';
 import { shareTrainingData } from '../src/workers/share.js';
+import { sweep } from '../src/workers/sweep.js';
 import { trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
 
 const run = promisify(execFile);
@@ -114,6 +117,26 @@ describe('trainInWorker', () => {
   });
 });
 
+describe('sweep', () => {
+  it('trains each configuration as fit() would from its seed, keeps order, and reports a failing run without losing the rest', async () => {
+    const configs = [0.05, 0.1, 0.2].map((lr, i) => ({ lr, seed: 10 + i }));
+    const options = (c: { lr: number; seed: number }) => ({ iterations: 40, learningRate: c.lr, seed: c.seed, evaluate: false as const });
+    const runs = [
+      ...configs.map((c) => ({ net: new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed: c.seed }), options: options(c) })),
+      { net: new TwoLayerNet(784, 10, 10, { seed: 1 }), options: { learningRate: -1 } },
+    ];
+    const results = await sweep(runs, small, { workers: 2 });
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(String((results[3] as { reason: unknown }).reason)).toMatch(/Invalid learning rate: -1/);
+    for (const [i, c] of configs.entries()) {
+      const here = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed: c.seed });
+      await fit(here, small, options(c));
+      const r = results[i]!;
+      expect(r.status === 'fulfilled' && sameWeights(r.value.net, here)).toBe(true);
+    }
+  });
+});
+
 describe('OpenBLAS threads per JavaScript thread', () => {
   it('setNumThreads(1000) reports what OpenBLAS stored (its MAX_THREADS), on the main thread', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
@@ -128,5 +151,52 @@ describe('OpenBLAS threads per JavaScript thread', () => {
   it('four workers load the addon and train at once, each keeping its own settings and getting single-threaded bits', async () => {
     const { stdout } = await run(process.execPath, [path.join(packageRoot, 'test', 'workers-stress.mjs'), '1'], { timeout: 25_000 });
     expect(stdout).toMatch(/1 rounds of 4 workers, all settings their own, all weights identical/);
+  });
+});
+
+describe('examples/serve-while-training.mjs', () => {
+  it('answers POST /predict on 127.0.0.1 while a worker trains, each answer from one epoch\'s weights', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-serve-'));
+    const save = path.join(dir, 'final.safetensors');
+    const child = spawn(process.execPath, [path.join(packageRoot, 'examples', 'serve-while-training.mjs'), '--port', '0', '--iterations', '600', '--train-count', '6000', '--exit-after-training', '--save', save], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const killer = setTimeout(() => child.kill(), 25_000);
+    try {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      while (!/listening http:\/\/127\.0\.0\.1:(\d+)/.test(out)) await new Promise((r) => setTimeout(r, 20));
+      const url = `http://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(out)![1]}`;
+      // 20 real test digits per request, one every 10 ms, until the server closes
+      const images = Array.from({ length: 20 }, (_, i) => Array.from(mnist.test.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255));
+      const answers: { epoch: number; digits: number[]; probabilities: number[][] }[] = [];
+      for (;;) {
+        try {
+          const res = await fetch(`${url}/predict`, { method: 'POST', body: JSON.stringify({ images }) });
+          answers.push(await res.json() as (typeof answers)[number]);
+          await new Promise((r) => setTimeout(r, 10));
+        } catch {
+          break;
+        }
+      }
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/training finished: epoch 10/);
+      const epochs = answers.map((a) => a.epoch);
+      // answers came during training (several epochs seen) and never went back to older weights
+      expect(new Set(epochs).size).toBeGreaterThanOrEqual(2);
+      expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
+      // the last epoch's answers are exactly what its saved weights give: the whole of one epoch's weights
+      const final = (await loadModel(save)).net;
+      const x = new Matrix(20, 784, Float32Array.from(images.flat()));
+      const p = softmax(final.predict(x));
+      const last = answers.filter((a) => a.epoch === 10);
+      expect(last.length).toBeGreaterThan(0);
+      for (const a of last) expect(a.probabilities.flat()).toEqual(Array.from(p.data));
+      const right = last[0]!.digits.filter((d, i) => d === mnist.test.labels[i]).length;
+      expect(right).toBeGreaterThanOrEqual(16);
+    } finally {
+      clearTimeout(killer);
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
