@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { backendByName } from '../backend/index.js';
 import { setNumThreads } from '../info.js';
 import { decodeModel } from '../io/model.js';
-import { fit, type TrainerOptions } from '../train/trainer.js';
+import type { TrainerOptions } from '../train/options.js';
+import { fit } from '../train/trainer.js';
 import { unshare } from './share.js';
 import { ABORT, modelBytes, STOP, type FromWorker, type SerializedHistory, type WorkerBatchInfo, type WorkerJob } from './train-in-worker.js';
 

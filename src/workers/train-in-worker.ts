@@ -18,7 +18,8 @@ import { decodeModel, encodeModel } from '../io/model.js';
 import { packageRoot } from '../native/addon.js';
 import { Sequential } from '../nn/sequential.js';
 import { History, type EpochRecord, type RunConfig, type StopReason } from '../train/history.js';
-import { Trainer, type BatchInfo, type TrainerOptions, type TrainingData } from '../train/trainer.js';
+import { resolveOptions, type BatchInfo, type TrainerOptions } from '../train/options.js';
+import type { TrainingData } from '../train/trainer.js';
 import { shareTrainingData, type SharedTrainingData } from './share.js';
 
 // what a batch record carries to the main thread (BatchInfo without its stop function)
@@ -151,8 +152,8 @@ export function trainInWorker(net: Sequential | Uint8Array, data: TrainingData |
   }
   const ck = trainerOptions.checkpoint as { beforeCommit?: unknown } | undefined;
   if (ck && typeof ck === 'object' && ck.beforeCommit !== undefined) throw new TypeError('trainInWorker: checkpoint.beforeCommit cannot move to a worker');
-  // the trainer checks every option now, with its own messages, before a thread starts
-  new Trainer(local, trainerOptions as TrainerOptions);
+  // the trainer's own checks, now, before a thread starts
+  resolveOptions(local, trainerOptions as TrainerOptions);
   const onBatchEnd = callbackOf<NonNullable<WorkerTrainingOptions['onBatchEnd']>>('onBatchEnd', options.onBatchEnd);
   const onEpochEnd = callbackOf<NonNullable<WorkerTrainingOptions['onEpochEnd']>>('onEpochEnd', options.onEpochEnd);
   const onWeights = callbackOf<NonNullable<WorkerTrainingOptions['onWeights']>>('onWeights', options.onWeights);
