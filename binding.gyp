@@ -14,6 +14,7 @@
         "native/softmax.cc",
         "native/large_pages.cc",
         "native/threads.cc",
+        "native/info.cc",
         "native/glibc_compat.cc"
       ],
       "include_dirs": [
@@ -23,6 +24,7 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "BLASPROP_BUILD_SYSTEM=\"node-gyp\"",
         "BLASPROP_OPENBLAS_LINK=\"<!(node scripts/openblas.cjs link)\""
       ],
