@@ -99,7 +99,7 @@ if (accelerate && ['include', 'libs', 'link'].includes(what)) {
     console.log(lib);
   } else if (isStatic) {
     // link the archive in and keep its symbols out of our export table, so no other BLAS in the process clashes
-    console.log([lib, '-lpthread', '-lm', '-Wl,--exclude-libs,ALL', ...glibcFlags()].join(' '));
+    console.log([lib, '-lpthread', '-lm', `-Wl,--exclude-libs,${path.basename(lib)}`, ...glibcFlags()].join(' '));
   } else {
     console.log([`-L${path.dirname(lib)}`, '-lopenblas', `-Wl,-rpath,${path.dirname(lib)}`, ...glibcFlags()].join(' '));
   }

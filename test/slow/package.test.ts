@@ -95,7 +95,7 @@ describe('the npm packages', () => {
     deps = Object.fromEntries(tarballs.map((t) => [t.name, `file:${path.join(work, 'packed', t.filename)}`]));
   }, 300_000);
 
-  it.each(LINUX)('the %s prebuild needs glibc ≤ 2.28 and no system libstdc++, and exports only the Node-API entry points', (platform) => {
+  it.each(LINUX)('the %s prebuild needs glibc ≤ 2.28 and no system libstdc++, and exports only the Node-API entry points and operator new/delete', (platform) => {
     const file = prebuild(platform);
     expect(sh('readelf', ['-h', file], packageRoot)).toMatch(MACHINE[platform]);
     const needs = versionNeeds(file);
@@ -108,8 +108,11 @@ describe('the npm packages', () => {
     expect(glibc.filter((v) => glibcOlderThan(GLIBC_BASELINE, v))).toEqual([]);
     // libgcc_s's unwinder interface: GCC 8's (RHEL 8) goes up to GCC_7.0.0
     expect(all.filter((v) => v.startsWith('GCC_') && glibcOlderThan('7.0.0', v.slice('GCC_'.length)))).toEqual([]);
-    const exported = sh('nm', ['-D', '--defined-only', file], packageRoot).trim().split('\n').map((l) => l.split(' ').pop());
-    expect(exported.sort()).toEqual(['napi_register_module_v1', 'node_api_module_get_api_version_v1']);
+    // exported: Node-API's entry points and C++'s replaceable operator new/delete (native/exports.map), no
+    // OpenBLAS or libstdc++ internals another library could bind to
+    const exported = sh('nm', ['-D', '--defined-only', file], packageRoot).trim().split('\n').map((l) => l.split(' ').pop()!);
+    expect(exported).toContain('napi_register_module_v1');
+    expect(exported.filter((name) => !/^(napi_register_module_v1|node_api_module_get_api_version_v1|_Z(nw|na|dl|da)\w+)$/.test(name))).toEqual([]);
   });
 
   it('the main package has sources and no binaries; each platform package has only its binary and says where it runs', () => {
