@@ -25,7 +25,7 @@ function runCapturingStderr(entry: string, env: Record<string, string>) {
     encoding: 'utf8', env: { ...rest, ...env }, stdio: ['ignore', 'pipe', fd],
   });
   fs.closeSync(fd);
-  return { result: JSON.parse(stdout) as { backend: string; product: number; info: { native: { available: boolean; platform?: string; reason?: string } } }, stderr: fs.readFileSync(file, 'utf8') };
+  return { result: JSON.parse(stdout) as { backend: string; product: number; info: { native: { available: boolean; platform?: string; reason?: string; fix?: string } } }, stderr: fs.readFileSync(file, 'utf8') };
 }
 
 describe('fallback to the reference backend', () => {
@@ -59,6 +59,13 @@ describe('fallback to the reference backend', () => {
     expect(stderr).toMatch(new RegExp(`cannot load on linux-${process.arch} \\(glibc [\\d.]+\\): the prebuild package @blasprop/linux-${process.arch} is not installed`));
     expect(stderr).toMatch(new RegExp(`Fix: npm install @blasprop/linux-${process.arch}@[\\d.]+, or build it from source: apt-get install -y libopenblas-dev g\\+\\+ make python3 && npm rebuild blasprop`));
     expect(result.info.native).toMatchObject({ available: false, platform: expect.stringMatching(/^linux-/) });
+    // and `blasprop info` says the same: the platform, the reason and the fix
+    const native = result.info.native as { platform: string; reason: string; fix: string };
+    const { BLASPROP_ADDON: _a, BLASPROP_BACKEND: _b, ...env } = process.env;
+    const shown = execFileSync(process.execPath, [path.join(copy, 'dist', 'cli.js'), 'info'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(shown).toContain(native.platform);
+    expect(shown).toContain(`unavailable: ${native.reason}`);
+    expect(shown).toContain(native.fix);
   });
 
   it('BLASPROP_BACKEND=reference chooses the reference backend quietly; an unknown name is an error', () => {

@@ -3,8 +3,8 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { version } from '../cli/version.js';
 import { isMainThread } from 'node:worker_threads';
+import { version } from '../cli/version.js';
 import type { FloatArray } from '../matrix.js';
 import { currentPlatform, describePlatform, GLIBC_BASELINE, glibcOlderThan, prebuildPackage, sourceBuildFix, whyNoPrebuild, type Platform } from './platform.js';
 
@@ -61,7 +61,8 @@ export function loadAddon(): AddonLoad {
 // where the addon is looked for, first found wins: an explicit file (the cmake-js development build, a
 // test's broken addon); a local build (build/Release, from a checkout or npm rebuild; node-gyp-build also
 // takes a checkout's prebuilds/); the prebuild package npm installed for this platform
-function tryLoad(platform: Platform, override = process.env.BLASPROP_ADDON): AddonLoad {
+function tryLoad(platform: Platform): AddonLoad {
+  const override = process.env.BLASPROP_ADDON;
   let file: string | undefined;
   let source: AddonSource = 'BLASPROP_ADDON';
   try {
@@ -133,7 +134,7 @@ export function diagnose(error: Error, file: string | undefined, platform: Platf
     };
   }
   if (/invalid ELF|wrong ELF class|file too short|not a valid|Module did not self-register|Exec format error/i.test(msg)) {
-    return { reason: `the addon file ${file ?? ''} is damaged or for another platform (${firstLine(msg)})`, fix: pkg && file?.includes(pkg) ? `reinstall it: npm install ${pkg}@${version()}` : build };
+    return { reason: `the addon file ${file ?? ''} is damaged or for another platform (${firstLine(msg)})`, fix: pkg && file?.includes(path.join(...pkg.split('/'))) ? `reinstall it: npm install ${pkg}@${version()}` : build };
   }
   return { reason: firstLine(msg), fix: build };
 }
