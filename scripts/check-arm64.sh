@@ -22,7 +22,9 @@ cp -rn "$sysroot_all/usr/." "$sysroot/usr/"
 
 x64_json=$(BLASPROP_ADDON=$x64 node scripts/check-native.mjs --train "$steps" | tail -1)
 echo "check-arm64: x64 reference run: $x64_json"
-arm_json=$(BLASPROP_ADDON=$arm qemu-aarch64-static -L "$sysroot" "$sysroot/usr/bin/node" scripts/check-native.mjs --train "$steps" | tee /dev/stderr | tail -1)
+arm_out=$(BLASPROP_ADDON=$arm qemu-aarch64-static -L "$sysroot" "$sysroot/usr/bin/node" scripts/check-native.mjs --train "$steps")
+echo "$arm_out"
+arm_json=$(tail -1 <<<"$arm_out")
 node -e '
   const [x64, arm] = process.argv.slice(1).map((s) => JSON.parse(s));
   if (arm.arch !== "arm64") throw new Error(`the emulated run reports arch ${arm.arch}`);
