@@ -5,7 +5,8 @@ import { TwoLayerNet, type Labels, type LossAndGradients, type Network } from '.
 import { Adam, SGD } from '../src/optim/index.js';
 import { Random } from '../src/random.js';
 import { Writable } from 'node:stream';
-import { evaluateAccuracy, fit, History, Progress, Trainer, type BatchInfo } from '../src/train/index.js';
+import { Progress } from '../src/cli/progress.js';
+import { evaluateAccuracy, fit, History, Trainer, type BatchInfo } from '../src/train/index.js';
 import { nativeBackend, typedArraySpy } from './helpers.js';
 
 // a tiny MNIST-shaped set whose images spell their own index: pixel 0 = i mod 256, pixel 1 = i div 256
