@@ -52,3 +52,17 @@ export type { Tensor, SafetensorsFile } from './io/safetensors.js';
 // xoshiro128**: seeded, the same stream on every platform, state saved and restored exactly
 export { Random } from './random.js';
 export type { RandomState } from './random.js';
+
+// ---- ONNX: export a trained network, import one ----
+export { exportOnnx, saveOnnx } from './onnx/export.js';
+export type { OnnxExportOptions } from './onnx/export.js';
+export { importOnnx, loadOnnx } from './onnx/import.js';
+export type { ImportedOnnx } from './onnx/import.js';
+
+// ---- worker threads: train off the main thread, sweep configurations, share data between workers ----
+export { trainInWorker } from './workers/train-in-worker.js';
+export type { WorkerRun, WorkerResult, WorkerTrainingOptions, WorkerBatchInfo, WorkerEpochInfo } from './workers/train-in-worker.js';
+export { sweep } from './workers/sweep.js';
+export type { SweepRun, SweepOptions, SweepResult } from './workers/sweep.js';
+export { shareTrainingData } from './workers/share.js';
+export type { SharedTrainingData } from './workers/share.js';

@@ -12,6 +12,10 @@ const PUBLIC = [
   'isNativeAvailable', 'loadMnist', 'loadModel', 'loadSafetensors', 'loadWeightsInto', 'lrSpec', 'mlp', 'oneHot',
   'optimizerNames', 'pngToInput', 'readCheckpoint', 'readIdx', 'referenceBackend', 'registerOptimizer', 'saveModel',
   'saveSafetensors', 'setNumThreads', 'softmax', 'toMatrix', 'useBackend', 'weightDecaySpec',
+  // ONNX
+  'exportOnnx', 'saveOnnx', 'importOnnx', 'loadOnnx',
+  // worker threads
+  'trainInWorker', 'sweep', 'shareTrainingData',
 ];
 
 describe('the public API', () => {
