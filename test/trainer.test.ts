@@ -385,3 +385,18 @@ describe('progress', () => {
     expect(lines[9]).toMatch(/^iteration 20\/20 /);
   });
 });
+
+describe('one name per concept', () => {
+  it('the trainer says learningRate and an optimizer says lr; the other name is a clear error', () => {
+    expect(() => new Trainer(new SpyNet(), { lr: 0.1 } as never)).toThrow(/the learning rate option is learningRate/);
+    expect(() => new SGD({ learningRate: 0.1 } as never)).toThrow(/the learning rate is lr here/);
+    expect(() => new Adam({ learningRate: 0.1 } as never)).toThrow(/the learning rate is lr here/);
+  });
+
+  it('the evaluation chunk is evalBatchSize for the trainer and evaluateAccuracy alike', () => {
+    const net = new TwoLayerNet(4, 3, 10, { seed: 1 });
+    const data = indexSet(30);
+    expect(evaluateAccuracy(net, data, { evalBatchSize: 7 })).toBe(evaluateAccuracy(net, data));
+    expect(() => evaluateAccuracy(net, data, { batchSize: 7 } as never)).toThrow(/the option is evalBatchSize/);
+  });
+});

@@ -69,6 +69,8 @@ export function readHyper(
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
   const given = options as Record<string, unknown>;
+  // one name per concept: an optimizer's rate is lr, as in torch.optim (the trainer's option is learningRate)
+  if ('learningRate' in given && Object.hasOwn(specs, 'lr')) throw new TypeError(`${where}: the learning rate is lr here (as in torch.optim); learningRate is the trainer's option`);
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(specs, key)) {
       throw new TypeError(`${where}: unknown option '${key}' (expected ${Object.keys(specs).join(', ')})`);
