@@ -5,7 +5,7 @@ import type { onnx as O } from 'onnx-proto';
 import { writeFileAtomic, type AtomicWriteOptions } from '../io/atomic.js';
 import { describeArchitecture, MODEL_FORMAT } from '../io/model.js';
 import { assertDType, type DType, type Matrix } from '../matrix.js';
-import { describe } from '../nn/buffers.js';
+import { describe } from '../describe.js';
 import { checkOptionKeys, Sequential } from '../nn/sequential.js';
 import type { Layer } from '../nn/types.js';
 import { version } from '../cli/version.js';
