@@ -35,19 +35,29 @@ const root = mkdtempSync(join(tmpdir(), 'blasprop-onnx-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // a small net trained for a few hundred steps, so its classes are clear (not an untrained tie);
-// each is trained once and shared by the tests that read it
+// each is trained once, in float32, and shared by the tests that read it
 const cache = new Map<string, Promise<Sequential>>();
 function trained(dtype: DType, activation: Activation): Promise<Sequential> {
   const key = `${dtype} ${activation}`;
-  if (!cache.has(key)) cache.set(key, train(dtype, activation));
+  if (!cache.has(key)) cache.set(key, dtype === 'float32' ? train(activation) : trained('float32', activation).then((net) => withDtype(net, dtype, activation)));
   return cache.get(key)!;
 }
 
-async function train(dtype: DType, activation: Activation): Promise<Sequential> {
-  const net = mlp({ sizes: [784, 32, 16, 10], activation, init: activation === 'relu' ? 'he' : 'xavier', seed: 7, dtype, backend: nativeBackend() });
-  const train = { ...mnist.train, count: 5000, dtype };
-  await fit(net, { train }, { iterations: 300, batchSize: 100, optimizer: 'adam', learningRate: 0.003, seed: 3, evaluate: false });
+const mlpOf = (activation: Activation, dtype: DType) =>
+  mlp({ sizes: [784, 32, 16, 10], activation, init: activation === 'relu' ? 'he' : 'xavier', seed: 7, dtype, backend: nativeBackend() });
+
+async function train(activation: Activation): Promise<Sequential> {
+  const net = mlpOf(activation, 'float32');
+  await fit(net, { train: { ...mnist.train, count: 5000 } }, { iterations: 300, batchSize: 100, optimizer: 'adam', learningRate: 0.003, seed: 3, evaluate: false });
   return net;
+}
+
+// the same weights in another dtype (float32 values are exact in float64): a trained float64 net
+// without a second training run
+function withDtype(net: Sequential, dtype: DType, activation: Activation): Sequential {
+  const copy = mlpOf(activation, dtype);
+  for (const [key, m] of Object.entries(copy.params)) m.data.set(net.params[key]!.data);
+  return copy;
 }
 
 // the model's output for every image, from ONNX Runtime; the session is refused → the test fails
