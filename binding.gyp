@@ -13,7 +13,8 @@
         "native/relu.cc",
         "native/softmax.cc",
         "native/large_pages.cc",
-        "native/threads.cc"
+        "native/threads.cc",
+        "native/info.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -92,7 +92,7 @@ const cases: Call[] = [
   ['largePageAlloc: no arguments', (a) => (a.largePageAlloc as unknown as () => void)(), TypeError, /^largePageAlloc: expected 1 arguments \(length\), got 0$/],
   ['largePageAlloc: a negative length', (a) => a.largePageAlloc(-1), RangeError, /length must be an integer in \[0, 2147483647\], got -1/],
   ['largePageAlloc: a string', (a) => a.largePageAlloc('8' as never), TypeError, /length must be a non-negative integer, got a string/],
-  ['setNumThreads: no arguments', (a) => (a.setNumThreads as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
+  ['setNumThreads: no arguments', (a) => (a.setNumThreads as unknown as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
   ['setNumThreads: zero', (a) => a.setNumThreads(0), RangeError, /threads must be an integer in \[1, 1024\], got 0/],
   ['setNumThreads: a string', (a) => a.setNumThreads('2' as never), TypeError, /threads must be a non-negative integer, got a string/],
 ];

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { referenceBackend } from '../backend/index.js';
+import { referenceBackend, useBackend } from '../backend/index.js';
 import { nativeBackendOrError } from '../backend/index.js';
 import { loadMnist } from '../data/mnist.js';
 import { getNumThreads, info, setNumThreads } from '../info.js';
@@ -14,6 +14,7 @@ import { DTYPES, type DType } from '../matrix.js';
 import { packageRoot } from '../native/addon.js';
 import { Evaluator } from '../train/evaluate.js';
 import { toDataset } from '../train/dataset.js';
+import { benchOnnx, type OnnxBenchRow } from './onnx.js';
 import { time, type Timing } from './timing.js';
 import { CONFIGS, floorRunner, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
 
@@ -40,11 +41,13 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'skip-train': { type: 'boolean', default: false },
+    'skip-onnx': { type: 'boolean', default: false },
+    'only-onnx': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train]');
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-onnx | --only-onnx]');
   process.exit(0);
 }
 
@@ -53,6 +56,8 @@ if (native instanceof Error) {
   console.error(native.message);
   process.exit(1);
 }
+// the global backend is the one SGD's update runs on
+useBackend('native');
 
 const log = (s: string) => { if (!values.json) console.log(s); };
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
@@ -62,6 +67,12 @@ const minRepMs = values.quick ? 50 : 200;
 const mnist = loadMnist();
 const maxThreads = Math.max(1, Math.min(os.availableParallelism(), getNumThreads()));
 const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
+// --only-onnx: just the ONNX Runtime comparison, which the rest of the bench does not need
+if (values['only-onnx']) {
+  const onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
+  if (values.json) console.log(JSON.stringify({ onnx }, null, 2));
+  process.exit(0);
+}
 
 const steps: StepRow[] = [];
 const references: ReferenceRow[] = [];
@@ -94,6 +105,8 @@ setNumThreads(maxThreads);
 
 log('');
 log('reference backend (plain TypeScript), one thread:');
+// the global backend too, since SGD's update runs on it
+useBackend('reference');
 for (const config of CONFIGS.slice(0, values.quick ? 1 : 2)) {
   for (const dtype of DTYPES) {
     const step = time(stepRunner(referenceBackend, config, dtype, mnist.train).run, { warmup: 2, reps: 3, minRepMs: 0 });
@@ -103,6 +116,7 @@ for (const config of CONFIGS.slice(0, values.quick ? 1 : 2)) {
     log(`${config.name.padEnd(25)} ${dtype.padEnd(8)} ${fmt(step.median).padStart(9)} ms   native is ${row.nativeSpeedup.toFixed(1)}× faster`);
   }
 }
+useBackend('native');
 
 // accuracy over the 70 000 images of both splits, as each epoch end of training does
 log('');
@@ -131,6 +145,13 @@ if (!values['skip-train']) {
   log(`npm run train (10 000 iterations + 16 evaluations): ${(train.wallMs / 1000).toFixed(2)} s, peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
 }
 
+// the same model in blasprop and in ONNX Runtime Web, per image
+let onnx: OnnxBenchRow[] | undefined;
+if (!values['skip-onnx']) {
+  log('');
+  onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
+}
+
 // the issue's targets, each against this run's own measurements
 interface Target { target: string; measured: string; met: boolean }
 const targets: Target[] = [];
@@ -155,5 +176,5 @@ for (const t of targets) log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEn
 
 if (values.json) {
   console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
-    steps, references, evaluation, train, targets }, null, 2));
+    steps, references, evaluation, train, onnx, targets }, null, 2));
 }

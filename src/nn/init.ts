@@ -1,7 +1,8 @@
 // weight initialisation: normal values with a standard deviation picked by rule, from a seeded Random
 
+import { describe } from '../describe.js';
 import type { Matrix } from '../matrix.js';
-import { Random } from '../random.js';
+import { Random, randomSeed } from '../random.js';
 
 // 'std': weightInitStd·randn (the book's TwoLayerNet); 'xavier': randn·√(1/fan_in) (the book's
 // chapter-6 Xavier, for sigmoid); 'he': randn·√(2/fan_in) (for ReLU); a number: that fixed std
@@ -9,9 +10,6 @@ export type WeightInit = 'std' | 'xavier' | 'he' | number;
 
 export const DEFAULT_WEIGHT_INIT_STD = 0.01;
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 export function checkStd(where: string, name: string, std: unknown): asserts std is number {
   if (typeof std !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${describe(std)}`);
@@ -36,11 +34,6 @@ export function initStd(init: WeightInit, fanIn: number, weightInitStd = DEFAULT
 export function initWeights(W: Matrix, std: number, random: Random): Matrix {
   random.fillNormal(W.data, std);
   return W;
-}
-
-// a fresh seed when the caller gave none (such a run is not reproducible, by request)
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32);
 }
 
 // the generator a builder draws from: the caller's, or a new one from the seed

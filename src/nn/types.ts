@@ -6,9 +6,14 @@ import type { DType, Matrix } from '../matrix.js';
 // labels: one-hot rows (a Matrix) or one class index per row
 export type Labels = Matrix | Int32Array | Uint8Array;
 
+// what a parameter is for, so nothing decides it from a name: weight decay, initialisation and model
+// files (a weight keeps its shape, a bias/gamma/beta is stored as a vector) read the role
+export type ParameterRole = 'weight' | 'bias' | 'gamma' | 'beta';
+
 // a learnable tensor and the gradient backward() leaves beside it
 export interface Parameter {
   readonly name: string; // 'W' or 'b' inside a layer
+  readonly role: ParameterRole;
   readonly value: Matrix;
   readonly grad: Matrix;
 }
@@ -27,6 +32,13 @@ export interface Layer {
   readonly parameters: readonly Parameter[];
 }
 
+// what gradient() returns: the batch's loss at the current weights, and the gradients by parameter name
+export interface LossAndGradients {
+  loss: number;
+  // same keys as params
+  grads: Record<string, Matrix>;
+}
+
 export interface Network {
   readonly dtype: DType;
   // the backend its layers compute on, when it has one: data gathering and SGD use it too
@@ -36,7 +48,7 @@ export interface Network {
   predict(x: Matrix): Matrix;
   loss(x: Matrix, t: Labels): number;
   accuracy(x: Matrix, t: Labels): number;
-  // same keys as params; the returned matrices are reused by the next call
-  gradient(x: Matrix, t: Labels): Record<string, Matrix>;
+  // backprop: the loss forward, then the gradients; the returned object and matrices are reused by the next call
+  gradient(x: Matrix, t: Labels): LossAndGradients;
   numericalGradient(x: Matrix, t: Labels): Record<string, Matrix>;
 }
