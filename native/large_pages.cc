@@ -3,7 +3,11 @@
 // places in a 47 MB image set; with 4 KB pages each row costs a TLB miss whose page walk, after the
 // gemms have flushed the caches, goes to DRAM. 2 MB pages make the whole set a few dozen TLB entries,
 // and reading the file into them faults in 24 pages instead of 11 500.
+#ifdef _WIN32
+#include <malloc.h>  // _aligned_malloc: windows has no posix_memalign (and no madvise)
+#else
 #include <sys/mman.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -17,7 +21,15 @@ namespace {
 
 constexpr size_t kHugePage = 2u * 1024 * 1024;
 
+#ifdef _WIN32
+void FreeAligned(Napi::Env /*env*/, void* data) { _aligned_free(data); }
+int posix_memalign(void** data, size_t alignment, size_t size) {
+  *data = _aligned_malloc(size, alignment);
+  return *data ? 0 : 1;
+}
+#else
 void FreeAligned(Napi::Env /*env*/, void* data) { std::free(data); }
+#endif
 
 }  // namespace
 
