@@ -2,9 +2,9 @@
 // packs what gets published: the main package (JavaScript, declarations, native sources for a source
 // build, no binaries) and one package per prebuild in prebuilds/<platform>-<arch>/, named
 // @blasprop/<platform>-<arch>, whose os/cpu/libc fields let npm install only the matching one.
-// Why per-platform packages and not one bundle: each prebuild is ~25 MB (OpenBLAS with kernels for every
-// CPU generation), so five in one tarball would make every user download ~60 MB compressed for one
-// binary; this way a user downloads one, and a new platform adds a package, not weight for everyone.
+// Why per-platform packages and not one bundle: an OpenBLAS prebuild is 13–26 MB unpacked (kernels for
+// every CPU generation), and a bundle would make every user download every platform's binary to run one;
+// this way a user downloads one, and a new platform adds a package, not weight for everyone.
 // The main package's optionalDependencies on them are written here, at pack time, not in package.json:
 // a checkout's npm ci must not look for unpublished packages.
 //   node scripts/pack.mjs --out DIR   (needs dist/: npm run build:ts)   prints the tarballs as JSON
