@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { getNumThreads, setNumThreads } from '../info.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model.js';
-import type { Sequential } from '../nn/index.js';
+import { MLP_DEFAULTS, type Sequential } from '../nn/index.js';
 import { optimizerNames } from '../optim/index.js';
 import { renderHistorySvg } from '../plot/svg.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
@@ -16,7 +16,7 @@ import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
-import { freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
+import { DEFAULT_HIDDEN, freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
 
 export const TRAIN_USAGE = `Usage: blasprop train [options]
 
@@ -24,11 +24,11 @@ Minibatch training on MNIST (or any directory of MNIST-format IDX files), with t
 accuracy after every epoch. The defaults are the book's: 784-50-10, batch ${TRAINER_DEFAULTS.batchSize}, lr ${TRAINER_DEFAULTS.sgdLearningRate}, ${TRAINER_DEFAULTS.iterations} iterations, SGD.
 
 Network:
-  --hidden N             hidden layer width of the two-layer net (default 50)
+  --hidden N             hidden layer width of the two-layer net (default ${DEFAULT_HIDDEN})
   --layers A,B,...       hidden layer widths of a deeper net, e.g. 256,128 (instead of --hidden)
-  --activation NAME      relu | sigmoid (default relu)
-  --init NAME            std (0.01·randn, the book's) | xavier | he (default std)
-  --dtype NAME           float32 | float64 (default float32, like PyTorch; float64 is numpy's precision)
+  --activation NAME      relu | sigmoid (default ${MLP_DEFAULTS.activation})
+  --init NAME            std (0.01·randn, the book's) | xavier | he (default ${MLP_DEFAULTS.init})
+  --dtype NAME           float32 | float64 (default ${MLP_DEFAULTS.dtype}, like PyTorch; float64 is numpy's precision)
 
 Training:
   --batch N              batch size (default ${TRAINER_DEFAULTS.batchSize})
