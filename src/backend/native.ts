@@ -1,6 +1,7 @@
 // the native backend: the same three ops, on OpenBLAS through the addon (which validates everything itself)
 
 import type { NativeAddon } from '../native/addon.js';
+import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 
 export function createNativeBackend(addon: NativeAddon): Backend {
@@ -35,5 +36,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     gatherRows(src, indices, divisor, out) {
       addon.gatherRows(src, out.cols, indices, divisor, out.data);
     },
+    allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
   };
 }

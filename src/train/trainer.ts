@@ -23,7 +23,7 @@ import type { Network } from '../nn/types.js';
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.js';
 import type { OptimizerStateDict, Params } from '../optim/optimizer.js';
 import { Random } from '../random.js';
-import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus, type WriteCheckpointOptions } from './checkpoint.js';
+import { CheckpointError, lockCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus, type WriteCheckpointOptions } from './checkpoint.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 import { DEFAULT_EVAL_CHUNK, Evaluator } from './evaluate.js';
 import { History, type EpochRecord } from './history.js';
@@ -364,12 +364,19 @@ export class Trainer {
       throw new RangeError(`Trainer.fit: train examples have ${train.features} features but test examples have ${test.features}`);
     }
     if (this.pending !== undefined) this.checkResumeData(this.pending, train, test);
+    // two fits on one network would interleave their updates into a third, unreproducible run
+    if (training.has(this.net)) throw new Error('Trainer.fit: this network is already training in another fit; a network trains in one fit at a time');
+    // and two runs writing one checkpoint directory would overwrite each other's files
+    const unlock = this.checkpoint === undefined ? undefined : lockCheckpoint(this.checkpoint.dir);
+    training.add(this.net);
     this.running = true;
     this.stopRequested = false;
     try {
       return await this.loop(train, test);
     } finally {
       this.running = false;
+      training.delete(this.net);
+      unlock?.();
     }
   }
 
@@ -586,6 +593,9 @@ export class Trainer {
 }
 
 // train net on data; resolves with the history (rejects on bad options or a failing step)
+// the networks inside a fit right now
+const training = new WeakSet<Network>();
+
 export async function fit(net: Network, data: TrainingData, options: TrainerOptions = {}): Promise<History> {
   return new Trainer(net, options).fit(data);
 }
