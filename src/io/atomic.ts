@@ -2,7 +2,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export interface AtomicWriteOptions {
   // test hook: runs after the temp file is complete and synced, just before the rename;
@@ -50,6 +51,23 @@ export async function writeFileAtomic(path: string, data: Buffer | Uint8Array | 
   }
   await syncDirectory(dirname(path));
   await removeOrphans(dirname(path));
+}
+
+// mkdir -p, one level at a time: node's recursive mkdir spins forever where a parent refuses with ENOENT
+// (under /proc, say); this fails at once with that error
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 // is a process with this pid running (on this machine)?

@@ -14,11 +14,11 @@
 // holds the pid of the run writing into the directory; a second run is refused while that process lives.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
 import type { Backend } from '../backend/types.js';
-import { processAlive, writeFileAtomic } from '../io/atomic.js';
+import { makeDirectory, processAlive, writeFileAtomic } from '../io/atomic.js';
 import { metadataOf, modelFromFile, tensorsOf, type LoadedModel } from '../io/model.js';
 import { readRegular } from '../io/read.js';
 import { decodeSafetensors, encodeSafetensors, type IntTensor, type SafetensorsFile, type Tensor } from '../io/safetensors.js';
@@ -156,7 +156,7 @@ function encodeCheckpoint(net: Sequential, data: CheckpointData): Buffer {
 
 // write one checkpoint into dir (made if needed), replacing the last; resolves with the file's path
 export async function writeCheckpoint(dir: string, net: Sequential, data: CheckpointData, options: WriteCheckpointOptions = {}): Promise<string> {
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const path = join(dir, CHECKPOINT_FILE);
   const beforeCommit = options.beforeCommit;
   await writeFileAtomic(path, encodeCheckpoint(net, data), beforeCommit === undefined ? {} : { beforeRename: (tmp) => beforeCommit([tmp]) });
@@ -172,7 +172,11 @@ export function hasCheckpoint(dir: string): boolean {
 // take dir for this process: a lock file holding our pid, refused while another live process holds it;
 // a lock left by a killed run (its pid gone) is taken over. returns the function that releases it
 export function lockCheckpoint(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirectory(dir);
+  } catch (e) {
+    throw new CheckpointError(dir, `cannot use ${dir} as a checkpoint directory: ${(e as Error).message.split(',')[0]}`);
+  }
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
     let fd: number;
