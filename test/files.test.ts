@@ -247,3 +247,15 @@ describe('item 7: output paths are checked before training starts', () => {
     expect(r.stderr.trim()).toMatch(/^blasprop: cannot use \/proc\/ck as a checkpoint directory: /);
   });
 });
+
+describe('item 3: predict reads its inputs as bounded regular files', () => {
+  it('a FIFO or a directory as an input: exit 1 at once, one line naming it', () => {
+    const model = write('tiny.safetensors', encodeModel(mlp({ sizes: [784, 4, 10], seed: 1, dtype: 'float32' })));
+    const fifo = join(root, 'predict-fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [input, fault] of [[fifo, 'is a FIFO (named pipe), not a regular file'], [root, 'is a directory, not a regular file'], [join(root, 'gone.png'), 'file not found']] as const) {
+      const r = spawnSync(process.execPath, [join(repo, 'dist', 'cli.js'), 'predict', model, input], { encoding: 'utf8', timeout: 30_000 });
+      expect([r.status, r.stderr.trim()]).toEqual([1, `blasprop: ${input}: ${fault}`]);
+    }
+  });
+});
