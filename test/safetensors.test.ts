@@ -119,7 +119,19 @@ describe('encode/decode round trip', () => {
   });
 
   it('accepts a file with no tensors', () => {
-    expect(decodeSafetensors(encodeSafetensors({}))).toEqual({ tensors: {}, metadata: {} });
+    expect(decodeSafetensors(encodeSafetensors({}))).toEqual({ tensors: {}, integers: {}, metadata: {} });
+  });
+
+  it('keeps I32 and U32 tensors apart from the float ones, every bit of them', () => {
+    const i32 = Int32Array.from([-(2 ** 31), -1, 0, 2 ** 31 - 1]);
+    const u32 = Uint32Array.from([0, 1, 2 ** 32 - 1]);
+    const buf = encodeSafetensors({ f: { dtype: 'float32', shape: [1], data: Float32Array.of(0.5) }, i: { dtype: 'int32', shape: [2, 2], data: i32 }, u: { dtype: 'uint32', shape: [3], data: u32 } });
+    // the header says I32 and U32, as the format spells them
+    expect(buf.toString('latin1')).toContain('"i":{"dtype":"I32","shape":[2,2]');
+    const file = decodeSafetensors(buf);
+    expect(Object.keys(file.tensors)).toEqual(['f']);
+    expect(file.integers).toEqual({ i: { dtype: 'int32', shape: [2, 2], data: i32 }, u: { dtype: 'uint32', shape: [3], data: u32 } });
+    expect(() => encodeSafetensors({ i: { dtype: 'int32', shape: [2], data: new Uint32Array(2) as never } })).toThrow('tensor "i" is int32 so data must be a Int32Array, got Uint32Array');
   });
 });
 
