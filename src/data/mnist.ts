@@ -18,7 +18,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { assertDType, Matrix, type DType, type FloatArray } from '../matrix.js';
+import { assertDType, DEFAULT_DTYPE, Matrix, type DType, type FloatArray } from '../matrix.js';
 import { IdxFormatError, readIdx, type IdxFile } from './idx.js';
 import { getBackend, type Backend } from '../backend/index.js';
 
@@ -147,7 +147,7 @@ export function checkLabels(labels: ArrayLike<number>, classes: number, file: st
 
 // cheap: reads (or reuses) the four files and wraps them; no float copies are made here
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
-  const { normalize = true, flatten = true, oneHotLabel = false, dtype = 'float32', dir, backend = getBackend() } = options;
+  const { normalize = true, flatten = true, oneHotLabel = false, dtype = DEFAULT_DTYPE, dir, backend = getBackend() } = options;
   assertBool('normalize', normalize);
   assertBool('flatten', flatten);
   assertBool('oneHotLabel', oneHotLabel);
@@ -204,7 +204,7 @@ export function toMatrix(set: MnistSet, options: ToMatrixOptions = {}): Matrix {
 }
 
 // labels as rows of zeros with a single 1 in the label's column
-export function oneHot(labels: ArrayLike<number>, classes: number = MNIST_CLASSES, dtype: DType = 'float32'): Matrix {
+export function oneHot(labels: ArrayLike<number>, classes: number = MNIST_CLASSES, dtype: DType = DEFAULT_DTYPE): Matrix {
   assertDType(dtype);
   if (!Number.isInteger(classes) || classes < 1) {
     throw new RangeError(`oneHot: classes must be a positive integer, got ${classes}`);
