@@ -212,6 +212,6 @@ describe('blasprop gradcheck, info, help', () => {
     expect(none.stderr).toContain('Usage: blasprop <command>');
     const unknown = await run(['fly']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe('blasprop: unknown command "fly" (expected train, gradcheck, eval, predict or info)');
+    expect(unknown.stderr.split('\n')[0]).toBe('blasprop: unknown command "fly" (expected train, gradcheck, eval, predict, export or info)');
   });
 });
