@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { referenceBackend } from '../src/backend/index.js';
+import { run } from '../src/cli/index.js';
 import { IdxFormatError, loadMnist, readIdx } from '../src/data/index.js';
 import { decodeModel, encodeModel, loadModel, ModelFileError } from '../src/io/model.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, SafetensorsError } from '../src/io/safetensors.js';
@@ -226,36 +227,52 @@ describe('item 10: a model full of NaN weights is refused unless asked for', () 
   });
 });
 
-describe('item 7: output paths are checked before training starts', () => {
-  const cli = (args: string[]) => spawnSync(process.execPath, [join(repo, 'dist', 'cli.js'), 'train', '--iterations', '1000000', ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+// a command line run in this process: its exit code and what it printed on stderr
+async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    return { code: await run(args), stderr };
+  } finally {
+    err.mockRestore();
+    out.mockRestore();
+  }
+}
 
-  it('--save, --plot or --log onto a directory or under a file: exit 2 at once, naming the path', () => {
+describe('item 7: output paths are checked before training starts', () => {
+  const train = (args: string[]) => cli(['train', '--iterations', '1000000', '--quiet', ...args]);
+
+  it('--save, --plot or --log onto a directory or under a file: exit 2 at once, naming the path', async () => {
     const dir = join(root, 'out.safetensors');
     mkdirSync(dir);
-    const save = cli(['--save', dir]);
-    expect([save.status, save.stderr.split('\n')[0]]).toEqual([2, `blasprop: --save: ${dir} is a directory, not a file`]);
+    const save = await train(['--save', dir]);
+    expect([save.code, save.stderr.split('\n')[0]]).toEqual([2, `blasprop: --save: ${dir} is a directory, not a file`]);
     const file = write('plain-file', 'x');
-    const plot = cli(['--plot', join(file, 'curves.svg')]);
-    expect([plot.status, plot.stderr.split('\n')[0]]).toEqual([2, `blasprop: --plot: ${file} is not a directory`]);
-    const log = cli(['--log', join(file, 'deeper', 'run.jsonl')]);
-    expect([log.status, log.stderr.split('\n')[0]]).toEqual([2, `blasprop: --log: ${file} is not a directory`]);
+    const plot = await train(['--plot', join(file, 'curves.svg')]);
+    expect([plot.code, plot.stderr.split('\n')[0]]).toEqual([2, `blasprop: --plot: ${file} is not a directory`]);
+    const log = await train(['--log', join(file, 'deeper', 'run.jsonl')]);
+    expect([log.code, log.stderr.split('\n')[0]]).toEqual([2, `blasprop: --log: ${file} is not a directory`]);
   });
 
-  it('a checkpoint directory that cannot be made (under /proc) fails at once with one line', () => {
-    const r = cli(['--checkpoint', '/proc/ck']);
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^blasprop: cannot use \/proc\/ck as a checkpoint directory: /);
+  it('a checkpoint directory that cannot be made (under /proc) fails at once with one line', async () => {
+    const r = await train(['--checkpoint', '/proc/ck']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^blasprop: cannot use \/proc\/ck as a checkpoint directory: ENOENT/);
   });
 });
 
 describe('item 3: predict reads its inputs as bounded regular files', () => {
-  it('a FIFO or a directory as an input: exit 1 at once, one line naming it', () => {
+  it('a FIFO or a directory as an input: exit 1 at once, one line naming it', async () => {
     const model = write('tiny.safetensors', encodeModel(mlp({ sizes: [784, 4, 10], seed: 1, dtype: 'float32' })));
     const fifo = join(root, 'predict-fifo');
     execFileSync('mkfifo', [fifo]);
     for (const [input, fault] of [[fifo, 'is a FIFO (named pipe), not a regular file'], [root, 'is a directory, not a regular file'], [join(root, 'gone.png'), 'file not found']] as const) {
-      const r = spawnSync(process.execPath, [join(repo, 'dist', 'cli.js'), 'predict', model, input], { encoding: 'utf8', timeout: 30_000 });
-      expect([r.status, r.stderr.trim()]).toEqual([1, `blasprop: ${input}: ${fault}`]);
+      const r = await cli(['predict', model, input]);
+      expect([r.code, r.stderr.trim()]).toEqual([1, `blasprop: ${input}: ${fault}`]);
     }
   });
 });
