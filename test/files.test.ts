@@ -166,7 +166,7 @@ describe('item 4: every failure caused by a file names the file and the fault', 
     const at = buf.indexOf(`"sha256":"${zero}"`) + 10;
     buf.write(createHash('sha256').update(buf).digest('hex'), at, 'latin1');
     writeFileSync(path, buf);
-    await expect(readCheckpoint(dir)).rejects.toThrow(new CheckpointError(dir, `${path} is corrupt: settings.batchSize 3000000 must be between 1 and the 200 training examples`));
+    await expect(readCheckpoint(dir)).rejects.toThrow(new CheckpointError(dir, `${path} is corrupt: settings.batchSize 3000000 with 784 features needs a batch of 2352000000 values (at most 268435456)`));
   });
 });
 

@@ -35,6 +35,8 @@ export const LOCK_FILE = 'checkpoint.lock';
 // what version 1 left in a directory: a manifest naming three files
 const VERSION_1_MANIFEST = 'checkpoint.json';
 const ZERO_SUM = '0'.repeat(64);
+// the largest batch buffer a checkpoint may ask for (2 GiB of float64)
+const MAX_BATCH_VALUES = 2 ** 28;
 
 export interface CheckpointSettings {
   // as asked: one of the two (the other absent)
@@ -240,9 +242,11 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
   }
   for (const key of ['iterations', 'epochs'] as const) if (s[key] !== undefined && !isCount(s[key])) bad(`settings.${key} must be a positive integer, got ${JSON.stringify(s[key])}`);
   if ((s.iterations === undefined) === (s.epochs === undefined)) bad('settings must hold iterations or epochs (one of them)');
-  // a batch is drawn from the training set: more rows than it has would only allocate without bound
-  if ((s.batchSize as number) < 1 || (s.batchSize as number) > (s.trainCount as number)) bad(`settings.batchSize ${s.batchSize} must be between 1 and the ${s.trainCount} training examples`);
-  if ((s.evalBatchSize as number) > Math.max(s.trainCount as number, s.testCount as number, 1000)) bad(`settings.evalBatchSize ${s.evalBatchSize} is larger than the data`);
+  // the batch buffers are allocated from these: a file must not be able to ask for gigabytes
+  const batchValues = (s.batchSize as number) * (s.features as number);
+  if ((s.batchSize as number) < 1 || batchValues > MAX_BATCH_VALUES) {
+    bad(`settings.batchSize ${s.batchSize} with ${s.features} features needs a batch of ${batchValues} values (at most ${MAX_BATCH_VALUES})`);
+  }
   if (typeof s.learningRate !== 'number') bad(`settings.learningRate must be a number, got ${JSON.stringify(s.learningRate)}`);
   if (typeof s.optimizer !== 'string') bad(`settings.optimizer must be a name, got ${JSON.stringify(s.optimizer)}`);
   if (s.sampling !== 'replacement' && s.sampling !== 'shuffle') bad(`settings.sampling ${JSON.stringify(s.sampling)} is unknown`);
