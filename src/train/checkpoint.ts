@@ -24,7 +24,7 @@ import { readRegular } from '../io/read.js';
 import { decodeSafetensors, encodeSafetensors, type IntTensor, type SafetensorsFile, type Tensor } from '../io/safetensors.js';
 import type { DType, FloatArray } from '../matrix.js';
 import type { Sequential } from '../nn/sequential.js';
-import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerStateDict } from '../optim/index.js';
+import { optimizerNames, type OptimizerStateDict } from '../optim/index.js';
 import { Random, type RandomState } from '../random.js';
 import type { EpochRecord, StopReason } from './history.js';
 
@@ -248,7 +248,7 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
     bad(`settings.batchSize ${s.batchSize} with ${s.features} features needs a batch of ${batchValues} values (at most ${MAX_BATCH_VALUES})`);
   }
   if (typeof s.learningRate !== 'number') bad(`settings.learningRate must be a number, got ${JSON.stringify(s.learningRate)}`);
-  if (typeof s.optimizer !== 'string') bad(`settings.optimizer must be a name, got ${JSON.stringify(s.optimizer)}`);
+  if (!optimizerNames().includes(s.optimizer as string)) bad(`settings.optimizer ${JSON.stringify(s.optimizer)} is unknown`);
   if (s.sampling !== 'replacement' && s.sampling !== 'shuffle') bad(`settings.sampling ${JSON.stringify(s.sampling)} is unknown`);
   if (s.evaluate !== 'epoch' && s.evaluate !== false) bad(`settings.evaluate ${JSON.stringify(s.evaluate)} is unknown`);
   if (s.dtype !== 'float32' && s.dtype !== 'float64') bad(`settings.dtype ${JSON.stringify(s.dtype)} is unknown`);
@@ -256,7 +256,7 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
   if (!isObject(m.meta)) bad('meta must be an object');
   if (m.spare !== null && typeof m.spare !== 'number') bad(`spare must be a number or null, got ${JSON.stringify(m.spare)}`);
   const o = m.optimizer;
-  if (!isObject(o) || !OPTIMIZER_NAMES.includes(o.name as OptimizerName)) return bad(`optimizer ${JSON.stringify(isObject(o) ? o.name : o)} is unknown`);
+  if (!isObject(o) || !optimizerNames().includes(o.name as string)) return bad(`optimizer ${JSON.stringify(isObject(o) ? o.name : o)} is unknown`);
   if (!isObject(o.hyper) || !Object.values(o.hyper).every((v) => typeof v === 'number')) bad('optimizer.hyper must be an object of numbers');
   if (!isCount(o.step)) bad(`optimizer.step must be a non-negative integer, got ${JSON.stringify(o.step)}`);
   if (!Array.isArray(m.epochs)) return bad('epochs must be an array');
@@ -298,7 +298,7 @@ function readTensors(file: SafetensorsFile, m: Record<string, unknown>, net: Seq
     order = t.data as Int32Array;
   }
   // every optimizer buffer belongs to a parameter of the network and has its size and dtype
-  const o = m.optimizer as { name: OptimizerName; hyper: Record<string, number>; step: number };
+  const o = m.optimizer as { name: string; hyper: Record<string, number>; step: number };
   const buffers: Record<string, FloatArray> = {};
   for (const [name, t] of Object.entries(file.tensors)) {
     if (!name.startsWith('optimizer.')) continue;
