@@ -67,7 +67,7 @@ describe('item 2: labels are checked against the classes when the data loads', (
   it('a label of 10 or 200 is refused, naming the file and the record in it', () => {
     const ten = fakeMnist('label-10', [3, 1, 4, 10]);
     expect(() => loadMnist({ dir: ten, backend: referenceBackend })).toThrow(
-      new IdxFormatError(`${join(ten, 'train-labels-idx1-ubyte')}: label 10 at record 3 is not a class (expected an integer in [0, 10))`),
+      new IdxFormatError(join(ten, 'train-labels-idx1-ubyte'), 'label 10 at record 3 is not a class (expected an integer in [0, 10))'),
     );
     const all200 = fakeMnist('label-200', [200, 200]);
     expect(() => loadMnist({ dir: all200, backend: referenceBackend })).toThrow(`${join(all200, 'train-labels-idx1-ubyte')}: label 200 at record 0`);
@@ -79,7 +79,7 @@ describe('item 3: small inputs never take huge memory or hang', () => {
   beforeAll(() => execFileSync('mkfifo', [fifo]));
 
   it('a FIFO (no writer) is refused at once as an IDX, model, safetensors or checkpoint file', async () => {
-    expect(() => readIdx(fifo)).toThrow(new IdxFormatError(`${fifo}: is a FIFO (named pipe), not a regular file`));
+    expect(() => readIdx(fifo)).toThrow(new IdxFormatError(fifo, `is a FIFO (named pipe), not a regular file`));
     await expect(loadModel(fifo)).rejects.toThrow(new SafetensorsError(fifo, 'is a FIFO (named pipe), not a regular file'));
     const dir = join(root, 'fifo-ckpt');
     mkdirSync(dir);
@@ -138,7 +138,7 @@ describe('item 4: every failure caused by a file names the file and the fault', 
     execFileSync('truncate', ['-s', String(8 + 2 ** 31 + 16), path]);
     expect(() => readIdx(path)).toThrow(`${path}: dims [2147483664] of uint8 need 2147483664 bytes of data, more than the 2147483647 bytes one IDX file may hold`);
     rmSync(path);
-    expect(() => readIdx(root)).toThrow(new IdxFormatError(`${root}: is a directory, not a regular file`));
+    expect(() => readIdx(root)).toThrow(new IdxFormatError(root, `is a directory, not a regular file`));
     expect(() => readIdx(join(root, 'nope'))).toThrow(`${join(root, 'nope')}: file not found`);
   });
 

@@ -2,6 +2,7 @@
 
 import { closeSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { SourceError } from '../errors.js';
 import { openRegular, readInto } from '../io/read.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -14,9 +15,7 @@ export interface IdxFile {
 }
 
 // a file that exists but is not a well-formed IDX file (or not the one we asked for)
-export class IdxFormatError extends Error {
-  override name = 'IdxFormatError';
-}
+export class IdxFormatError extends SourceError {}
 
 // the third magic byte says what each value is; sizes in bytes
 const TYPES: Record<number, { type: IdxType; size: number }> = {
@@ -64,24 +63,24 @@ interface IdxHeader {
 function readHeader(bytes: Uint8Array, name: string): IdxHeader {
   // magic: two zero bytes, a type code, the number of dimensions
   if (bytes.length < 4) {
-    throw new IdxFormatError(`${name}: too short for an IDX header (need at least 4 bytes of magic, got ${bytes.length})`);
+    throw new IdxFormatError(name, `too short for an IDX header (need at least 4 bytes of magic, got ${bytes.length})`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Array.from(bytes.subarray(0, 4), hex).join(' ');
-    throw new IdxFormatError(`${name}: not an IDX file (magic must start with 0x00 0x00, got ${magic})`);
+    throw new IdxFormatError(name, `not an IDX file (magic must start with 0x00 0x00, got ${magic})`);
   }
   const code = bytes[2]!;
   const kind = TYPES[code];
   if (kind === undefined) {
     throw new IdxFormatError(
-      `${name}: unknown IDX type code ${hex(code)} (expected 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64)`,
+      name, `unknown IDX type code ${hex(code)} (expected 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64)`,
     );
   }
   const ndims = bytes[3]!;
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes) {
     throw new IdxFormatError(
-      `${name}: too short for an IDX header with ${ndims} dimensions (need ${headerBytes} bytes, got ${bytes.length})`,
+      name, `too short for an IDX header with ${ndims} dimensions (need ${headerBytes} bytes, got ${bytes.length})`,
     );
   }
   // each dimension is a big-endian uint32; the product is exact as long as it stays below 2^53
@@ -96,7 +95,7 @@ function readHeader(bytes: Uint8Array, name: string): IdxHeader {
   const dataBytes = count * kind.size;
   if (headerBytes + dataBytes > MAX_IDX_BYTES) {
     throw new IdxFormatError(
-      `${name}: dims [${dims.join(', ')}] of ${kind.type} need ${dataBytes} bytes of data, more than the ${MAX_IDX_BYTES} bytes one IDX file may hold`,
+      name, `dims [${dims.join(', ')}] of ${kind.type} need ${dataBytes} bytes of data, more than the ${MAX_IDX_BYTES} bytes one IDX file may hold`,
     );
   }
   return { type: kind.type, size: kind.size, dims, count, headerBytes, dataBytes };
@@ -105,12 +104,12 @@ function readHeader(bytes: Uint8Array, name: string): IdxHeader {
 // the data must fill the rest of the file exactly: short means truncated, long means garbage
 function checkLength(h: IdxHeader, got: number, name: string): void {
   const what = `dims [${h.dims.join(', ')}] of ${h.type} (expected ${h.dataBytes} bytes of data, got ${got})`;
-  if (got < h.dataBytes) throw new IdxFormatError(`${name}: truncated data for ${what}`);
-  if (got > h.dataBytes) throw new IdxFormatError(`${name}: ${got - h.dataBytes} trailing bytes after the data for ${what}`);
+  if (got < h.dataBytes) throw new IdxFormatError(name, `truncated data for ${what}`);
+  if (got > h.dataBytes) throw new IdxFormatError(name, `${got - h.dataBytes} trailing bytes after the data for ${what}`);
 }
 
 function gzipError(name: string, err: unknown): IdxFormatError {
-  return new IdxFormatError(`${name}: gzip data is corrupt or truncated (${(err as Error).message})`);
+  return new IdxFormatError(name, `gzip data is corrupt or truncated (${(err as Error).message})`);
 }
 
 // gunzip only as far as the header promises: first a growing prefix until the header is out, then the
@@ -129,14 +128,14 @@ function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
   const promised = h.headerBytes + h.dataBytes;
   if (promised > gz.length * DEFLATE_MAX_RATIO + 1024) {
     throw new IdxFormatError(
-      `${name}: dims [${h.dims.join(', ')}] of ${h.type} need ${h.dataBytes} bytes, more than ${gz.length} bytes of gzip can hold (truncated?)`,
+      name, `dims [${h.dims.join(', ')}] of ${h.type} need ${h.dataBytes} bytes, more than ${gz.length} bytes of gzip can hold (truncated?)`,
     );
   }
   try {
     return gunzipSync(gz, { maxOutputLength: promised });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new IdxFormatError(`${name}: trailing bytes after the data for dims [${h.dims.join(', ')}] of ${h.type} (the gzip data holds more than the ${h.dataBytes} bytes of data the header promises)`);
+      throw new IdxFormatError(name, `trailing bytes after the data for dims [${h.dims.join(', ')}] of ${h.type} (the gzip data holds more than the ${h.dataBytes} bytes of data the header promises)`);
     }
     throw gzipError(name, err);
   }
@@ -189,7 +188,7 @@ export interface ReadIdxOptions {
 }
 
 const fail = (name: string) => (problem: string): never => {
-  throw new IdxFormatError(`${name}: ${problem}`);
+  throw new IdxFormatError(name, `${problem}`);
 };
 
 // the header first, and nothing read or allocated beyond what it promises; an uncompressed file's data

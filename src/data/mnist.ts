@@ -103,22 +103,20 @@ function loadSplit(dir: string, which: 'train' | 'test', normalize: boolean, one
   // magic 2051: uint8 with 3 dims (count, rows, cols); magic 2049: uint8 with 1 dim (count)
   if (img.type !== 'uint8' || img.dims.length !== 3) {
     throw new IdxFormatError(
-      `${imagesPath}: not an MNIST images file (expected uint8 with 3 dims, magic 2051; got ${img.type} with dims [${img.dims.join(', ')}])`,
+      imagesPath, `not an MNIST images file (expected uint8 with 3 dims, magic 2051; got ${img.type} with dims [${img.dims.join(', ')}])`,
     );
   }
   if (lab.type !== 'uint8' || lab.dims.length !== 1) {
     throw new IdxFormatError(
-      `${labelsPath}: not an MNIST labels file (expected uint8 with 1 dim, magic 2049; got ${lab.type} with dims [${lab.dims.join(', ')}])`,
+      labelsPath, `not an MNIST labels file (expected uint8 with 1 dim, magic 2049; got ${lab.type} with dims [${lab.dims.join(', ')}])`,
     );
   }
   const [count, rows, cols] = img.dims as [number, number, number];
   if (lab.dims[0] !== count) {
-    throw new IdxFormatError(
-      `MNIST ${which} split: ${imagesPath} holds ${count} images but ${labelsPath} holds ${lab.dims[0]} labels`,
-    );
+    throw new IdxFormatError(imagesPath, `holds ${count} images but ${labelsPath} holds ${lab.dims[0]} labels (the MNIST ${which} split)`);
   }
-  if (count === 0) throw new IdxFormatError(`${imagesPath}: holds no images (the MNIST ${which} split is empty)`);
-  if (rows === 0 || cols === 0) throw new IdxFormatError(`${imagesPath}: images of ${rows}×${cols} pixels hold no data`);
+  if (count === 0) throw new IdxFormatError(imagesPath, `holds no images (the MNIST ${which} split is empty)`);
+  if (rows === 0 || cols === 0) throw new IdxFormatError(imagesPath, `images of ${rows}×${cols} pixels hold no data`);
   checkLabels(lab.data as Uint8Array, MNIST_CLASSES, labelsPath);
   return {
     images: img.data as Uint8Array,
@@ -139,7 +137,7 @@ export function checkLabels(labels: ArrayLike<number>, classes: number, file: st
   for (let i = 0; i < labels.length; i++) {
     const k = labels[i]!;
     if (!(Number.isInteger(k) && k >= 0 && k < classes)) {
-      throw new IdxFormatError(`${file}: label ${k} at record ${i} is not a class (expected an integer in [0, ${classes}))`);
+      throw new IdxFormatError(file, `label ${k} at record ${i} is not a class (expected an integer in [0, ${classes}))`);
     }
   }
 }
@@ -160,7 +158,7 @@ export function loadMnist(options: LoadMnistOptions = {}): Mnist {
   // a network takes one input size: test images of another size cannot be evaluated
   if (test.rows !== train.rows || test.cols !== train.cols) {
     throw new IdxFormatError(
-      `${test.files.images}: test images are ${test.rows}×${test.cols} pixels, but the training images in ${train.files.images} are ${train.rows}×${train.cols}`,
+      test.files.images, `test images are ${test.rows}×${test.cols} pixels, but the training images in ${train.files.images} are ${train.rows}×${train.cols}`,
     );
   }
   return { train, test };
