@@ -1,10 +1,9 @@
 // blasprop train: minibatch training on MNIST with progress, checkpoints, Ctrl-C that still writes
 // everything, and the summary, the saved model, the log and the plot at the end.
 
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { getNumThreads, setNumThreads } from '../info.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { makeDirectory, writeFileAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model.js';
 import { MLP_DEFAULTS, type Sequential } from '../nn/index.js';
 import { optimizerNames } from '../optim/index.js';
@@ -71,12 +70,12 @@ exits with 130; a second Ctrl-C quits at once (the last checkpoint stays usable)
 async function writeOutputs(history: History, plot: string | undefined, log: string | undefined, title: string): Promise<string[]> {
   const written: string[] = [];
   if (log !== undefined) {
-    mkdirSync(dirname(resolve(log)), { recursive: true });
+    makeDirectory(dirname(resolve(log)));
     await writeFileAtomic(log, history.toJSONLines());
     written.push(`log   ${log}`);
   }
   if (plot !== undefined) {
-    mkdirSync(dirname(resolve(plot)), { recursive: true });
+    makeDirectory(dirname(resolve(plot)));
     await writeFileAtomic(plot, renderHistorySvg(history.toPlot(), { title }));
     written.push(`plot  ${plot}`);
   }
@@ -196,7 +195,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     let writeError: unknown;
     try {
       if (save !== undefined) {
-        mkdirSync(dirname(resolve(save)), { recursive: true });
+        makeDirectory(dirname(resolve(save)));
         await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer));
         written.push(`model ${save}`);
       }

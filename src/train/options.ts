@@ -19,7 +19,7 @@ export interface CheckpointOptions {
   dir: string;
   // save after every this many iterations (default: once per epoch); always also when the run ends or stops
   every?: number;
-  // test hook: runs after a checkpoint's data files are written, before its manifest commits them
+  // test hook: runs when a checkpoint's new file is complete under its temp name, before the rename commits it
   beforeCommit?: WriteCheckpointOptions['beforeCommit'];
 }
 
