@@ -200,3 +200,24 @@ describe('examples/serve-while-training.mjs', () => {
     }
   });
 });
+
+describe('blasprop train --worker', () => {
+  it('trains in a worker to the very weights of the same run on the main thread', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-cli-worker-'));
+    try {
+      const cli = path.join(packageRoot, 'dist', 'cli.js');
+      const args = (file: string) => [cli, 'train', '--iterations', '120', '--seed', '1', '--json', '--quiet', '--save', path.join(dir, file)];
+      const [w, m] = await Promise.all([run(process.execPath, [...args('w.safetensors'), '--worker']), run(process.execPath, args('m.safetensors'))]);
+      const sw = JSON.parse(w.stdout) as { testAccuracy: number; threads: number };
+      const sm = JSON.parse(m.stdout) as { testAccuracy: number };
+      expect(sw.testAccuracy).toBe(sm.testAccuracy);
+      expect(sw.threads).toBe(1);
+      const a = (await loadModel(path.join(dir, 'w.safetensors'))).net;
+      const b = (await loadModel(path.join(dir, 'm.safetensors'))).net;
+      expect(sameWeights(a, b)).toBe(true);
+      await expect(run(process.execPath, [cli, 'train', '--worker', '--resume', '--checkpoint', dir])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--worker cannot --resume/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
