@@ -23,6 +23,7 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "BLASPROP_BUILD_SYSTEM=\"node-gyp\"",
         "BLASPROP_OPENBLAS_LINK=\"<!(node scripts/openblas.cjs link)\""
       ],

@@ -15,6 +15,7 @@ import { DTYPES, type DType } from '../matrix.js';
 import { packageRoot } from '../native/addon.js';
 import { Evaluator } from '../train/evaluate.js';
 import { toDataset } from '../train/dataset.js';
+import { benchOnnx, type OnnxBenchRow } from './onnx.js';
 import { time, type Timing } from './timing.js';
 import { CONFIGS, floorRunner, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
 
@@ -42,11 +43,13 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'skip-train': { type: 'boolean', default: false },
     'skip-workers': { type: 'boolean', default: false },
+    'skip-onnx': { type: 'boolean', default: false },
+    'only-onnx': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-workers]');
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-workers] [-- --skip-onnx | --only-onnx]');
   process.exit(0);
 }
 
@@ -66,6 +69,12 @@ const minRepMs = values.quick ? 50 : 200;
 const mnist = loadMnist();
 const maxThreads = Math.max(1, Math.min(os.availableParallelism(), getNumThreads()));
 const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
+// --only-onnx: just the ONNX Runtime comparison, which the rest of the bench does not need
+if (values['only-onnx']) {
+  const onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
+  if (values.json) console.log(JSON.stringify({ onnx }, null, 2));
+  process.exit(0);
+}
 
 const steps: StepRow[] = [];
 const references: ReferenceRow[] = [];
@@ -158,6 +167,13 @@ if (!values['skip-workers']) {
   log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s, 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (${w.speedup.toFixed(2)}×)`);
 }
 
+// the same model in blasprop and in ONNX Runtime Web, per image
+let onnx: OnnxBenchRow[] | undefined;
+if (!values['skip-onnx']) {
+  log('');
+  onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
+}
+
 // the issue's targets, each against this run's own measurements
 interface Target { target: string; measured: string; met: boolean }
 const targets: Target[] = [];
@@ -186,5 +202,5 @@ for (const t of targets) log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEn
 
 if (values.json) {
   console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
-    steps, references, evaluation, train, workers, targets }, null, 2));
+    steps, references, evaluation, train, workers, onnx, targets }, null, 2));
 }
