@@ -12,7 +12,7 @@ import { encodeModel, loadModel } from '../src/io/model.js';
 import { Matrix } from '../src/matrix.js';
 import { packageRoot } from '../src/native/addon.js';
 import { mlp, softmax, TwoLayerNet, type Sequential } from '../src/nn/index.js';
-import { fit } from '../src/train/index.js';
+import { fit, readCheckpoint } from '../src/train/index.js';
 import { shareTrainingData } from '../src/workers/share.js';
 import { sweep } from '../src/workers/sweep.js';
 import { trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
@@ -99,6 +99,18 @@ describe('trainInWorker', () => {
     await expect(long.result).rejects.toThrow(/the worker exited with code 1 before training finished/);
     const tiny = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, { iterations: 10, resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
     await expect(tiny.result).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+  });
+
+  it('writes checkpoints as fit() does: the last one holds the returned weights', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-worker-ck-'));
+    try {
+      const { net } = await trainInWorker(new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed: 1 }), small, { iterations: 60, seed: 1, evaluate: false, checkpoint: { dir, every: 25 } }).result;
+      const ck = await readCheckpoint(dir);
+      expect(ck.iteration).toBe(60);
+      expect(sameWeights(ck.model.net, net)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks its options on the main thread, before a worker starts', () => {
