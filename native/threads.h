@@ -15,8 +15,8 @@ constexpr double kSmallProduct = 8.0 * 1024 * 1024;
 // set OpenBLAS's count for a product of this size, from the calling thread's setting
 void UseThreadsFor(size_t m, size_t n, size_t k);
 
-// the calling thread's setting: the most threads its products may use
-int ThreadSetting();
+// this JavaScript thread's setting: the most threads its products may use
+int ThreadSetting(napi_env env);
 
 // counts the JavaScript thread loading the addon (until its environment is torn down); with more than
 // one, every product runs single-threaded (see threads.cc for why)
