@@ -102,7 +102,7 @@ log(`  a worker training the book:   ${fmt(worker)}  (p99 ${(worker.p99 / idle.p
 log(`  main thread training the book: ${fmt(main)}  (p99 ${(main.p99 / idle.p99).toFixed(2)}× idle)`);
 
 // the sweep: 8 book-sized networks, each from its own seed and learning rate
-const iterations = quick ? 600 : 2000;
+const iterations = quick ? 600 : 3000;
 const configs = Array.from({ length: 8 }, (_, i) => ({ seed: i + 1, options: { iterations, learningRate: 0.05 + 0.02 * i, seed: 100 + i, evaluate: false as const } }));
 let t = performance.now();
 for (const c of configs) await fit(book(c.seed), mnist, c.options);
