@@ -43,16 +43,17 @@ struct JsThread {
   int threads;
 };
 
-// serialises every change of OpenBLAS's count and of the registry below
+// serialises every change of OpenBLAS's count and of the registry below. both are made once and never
+// destroyed: a worker's cleanup hook may still run while the process exits
 std::mutex& CountLock() {
-  static std::mutex lock;
-  return lock;
+  static auto* lock = new std::mutex();
+  return *lock;
 }
 
 // every JavaScript thread with the addon loaded; changed under CountLock
 std::vector<JsThread>& Registry() {
-  static std::vector<JsThread> threads;
-  return threads;
+  static auto* threads = new std::vector<JsThread>();
+  return *threads;
 }
 
 // the most threads a large product may use right now: the setting of the one JavaScript thread, or 1
