@@ -11,6 +11,9 @@ export { MulLayer, AddLayer, Relu, Sigmoid, Affine, softmax, crossEntropyError, 
   Sequential, mlp, TwoLayerNet, gradientCheck, DEFAULT_EVAL_CHUNK } from './nn/index.js';
 export type { AffineOptions, SequentialOptions, MlpOptions, Activation, Evaluation, TwoLayerNetOptions,
   WeightInit, Labels, Layer, LayerOptions, Network, Parameter } from './nn/index.js';
+export { Convolution, Pooling, Dropout, BatchNormalization, SimpleConvNet, buildNetwork, parseLayers } from './nn/index.js';
+export type { ConvolutionOptions, PoolingOptions, DropoutOptions, BatchNormalizationOptions, ImageShape, LayerConfig,
+  NetworkOptions, SimpleConvNetOptions, Size2, StateTensor } from './nn/index.js';
 
 export { Random } from './random.js';
 export type { RandomState } from './random.js';

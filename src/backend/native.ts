@@ -1,6 +1,7 @@
 // the native backend: the same three ops, on OpenBLAS through the addon (which validates everything itself)
 
 import type { NativeAddon } from '../native/addon.js';
+import { referenceBackend } from './reference.js';
 import type { Backend } from './types.js';
 
 export function createNativeBackend(addon: NativeAddon): Backend {
@@ -35,5 +36,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     gatherRows(src, indices, divisor, out) {
       addon.gatherRows(src, out.cols, indices, divisor, out.data);
     },
+    // no native version yet: the shared TypeScript kernels
+    im2col: referenceBackend.im2col,
+    col2im: referenceBackend.col2im,
+    swapAxes: referenceBackend.swapAxes,
+    maxPool: referenceBackend.maxPool,
+    maxPoolBackward: referenceBackend.maxPoolBackward,
   };
 }
