@@ -2,6 +2,7 @@
 // im2col's adjoint, every layer's backward against central differences, bad shapes refused; on both
 // backends and both dtypes
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { windowGeometry, type WindowGeometry } from '../src/kernels/window.js';
 import { DTYPES, Matrix, type DType, type FloatArray } from '../src/matrix.js';
@@ -287,6 +288,56 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       expect(() => pool.forward(Matrix.zeros(1, 47, dtype))).toThrow(/x has 47 columns, expected channels×height×width = 3×4×4 = 48/);
       expect(() => new BatchNormalization(Matrix.zeros(1, 3, dtype), Matrix.zeros(1, 3, dtype), { backend }).forward(Matrix.zeros(2, 7, dtype))).toThrow(/7 columns, not a multiple of its 3 channels/);
       expect(() => new Dropout(1)).toThrow(/ratio must be a number in \[0, 1\), got 1/);
+    });
+  });
+});
+
+// ---- PyTorch's numbers (scripts/golden/conv.py, float64) ----
+
+interface Golden {
+  cases: {
+    conv: { input: [number, number, number]; kernel: [number, number]; stride: number; pad: number; filters: number; n: number; x: number[]; W: number[]; b: number[]; dout: number[]; out: number[]; dx: number[]; dW: number[]; db: number[] };
+    pool: { input: [number, number, number]; kernel: [number, number]; stride: number; pad: number; n: number; x: number[]; dout: number[]; out: number[]; dx: number[] };
+    batchnorm: { channels: number; n: number; plane: number; x: number[]; gamma: number[]; beta: number[]; dout: number[]; out: number[]; dx: number[]; dgamma: number[]; dbeta: number[] };
+  };
+}
+
+const golden = (JSON.parse(readFileSync(new URL('./fixtures/conv-golden.json', import.meta.url), 'utf8')) as Golden).cases;
+
+function rowsOf(n: number, values: number[], dtype: DType): Matrix {
+  return new Matrix(n, values.length / n, dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values));
+}
+
+describe.each(allBackends().map((b) => [b.name, b] as const))('PyTorch golden values, %s backend', (_name, backend) => {
+  describe.each(DTYPES)('%s', (dtype) => {
+    // float32 inputs are rounded copies of PyTorch's float64 ones: a relative error of a few eps32
+    const tol = dtype === 'float32' ? 1e-5 : 1e-12;
+
+    it('Convolution = torch conv2d (3 channels, 7×6, 4 filters of 3×2, stride 2, padding 1): out, dx, dW, db', () => {
+      const g = golden.conv;
+      const conv = new Convolution(new Matrix(g.filters, g.W.length / g.filters, rowsOf(1, g.W, dtype).data), rowsOf(1, g.b, dtype), {
+        input: g.input, kernel: g.kernel, stride: g.stride, pad: g.pad, backend,
+      });
+      expect(maxRelDiff(conv.forward(rowsOf(g.n, g.x, dtype)).data, g.out)).toBeLessThan(tol);
+      expect(maxRelDiff(conv.backward(rowsOf(g.n, g.dout, dtype)).data, g.dx)).toBeLessThan(tol);
+      expect(maxRelDiff(conv.dW.data, g.dW)).toBeLessThan(tol);
+      expect(maxRelDiff(conv.db.data, g.db)).toBeLessThan(tol);
+    });
+
+    it('Pooling = torch max_pool2d (2 channels, 5×8, 3×2 windows, stride 2, padding 1): out and dx', () => {
+      const g = golden.pool;
+      const pool = new Pooling({ input: g.input, kernel: g.kernel, stride: g.stride, pad: g.pad, backend });
+      expect(maxRelDiff(pool.forward(rowsOf(g.n, g.x, dtype)).data, g.out)).toBeLessThan(tol);
+      expect(maxRelDiff(pool.backward(rowsOf(g.n, g.dout, dtype)).data, g.dx)).toBeLessThan(tol);
+    });
+
+    it('BatchNormalization = torch batch_norm in training (per channel over 3×2 planes, eps 1e-6): out, dx, dγ, dβ', () => {
+      const g = golden.batchnorm;
+      const bn = new BatchNormalization(rowsOf(1, g.gamma, dtype), rowsOf(1, g.beta, dtype), { backend });
+      expect(maxRelDiff(bn.forward(rowsOf(g.n, g.x, dtype)).data, g.out)).toBeLessThan(tol * 10);
+      expect(maxRelDiff(bn.backward(rowsOf(g.n, g.dout, dtype)).data, g.dx)).toBeLessThan(tol * 10);
+      expect(maxRelDiff(bn.dgamma.data, g.dgamma)).toBeLessThan(tol * 10);
+      expect(maxRelDiff(bn.dbeta.data, g.dbeta)).toBeLessThan(tol * 10);
     });
   });
 });
