@@ -3,8 +3,13 @@
 
 import type { Backend } from '../backend/types.js';
 import type { DType } from '../matrix.js';
+import { windowGeometry } from '../kernels/window.js';
 import { Matrix } from '../matrix.js';
 import { Affine } from '../nn/affine.js';
+import { BatchNormalization } from '../nn/batch-norm.js';
+import { Convolution } from '../nn/convolution.js';
+import { Dropout } from '../nn/dropout.js';
+import { Pooling } from '../nn/pooling.js';
 import { Relu } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
 import { Sigmoid } from '../nn/sigmoid.js';
@@ -16,7 +21,15 @@ import { decodeSafetensors, encodeSafetensors, loadSafetensors, matrixToTensor, 
 export const MODEL_FORMAT = 'blasprop-sequential';
 export const MODEL_FORMAT_VERSION = '1';
 
-export type LayerSpec = { type: 'affine'; inputs: number; outputs: number } | { type: 'relu' } | { type: 'sigmoid' };
+// conv layers carry their input image [channels, height, width] and window; weights are the tensors
+export type LayerSpec =
+  | { type: 'affine'; inputs: number; outputs: number }
+  | { type: 'relu' }
+  | { type: 'sigmoid' }
+  | { type: 'convolution'; input: [number, number, number]; filters: number; kernel: [number, number]; stride: number; pad: number }
+  | { type: 'pooling'; input: [number, number, number]; kernel: [number, number]; stride: number; pad: number }
+  | { type: 'dropout'; ratio: number }
+  | { type: 'batchnorm'; channels: number; momentum: number; eps: number };
 
 export interface Architecture {
   layers: LayerSpec[];
@@ -44,25 +57,77 @@ export function describeArchitecture(net: Sequential): Architecture {
     if (layer instanceof Affine) return { type: 'affine', inputs: layer.W.rows, outputs: layer.W.cols };
     if (layer instanceof Relu) return { type: 'relu' };
     if (layer instanceof Sigmoid) return { type: 'sigmoid' };
-    throw new TypeError(`describeArchitecture: layers[${i}] (${layer.kind}) cannot be saved: only Affine, Relu and Sigmoid are`);
+    if (layer instanceof Convolution || layer instanceof Pooling) {
+      const g = layer.geometry;
+      const window = { kernel: [g.kernelHeight, g.kernelWidth] as [number, number], stride: g.stride, pad: g.pad };
+      const input: [number, number, number] = [g.channels, g.height, g.width];
+      return layer instanceof Convolution ? { type: 'convolution', input, filters: layer.filters, ...window } : { type: 'pooling', input, ...window };
+    }
+    if (layer instanceof Dropout) return { type: 'dropout', ratio: layer.ratio };
+    if (layer instanceof BatchNormalization) return { type: 'batchnorm', channels: layer.channels, momentum: layer.momentum, eps: layer.eps };
+    throw new TypeError(`describeArchitecture: layers[${i}] (${layer.kind}) cannot be saved: only Affine, Relu, Sigmoid, Convolution, Pooling, Dropout and BatchNormalization are`);
   });
   return { layers, loss: 'softmax-cross-entropy' };
+}
+
+// how many values one sample has going in: the first layer that says (what a data set must match)
+export function inputWidth(arch: Architecture): number {
+  for (const spec of arch.layers) {
+    if (spec.type === 'affine') return spec.inputs;
+    if (spec.type === 'convolution' || spec.type === 'pooling') return spec.input[0] * spec.input[1] * spec.input[2];
+  }
+  throw new TypeError('inputWidth: the layer list has no layer with a fixed input width');
 }
 
 // a network with this layer list and zero weights (load values into it with loadParams)
 export function buildFromArchitecture(arch: Architecture, options: { dtype?: DType; backend?: Backend } = {}): Sequential {
   const { dtype = 'float64', backend } = options;
   const layers: Layer[] = arch.layers.map((spec) => {
-    if (spec.type === 'affine') return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
-    return spec.type === 'relu' ? new Relu({ backend }) : new Sigmoid({ backend });
+    switch (spec.type) {
+      case 'affine':
+        return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
+      case 'relu':
+        return new Relu({ backend });
+      case 'sigmoid':
+        return new Sigmoid({ backend });
+      case 'convolution': {
+        const [c] = spec.input;
+        const W = Matrix.zeros(spec.filters, c * spec.kernel[0] * spec.kernel[1], dtype);
+        return new Convolution(W, Matrix.zeros(1, spec.filters, dtype), { input: spec.input, kernel: spec.kernel, stride: spec.stride, pad: spec.pad, backend });
+      }
+      case 'pooling':
+        return new Pooling({ input: spec.input, kernel: spec.kernel, stride: spec.stride, pad: spec.pad, backend });
+      case 'dropout':
+        // its generator words come from the file's state tensor
+        return new Dropout(spec.ratio, { seed: 0 });
+      case 'batchnorm':
+        return new BatchNormalization(Matrix.zeros(1, spec.channels, dtype), Matrix.zeros(1, spec.channels, dtype), { momentum: spec.momentum, eps: spec.eps, backend });
+    }
   });
   return new Sequential(layers, new SoftmaxWithLoss({ backend }), { dtype });
 }
 
-// the tensors of a network: weights as [in, out], biases 1-D like PyTorch's
+// each parameter and state tensor of a network with its file name and shape: Affine weights as
+// [in, out], convolution weights as PyTorch's [filters, channels, kh, kw], everything else 1-D
+// (biases, γ, β, running statistics, generator words)
+function namedTensors(net: Sequential): { name: string; value: Matrix; shape: number[] }[] {
+  const out: { name: string; value: Matrix; shape: number[] }[] = [];
+  net.layers.forEach((layer, i) => {
+    const k = net.layerNumbers[i]!;
+    for (const p of [...layer.parameters, ...(layer.state ?? [])]) {
+      const m = p.value;
+      let shape = [m.size];
+      if (p.name === 'W' && layer instanceof Affine) shape = [m.rows, m.cols];
+      if (p.name === 'W' && layer instanceof Convolution) shape = [m.rows, layer.geometry.channels, layer.geometry.kernelHeight, layer.geometry.kernelWidth];
+      out.push({ name: `${p.name}${k}`, value: m, shape });
+    }
+  });
+  return out;
+}
+
 function tensorsOf(net: Sequential): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};
-  for (const [name, m] of Object.entries(net.params)) tensors[name] = matrixToTensor(m, name.startsWith('b') ? [m.cols] : [m.rows, m.cols]);
+  for (const { name, value, shape } of namedTensors(net)) tensors[name] = matrixToTensor(value, shape);
   return tensors;
 }
 
@@ -103,48 +168,97 @@ function parseArchitecture(source: string, metadata: Record<string, string>): Ar
   if (arch === null || typeof arch !== 'object' || !Array.isArray((arch as Architecture).layers)) throw bad('has no layers list');
   const layers = (arch as Architecture).layers;
   let width: number | undefined;
+  const count = (i: number, key: string, n: unknown, min = 1): void => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > 2 ** 31 - 1) {
+      throw bad(`layers[${i}].${key} must be ${min === 1 ? 'a positive integer' : 'an integer ≥ 0'}, got ${JSON.stringify(n)}`);
+    }
+  };
+  const tuple = (i: number, key: string, v: unknown, length: number): number[] => {
+    if (!Array.isArray(v) || v.length !== length) throw bad(`layers[${i}].${key} must be an array of ${length} positive integers, got ${JSON.stringify(v)}`);
+    v.forEach((n, j) => count(i, `${key}[${j}]`, n));
+    return v as number[];
+  };
+  const chain = (i: number, inputs: number, outputs: number): void => {
+    if (width !== undefined && inputs !== width) throw bad(`layers[${i}] takes ${inputs} inputs but the layer before gives ${width}`);
+    width = outputs;
+  };
   layers.forEach((spec: unknown, i) => {
     const s = spec as Record<string, unknown>;
     if (s === null || typeof s !== 'object') throw bad(`layers[${i}] is not an object`);
-    if (s.type === 'relu' || s.type === 'sigmoid') return;
-    if (s.type !== 'affine') throw bad(`layers[${i}] has unknown type ${JSON.stringify(s.type)}`);
-    for (const key of ['inputs', 'outputs'] as const) {
-      const n = s[key];
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) throw bad(`layers[${i}].${key} must be a positive integer, got ${JSON.stringify(n)}`);
+    switch (s.type) {
+      case 'relu':
+      case 'sigmoid':
+        return;
+      case 'affine':
+        count(i, 'inputs', s.inputs);
+        count(i, 'outputs', s.outputs);
+        return chain(i, s.inputs as number, s.outputs as number);
+      case 'convolution':
+      case 'pooling': {
+        const [c, h, w] = tuple(i, 'input', s.input, 3) as [number, number, number];
+        const [kh, kw] = tuple(i, 'kernel', s.kernel, 2) as [number, number];
+        count(i, 'stride', s.stride);
+        count(i, 'pad', s.pad, 0);
+        if (s.type === 'convolution') count(i, 'filters', s.filters);
+        let g;
+        try {
+          g = windowGeometry(`layers[${i}]`, { channels: c, height: h, width: w }, { kernelHeight: kh, kernelWidth: kw, stride: s.stride as number, pad: s.pad as number });
+        } catch (e) {
+          throw bad((e as Error).message);
+        }
+        const planes = s.type === 'convolution' ? (s.filters as number) : c;
+        return chain(i, c * h * w, planes * g.outHeight * g.outWidth);
+      }
+      case 'dropout':
+        if (typeof s.ratio !== 'number' || !(s.ratio >= 0 && s.ratio < 1)) throw bad(`layers[${i}].ratio must be a number in [0, 1), got ${JSON.stringify(s.ratio)}`);
+        return;
+      case 'batchnorm':
+        count(i, 'channels', s.channels);
+        if (typeof s.momentum !== 'number' || !(s.momentum >= 0 && s.momentum <= 1)) throw bad(`layers[${i}].momentum must be a number in [0, 1], got ${JSON.stringify(s.momentum)}`);
+        if (typeof s.eps !== 'number' || !(s.eps > 0 && Number.isFinite(s.eps))) throw bad(`layers[${i}].eps must be a positive number, got ${JSON.stringify(s.eps)}`);
+        if (width !== undefined && width % (s.channels as number) !== 0) throw bad(`layers[${i}] normalises ${s.channels as number} channels, but the layer before gives ${width} values`);
+        return;
+      default:
+        throw bad(`layers[${i}] has unknown type ${JSON.stringify(s.type)}`);
     }
-    if (width !== undefined && s.inputs !== width) throw bad(`layers[${i}] takes ${s.inputs} inputs but the layer before gives ${width}`);
-    width = s.outputs as number;
   });
   if (width === undefined) throw bad('has no affine layer');
   return { layers: layers as LayerSpec[], loss: 'softmax-cross-entropy' };
 }
 
-// tensors against the network: the same names, each with the shape the layer list says
-function matchTensors(source: string, net: Sequential, file: SafetensorsFile): Record<string, Matrix> {
-  const expected = Object.keys(net.params);
-  const names = Object.keys(file.tensors);
-  for (const name of names) if (!expected.includes(name)) throw new ModelFileError(source, `unexpected tensor '${name}' (the network has ${expected.join(', ')})`);
-  const record: Record<string, Matrix> = {};
-  for (const name of expected) {
+// tensors against the network: the same names, each with the shape the layer list says; parameters
+// and state apart, for loadParams and loadState
+function matchTensors(source: string, net: Sequential, file: SafetensorsFile): { params: Record<string, Matrix>; state: Record<string, Matrix> } {
+  const expected = namedTensors(net);
+  const names = expected.map((e) => e.name);
+  for (const name of Object.keys(file.tensors)) if (!names.includes(name)) throw new ModelFileError(source, `unexpected tensor '${name}' (the network has ${names.join(', ')})`);
+  const params: Record<string, Matrix> = {};
+  const state: Record<string, Matrix> = {};
+  for (const { name, value: p, shape: want } of expected) {
     const t = file.tensors[name];
-    const p = net.params[name]!;
     if (t === undefined) throw new ModelFileError(source, `tensor '${name}' is missing`);
-    const want = name.startsWith('b') ? [p.cols] : [p.rows, p.cols];
     if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
       throw new ModelFileError(source, `tensor '${name}' has shape [${t.shape.join(', ')}], the network needs [${want.join(', ')}]`);
     }
     if (t.dtype !== p.dtype) throw new ModelFileError(source, `tensor '${name}' is ${t.dtype}, but the model's dtype is ${p.dtype}`);
-    record[name] = new Matrix(p.rows, p.cols, t.data);
+    (Object.hasOwn(net.params, name) ? params : state)[name] = new Matrix(p.rows, p.cols, t.data);
   }
-  return record;
+  return { params, state };
 }
 
 function modelFrom(source: string, file: SafetensorsFile, options: { backend?: Backend }): LoadedModel {
   const architecture = parseArchitecture(source, file.metadata);
   const dtype = file.metadata.dtype;
   if (dtype !== 'float32' && dtype !== 'float64') throw new ModelFileError(source, `__metadata__.dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
-  const net = buildFromArchitecture(architecture, { dtype, backend: options.backend });
-  net.loadParams(matchTensors(source, net, file));
+  let net: Sequential;
+  try {
+    net = buildFromArchitecture(architecture, { dtype, backend: options.backend });
+  } catch (e) {
+    throw new ModelFileError(source, `__metadata__.architecture does not make a network: ${(e as Error).message}`);
+  }
+  const { params, state } = matchTensors(source, net, file);
+  net.loadParams(params);
+  net.loadState(state);
   let training: unknown;
   if (file.metadata.training !== undefined) {
     try {
@@ -166,5 +280,7 @@ export async function loadModel(path: string, options: { backend?: Backend } = {
 
 // weights from a file into an existing network of the same shape (nothing is written unless all fit)
 export async function loadWeightsInto(net: Sequential, path: string): Promise<void> {
-  net.loadParams(matchTensors(path, net, await loadSafetensors(path)));
+  const { params, state } = matchTensors(path, net, await loadSafetensors(path));
+  net.loadParams(params);
+  net.loadState(state);
 }

@@ -21,7 +21,7 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { decodeModel, encodeModel, type LoadedModel } from '../io/model.js';
+import { decodeModel, encodeModel, inputWidth, type LoadedModel } from '../io/model.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
 import type { DType, FloatArray } from '../matrix.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -392,7 +392,7 @@ export async function readCheckpoint(dir: string, options: { backend?: Backend }
   const model = await readChecked(root, 'model', files.model);
   const loaded = decoding(dir, () => decodeModel(model.buf, model.path, { backend: options.backend }));
   if (loaded.net.dtype !== settings.dtype) throw new CheckpointError(dir, `${model.path} is ${loaded.net.dtype}, the manifest says ${settings.dtype}`);
-  const inputs = (loaded.architecture.layers.find((l) => l.type === 'affine') as { inputs: number }).inputs;
+  const inputs = inputWidth(loaded.architecture);
   if (inputs !== settings.features) throw new CheckpointError(dir, `${model.path} takes ${inputs} inputs, the manifest says the data has ${settings.features} features`);
   const opt = await readChecked(root, 'optimizer', files.optimizer);
   const optimizer = readOptimizer(dir, opt.path, opt.buf, loaded.net);
