@@ -33,7 +33,7 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
     expect(conv.inputGrad).toBe(false);
     // weights 0.01·randn: the sample std of 432 000 draws is within 1 % of 0.01; biases zero
     const W2 = net.params.W2!.data;
-    const std = Math.sqrt(W2.reduce((s, v) => s + v * v, 0) / W2.length);
+    const std = Math.sqrt(Array.from(W2).reduce((s, v) => s + v * v, 0) / W2.length);
     expect(Math.abs(std - 0.01)).toBeLessThan(1e-4);
     expect(net.params.b1!.data.every((v) => v === 0)).toBe(true);
     // a batch of MNIST-shaped rows goes straight in
