@@ -13,7 +13,11 @@
         "native/relu.cc",
         "native/softmax.cc",
         "native/large_pages.cc",
-        "native/threads.cc"
+        "native/threads.cc",
+        "native/window.cc",
+        "native/im2col.cc",
+        "native/swap_axes.cc",
+        "native/max_pool.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

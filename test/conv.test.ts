@@ -11,7 +11,9 @@ import { Convolution } from '../src/nn/convolution.js';
 import { Dropout } from '../src/nn/dropout.js';
 import { Pooling } from '../src/nn/pooling.js';
 import type { Layer } from '../src/nn/types.js';
-import { allBackends, randomMatrix, testRng } from './helpers.js';
+import { referenceBackend } from '../src/backend/index.js';
+import { loadAddon } from '../src/native/addon.js';
+import { allBackends, nativeBackend, randomMatrix, testRng } from './helpers.js';
 
 const H = 1e-5;
 
@@ -25,7 +27,9 @@ const SHAPES = [
   { n: 2, c: 1, h: 12, w: 12, kh: 5, kw: 5, stride: 1, pad: 0 },
 ] as const;
 
-function geom(s: (typeof SHAPES)[number]): WindowGeometry {
+interface Shape { n: number; c: number; h: number; w: number; kh: number; kw: number; stride: number; pad: number }
+
+function geom(s: Shape): WindowGeometry {
   return windowGeometry('test', { channels: s.c, height: s.h, width: s.w }, { kernelHeight: s.kh, kernelWidth: s.kw, stride: s.stride, pad: s.pad });
 }
 
@@ -339,5 +343,80 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('PyTorch golden va
       expect(maxRelDiff(bn.dgamma.data, g.dgamma)).toBeLessThan(tol * 10);
       expect(maxRelDiff(bn.dbeta.data, g.dbeta)).toBeLessThan(tol * 10);
     });
+  });
+});
+
+// ---- the addon's conv ops against the reference kernels, and their argument checks ----
+
+
+describe('native conv ops against the reference kernels', () => {
+  const native = nativeBackend();
+  // random shapes: batch 1–3, 1–4 channels, non-square inputs and kernels, stride 1–3, padding 0–2,
+  // each kept only when its output size is whole
+  const shapes: Shape[] = [];
+  const rng = testRng(99);
+  const pick = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+  while (shapes.length < 24) {
+    const s = { n: pick(1, 3), c: pick(1, 4), h: pick(1, 12), w: pick(1, 12), kh: pick(1, 5), kw: pick(1, 5), stride: pick(1, 3), pad: pick(0, 2) };
+    if (s.kh <= s.h + 2 * s.pad && s.kw <= s.w + 2 * s.pad && (s.h + 2 * s.pad - s.kh) % s.stride === 0 && (s.w + 2 * s.pad - s.kw) % s.stride === 0) shapes.push(s);
+  }
+
+  it.each(DTYPES)('im2col, col2im, swapAxes, maxPool and its backward give the same bits on 24 random shapes (%s)', (dtype) => {
+    for (const s of shapes) {
+      const g = geom(s);
+      const x = randomMatrix(rng, s.n, s.c * s.h * s.w, dtype);
+      const colR = Matrix.zeros(s.c * s.kh * s.kw, s.n * g.outHeight * g.outWidth, dtype), colN = colR.clone();
+      referenceBackend.im2col(x, g, colR);
+      native.im2col(x, g, colN);
+      expect(colN.data, JSON.stringify(s)).toEqual(colR.data);
+      const dcol = randomMatrix(rng, colR.rows, colR.cols, dtype);
+      const dxR = Matrix.zeros(x.rows, x.cols, dtype), dxN = dxR.clone();
+      dxN.data.fill(NaN);
+      referenceBackend.col2im(dcol, g, dxR);
+      native.col2im(dcol, g, dxN);
+      expect(dxN.data, JSON.stringify(s)).toEqual(dxR.data);
+      const bias = randomMatrix(rng, 1, s.c, dtype);
+      const outR = Matrix.zeros(x.rows, x.cols, dtype), outN = outR.clone();
+      referenceBackend.swapAxes(x, s.n, s.c, null, outR);
+      native.swapAxes(x, s.n, s.c, null, outN);
+      expect(outN.data).toEqual(outR.data);
+      referenceBackend.swapAxes(x, s.n, s.c, Matrix.row(Array.from(bias.data).slice(0, 1).concat(new Array(s.n - 1).fill(0.5)), dtype), outR);
+      native.swapAxes(x, s.n, s.c, Matrix.row(Array.from(bias.data).slice(0, 1).concat(new Array(s.n - 1).fill(0.5)), dtype), outN);
+      expect(outN.data).toEqual(outR.data);
+      // pooling windows: the same geometry when its padding is at most half the window
+      if (2 * s.pad <= Math.min(s.kh, s.kw)) {
+        const pR = Matrix.zeros(s.n, s.c * g.outHeight * g.outWidth, dtype), pN = pR.clone();
+        const aR = new Int32Array(pR.size), aN = new Int32Array(pR.size);
+        referenceBackend.maxPool(x, g, pR, aR);
+        native.maxPool(x, g, pN, aN);
+        expect(pN.data).toEqual(pR.data);
+        expect(aN).toEqual(aR);
+        const d = randomMatrix(rng, pR.rows, pR.cols, dtype);
+        referenceBackend.maxPoolBackward(d, aR, dxR);
+        native.maxPoolBackward(d, aN, dxN);
+        expect(dxN.data).toEqual(dxR.data);
+      }
+    }
+  });
+
+  it('the addon refuses bad arguments with what it expected and what arrived, and keeps computing', () => {
+    const addon = loadAddon();
+    if (!addon.ok) throw addon.error;
+    const a = addon.addon;
+    const x = new Float32Array(25), col = new Float32Array(9 * 9);
+    expect(() => a.im2col(x, 1, 1, 5, 5, 3, 3, 0, 0, col)).toThrow(/im2col: stride must be a positive integer, got 0/);
+    expect(() => a.im2col(x, 1, 1, 5, 5, 6, 3, 1, 0, col)).toThrow(/im2col: kernel height 6 is larger than the padded input height 5 \(5 \+ 2·0\)/);
+    expect(() => a.im2col(x, 1, 1, 5, 5, 3, 3, 3, 0, col)).toThrow(/im2col: output height \(5 \+ 2·0 − 3\) \/ 3 \+ 1 is not an integer/);
+    expect(() => a.im2col(x, 2, 1, 5, 5, 3, 3, 1, 0, col)).toThrow(/im2col: X has 25 elements, expected 2×25 = 50/);
+    expect(() => a.im2col(x, 1, 1, 5, 5, 3, 3, 1, 0, new Float64Array(81))).toThrow(/mixed dtypes/);
+    expect(() => a.im2col(x, 1, 1, 5, 5, 3, 3, 1, 0, x)).toThrow(RangeError);
+    expect(() => a.col2im(col, 1, 1, 5, 5, 3, 3, 1, -1, x)).toThrow(/col2im: pad must be an integer in \[0, 2147483647\], got -1/);
+    expect(() => (a.im2col as (...args: unknown[]) => void)(x, 1, 1, 5, 5, 3, 3, 1)).toThrow(/im2col: expected 10 arguments/);
+    expect(() => a.swapAxes(x, 2, 3, null, x)).toThrow(/swapAxes: X has 25 values, not a multiple of 2×3/);
+    expect(() => a.maxPool(x, 1, 1, 5, 5, 1, 1, 1, 0, x.slice(), new Float32Array(25) as unknown as Int32Array)).toThrow(/maxPool: argmax must be an Int32Array, got Float32Array/);
+    expect(() => a.maxPoolBackward(new Float32Array(2), new Int32Array([0, 25]), new Float32Array(25))).toThrow(/maxPoolBackward: argmax\[1\] is 25, outside dx's 25 elements/);
+    // still computing
+    a.im2col(Float32Array.from({ length: 25 }, (_, i) => i), 1, 1, 5, 5, 3, 3, 1, 0, col);
+    expect(Array.from(col.subarray(0, 3))).toEqual([0, 1, 2]);
   });
 });
