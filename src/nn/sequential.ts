@@ -9,7 +9,7 @@ import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, ran
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
 import { assertLabelKind, checkLabels, SoftmaxWithLoss } from './softmax.js';
-import type { Labels, Layer, Network } from './types.js';
+import type { Labels, Layer, LossAndGradients, Network } from './types.js';
 
 // the book's numerical-gradient step
 const H = 1e-4;
@@ -84,7 +84,8 @@ export class Sequential implements Network {
   readonly state: Readonly<Record<string, Matrix>>;
   // each layer's number in those names (0: a layer with neither)
   readonly layerNumbers: readonly number[];
-  private readonly grads: Readonly<Record<string, Matrix>>;
+  // what gradient() returns, one object reused
+  private readonly result: LossAndGradients;
   // backward stops at the first layer with parameters: nothing below it needs a gradient
   private readonly firstTrainable: number;
   private isTraining = true;
@@ -148,7 +149,7 @@ export class Sequential implements Network {
     this.lastLayer = lastLayer;
     this.dtype = dtype;
     this.params = Object.freeze(params);
-    this.grads = Object.freeze(grads);
+    this.result = { loss: NaN, grads: Object.freeze(grads) };
     this.state = Object.freeze(state);
     this.layerNumbers = Object.freeze(numbers);
     this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
@@ -232,13 +233,14 @@ export class Sequential implements Network {
   }
 
   // backprop: loss forward, then dout = 1 back through the last layer and the layers in reverse;
-  // returns the layers' own gradient matrices (no copies), overwritten by the next call
-  gradient(x: Matrix, t: Labels): Record<string, Matrix> {
-    this.loss(x, t);
+  // returns the loss and the layers' own gradient matrices (no copies), overwritten by the next call
+  gradient(x: Matrix, t: Labels): LossAndGradients {
+    const result = this.result;
+    result.loss = this.loss(x, t);
     const layers = this.layers;
     let dout = this.lastLayer.backward(1);
     for (let i = layers.length - 1; i >= this.firstTrainable; i--) dout = layers[i]!.backward(dout);
-    return this.grads;
+    return result;
   }
 
   // central differences, one parameter entry at a time, each restored exactly; new matrices.
@@ -314,6 +316,9 @@ export interface MlpOptions {
   backend?: Backend;
 }
 
+// the builder's defaults, once (the CLI prints and records them from here)
+export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: 'float64' as DType });
+
 const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend'];
 
 export function checkOptionKeys(where: string, options: unknown, allowed: readonly string[]): asserts options is object {
@@ -328,7 +333,7 @@ export function checkOptionKeys(where: string, options: unknown, allowed: readon
 // the layers of an mlp: Affine, activation, Affine, …, Affine, then SoftmaxWithLoss
 export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: SoftmaxWithLoss } {
   checkOptionKeys(where, options, MLP_KEYS);
-  const { sizes, activation = 'relu', init = 'std', weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = 'float64', backend } = options;
+  const { sizes, activation = MLP_DEFAULTS.activation, init = MLP_DEFAULTS.init, weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = MLP_DEFAULTS.dtype, backend } = options;
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new TypeError(`${where}: sizes must be an array of at least 2 layer widths, got ${describe(sizes)}`);
   }
