@@ -259,6 +259,8 @@ function modelFrom(source: string, file: SafetensorsFile, options: { backend?: B
   const { params, state } = matchTensors(source, net, file);
   net.loadParams(params);
   net.loadState(state);
+  // a loaded model predicts (Dropout off, running statistics); a trainer turns training on for its steps
+  net.setTraining(false);
   let training: unknown;
   if (file.metadata.training !== undefined) {
     try {

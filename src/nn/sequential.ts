@@ -74,6 +74,14 @@ function skipsInputGrad(layer: Layer): layer is Layer & { inputGrad: boolean } {
   return typeof (layer as { inputGrad?: unknown }).inputGrad === 'boolean';
 }
 
+// a measurement, not a step: Dropout passes everything (scaled) and BatchNormalization uses its running
+// statistics until the returned function gives the network its mode back
+export function evaluationMode(net: Network): () => void {
+  if (net.training !== true) return () => {};
+  net.setTraining?.(false);
+  return () => net.setTraining?.(true);
+}
+
 export class Sequential implements Network {
   readonly layers: readonly Layer[];
   readonly lastLayer: SoftmaxWithLoss;
@@ -212,9 +220,7 @@ export class Sequential implements Network {
     if (tRows !== n) throw new RangeError(`Sequential.accuracy: ${tRows} labels for ${n} rows`);
     let correct = 0;
     let lossSum = 0;
-    // a measurement, not a step: no dropout, running statistics; the caller's mode comes back after
-    const was = this.isTraining;
-    if (was) this.setTraining(false);
+    const restore = evaluationMode(this);
     try {
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);
@@ -227,7 +233,7 @@ export class Sequential implements Network {
         if (withLoss) lossSum += this.lastLayer.forward(y, ts) * (end - start);
       }
     } finally {
-      if (was) this.setTraining(true);
+      restore();
     }
     return { loss: withLoss ? lossSum / n : NaN, accuracy: correct / n };
   }

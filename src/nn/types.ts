@@ -51,6 +51,9 @@ export interface Network {
   readonly backend?: Backend;
   // W1, b1, W2, b2, …: stable Matrix objects, updated in place by optimizers
   readonly params: Record<string, Matrix>;
+  // training mode (Dropout, BatchNormalization), when the network has layers that care; see Layer
+  readonly training?: boolean;
+  setTraining?(on: boolean): void;
   predict(x: Matrix): Matrix;
   loss(x: Matrix, t: Labels): number;
   accuracy(x: Matrix, t: Labels): number;

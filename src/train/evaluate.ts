@@ -3,6 +3,7 @@
 
 import { Matrix } from '../matrix.js';
 import type { Network } from '../nn/types.js';
+import { evaluationMode } from '../nn/sequential.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 
 export const DEFAULT_EVAL_CHUNK = 1000;
@@ -83,18 +84,28 @@ export class Evaluator {
   // fraction of the set classified correctly; pause (if given) is awaited between chunks
   async accuracyAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<number> {
     let correct = 0;
-    for (let start = 0; start < data.count; start += this.chunk) {
-      correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
-      const p = pause?.();
-      if (p !== undefined) await p;
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
+        const p = pause?.();
+        if (p !== undefined) await p;
+      }
+    } finally {
+      restore();
     }
     return correct / data.count;
   }
 
   accuracy(data: Dataset): number {
     let correct = 0;
-    for (let start = 0; start < data.count; start += this.chunk) {
-      correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
+      }
+    } finally {
+      restore();
     }
     return correct / data.count;
   }
