@@ -17,7 +17,8 @@
         "native/window.cc",
         "native/im2col.cc",
         "native/swap_axes.cc",
-        "native/max_pool.cc"
+        "native/max_pool.cc",
+        "native/info.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -26,6 +27,7 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "BLASPROP_BUILD_SYSTEM=\"node-gyp\"",
         "BLASPROP_OPENBLAS_LINK=\"<!(node scripts/openblas.cjs link)\""
       ],

@@ -96,8 +96,10 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
   CheckLength(env, kFn, col, g.c * g.kh * g.kw, g.positions());
   CheckNoOverlap(env, kFn, col, X);
 
-  if (X.dtype == DType::F32) Im2colImpl(static_cast<const float*>(X.data), g, static_cast<float*>(col.data));
-  else Im2colImpl(static_cast<const double*>(X.data), g, static_cast<double*>(col.data));
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    Im2colImpl(X.as<const T>(), g, col.as<T>());
+  });
   return env.Undefined();
 }
 
@@ -113,8 +115,10 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   CheckLength(env, kFn, dx, g.n, g.inputSize());
   CheckNoOverlap(env, kFn, dx, col);
 
-  if (col.dtype == DType::F32) Col2imImpl(static_cast<const float*>(col.data), g, static_cast<float*>(dx.data));
-  else Col2imImpl(static_cast<const double*>(col.data), g, static_cast<double*>(dx.data));
+  ForDType(col.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    Col2imImpl(col.as<const T>(), g, dx.as<T>());
+  });
   return env.Undefined();
 }
 

@@ -13,19 +13,6 @@ namespace blasprop {
 
 namespace {
 
-// an Int32Array argument, its elements and length
-int32_t* Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, size_t* length) {
-  Napi::Value v = info[i];
-  napi_typedarray_type type = napi_int8_array;
-  void* data = nullptr;
-  bool ok = v.IsTypedArray() && napi_get_typedarray_info(info.Env(), v, &type, length, &data, nullptr, nullptr) == napi_ok;
-  if (!ok || type != napi_int32_array) {
-    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + name + " must be an Int32Array, got " + DescribeValue(v));
-  }
-  if (data == nullptr && *length != 0) throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + name + "'s ArrayBuffer is detached");
-  return static_cast<int32_t*>(data);
-}
-
 template <typename T>
 void MaxPoolImpl(const T* x, const Window& g, T* out, int32_t* argmax) {
   size_t o = 0;
@@ -58,10 +45,15 @@ void MaxPoolImpl(const T* x, const Window& g, T* out, int32_t* argmax) {
   }
 }
 
+// each index is read once and bounds-checked where it is used: argmax may sit on shared memory
+// another thread rewrites (args.h), and no address may come from unchecked array contents
 template <typename T>
 void MaxPoolBackwardImpl(const T* dout, const int32_t* argmax, size_t count, T* dx, size_t dxLength) {
   std::fill(dx, dx + dxLength, T(0));
-  for (size_t o = 0; o < count; o++) dx[argmax[o]] += dout[o];
+  for (size_t o = 0; o < count; o++) {
+    const int32_t k = argmax[o];
+    if (k >= 0 && static_cast<size_t>(k) < dxLength) dx[k] += dout[o];
+  }
 }
 
 }  // namespace
@@ -73,20 +65,19 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   FloatView X = FloatArg(info, 0, kFn, "X");
   Window g = WindowArgs(info, 1, kFn);
   FloatView out = FloatArg(info, 9, kFn, "out");
-  size_t argmaxLength = 0;
-  int32_t* argmax = Int32Arg(info, 10, kFn, "argmax", &argmaxLength);
+  ArrayView argmax = TypedArg(info, 10, napi_int32_array, kFn, "argmax");
   CheckSameDType(env, kFn, X, out);
   CheckLength(env, kFn, X, g.n, g.inputSize());
   CheckLength(env, kFn, out, g.n, g.c * g.oh * g.ow);
-  if (argmaxLength != out.length) {
-    throw Napi::RangeError::New(env, "maxPool: argmax has " + std::to_string(argmaxLength) + " entries, expected " + std::to_string(out.length) + " (one per output)");
-  }
+  CheckSameLength(env, kFn, out, argmax);
   CheckNoOverlap(env, kFn, out, X);
   // a window entirely in the padding would have no maximum
   if (2 * g.pad > g.kh || 2 * g.pad > g.kw) throw Napi::RangeError::New(env, "maxPool: pad must be at most half the window");
 
-  if (X.dtype == DType::F32) MaxPoolImpl(static_cast<const float*>(X.data), g, static_cast<float*>(out.data), argmax);
-  else MaxPoolImpl(static_cast<const double*>(X.data), g, static_cast<double*>(out.data), argmax);
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    MaxPoolImpl(X.as<const T>(), g, out.as<T>(), argmax.as<int32_t>());
+  });
   return env.Undefined();
 }
 
@@ -95,23 +86,24 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   constexpr const char* kFn = "maxPoolBackward";
   CheckArgCount(info, 3, kFn, "(dout, argmax, dx)");
   FloatView dout = FloatArg(info, 0, kFn, "dout");
-  size_t argmaxLength = 0;
-  const int32_t* argmax = Int32Arg(info, 1, kFn, "argmax", &argmaxLength);
+  ArrayView argmax = TypedArg(info, 1, napi_int32_array, kFn, "argmax");
   FloatView dx = FloatArg(info, 2, kFn, "dx");
   CheckSameDType(env, kFn, dout, dx);
-  if (argmaxLength != dout.length) {
-    throw Napi::RangeError::New(env, "maxPoolBackward: argmax has " + std::to_string(argmaxLength) + " entries, expected " + std::to_string(dout.length) + " (one per dout value)");
-  }
+  CheckSameLength(env, kFn, dout, argmax);
   CheckNoOverlap(env, kFn, dx, dout);
+  CheckNoOverlap(env, kFn, dx, argmax);
   // every index must land inside dx: checked before anything is written
-  for (size_t o = 0; o < argmaxLength; o++) {
-    if (argmax[o] < 0 || static_cast<size_t>(argmax[o]) >= dx.length) {
-      throw Napi::RangeError::New(env, "maxPoolBackward: argmax[" + std::to_string(o) + "] is " + std::to_string(argmax[o]) + ", outside dx's " + std::to_string(dx.length) + " elements");
+  const int32_t* idx = argmax.as<const int32_t>();
+  for (size_t o = 0; o < argmax.length; o++) {
+    if (idx[o] < 0 || static_cast<size_t>(idx[o]) >= dx.length) {
+      throw Napi::RangeError::New(env, "maxPoolBackward: argmax[" + std::to_string(o) + "] is " + std::to_string(idx[o]) + ", outside dx's " + std::to_string(dx.length) + " elements");
     }
   }
 
-  if (dout.dtype == DType::F32) MaxPoolBackwardImpl(static_cast<const float*>(dout.data), argmax, argmaxLength, static_cast<float*>(dx.data), dx.length);
-  else MaxPoolBackwardImpl(static_cast<const double*>(dout.data), argmax, argmaxLength, static_cast<double*>(dx.data), dx.length);
+  ForDType(dout.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    MaxPoolBackwardImpl(dout.as<const T>(), idx, argmax.length, dx.as<T>(), dx.length);
+  });
   return env.Undefined();
 }
 

@@ -32,8 +32,10 @@ Napi::Value SwapAxes(const Napi::CallbackInfo& info) {
   FloatView X = FloatArg(info, 0, kFn, "X");
   size_t d0 = DimArg(info, 1, kFn, "d0");
   size_t d1 = DimArg(info, 2, kFn, "d1");
-  bool hasBias = !info[3].IsNull();
-  FloatView bias = hasBias ? FloatArg(info, 3, kFn, "bias") : FloatView{X.dtype, nullptr, 0, "bias"};
+  // bias: a typed array, or null for none
+  const bool hasBias = !info[3].IsNull();
+  FloatView bias{};
+  if (hasBias) bias = FloatArg(info, 3, kFn, "bias");
   FloatView out = FloatArg(info, 4, kFn, "out");
   CheckSameDType(env, kFn, X, out);
   if (hasBias) CheckSameDType(env, kFn, X, bias);
@@ -48,11 +50,10 @@ Napi::Value SwapAxes(const Napi::CallbackInfo& info) {
   CheckNoOverlap(env, kFn, out, X);
   if (hasBias) CheckNoOverlap(env, kFn, out, bias);
 
-  if (X.dtype == DType::F32) {
-    SwapAxesImpl(static_cast<const float*>(X.data), d0, d1, inner, hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data));
-  } else {
-    SwapAxesImpl(static_cast<const double*>(X.data), d0, d1, inner, hasBias ? static_cast<const double*>(bias.data) : nullptr, static_cast<double*>(out.data));
-  }
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    SwapAxesImpl(X.as<const T>(), d0, d1, inner, hasBias ? bias.as<const T>() : nullptr, out.as<T>());
+  });
   return env.Undefined();
 }
 

@@ -4,7 +4,7 @@
 import type { Backend } from '../backend/types.js';
 import type { DType } from '../matrix.js';
 import { windowGeometry } from '../kernels/window.js';
-import { Matrix } from '../matrix.js';
+import { DEFAULT_DTYPE, Matrix } from '../matrix.js';
 import { Affine } from '../nn/affine.js';
 import { BatchNormalization } from '../nn/batch-norm.js';
 import { Convolution } from '../nn/convolution.js';
@@ -81,7 +81,7 @@ export function inputWidth(arch: Architecture): number {
 
 // a network with this layer list and zero weights (load values into it with loadParams)
 export function buildFromArchitecture(arch: Architecture, options: { dtype?: DType; backend?: Backend } = {}): Sequential {
-  const { dtype = 'float64', backend } = options;
+  const { dtype = DEFAULT_DTYPE, backend } = options;
   const layers: Layer[] = arch.layers.map((spec) => {
     switch (spec.type) {
       case 'affine':
@@ -114,13 +114,9 @@ function namedTensors(net: Sequential): { name: string; value: Matrix; shape: nu
   const out: { name: string; value: Matrix; shape: number[] }[] = [];
   net.layers.forEach((layer, i) => {
     const k = net.layerNumbers[i]!;
-    for (const p of [...layer.parameters, ...(layer.state ?? [])]) {
-      const m = p.value;
-      let shape = [m.size];
-      if (p.name === 'W' && layer instanceof Affine) shape = [m.rows, m.cols];
-      if (p.name === 'W' && layer instanceof Convolution) shape = [m.rows, layer.geometry.channels, layer.geometry.kernelHeight, layer.geometry.kernelWidth];
-      out.push({ name: `${p.name}${k}`, value: m, shape });
-    }
+    const weightShape = (m: Matrix): number[] => (layer instanceof Convolution ? [m.rows, layer.geometry.channels, layer.geometry.kernelHeight, layer.geometry.kernelWidth] : [m.rows, m.cols]);
+    for (const p of layer.parameters) out.push({ name: `${p.name}${k}`, value: p.value, shape: p.role === 'weight' ? weightShape(p.value) : [p.value.size] });
+    for (const t of layer.state ?? []) out.push({ name: `${t.name}${k}`, value: t.value, shape: [t.value.size] });
   });
   return out;
 }

@@ -68,8 +68,8 @@ export class BatchNormalization implements Layer {
     this.mean = new Float64Array(c);
     this.std = new Float64Array(c);
     this.parameters = Object.freeze([
-      Object.freeze({ name: 'gamma', value: gamma, grad: this.dgamma }),
-      Object.freeze({ name: 'beta', value: beta, grad: this.dbeta }),
+      Object.freeze({ name: 'gamma', role: 'gamma', value: gamma, grad: this.dgamma }),
+      Object.freeze({ name: 'beta', role: 'beta', value: beta, grad: this.dbeta }),
     ]);
     this.state = Object.freeze([
       Object.freeze({ name: 'running_mean', value: this.runningMean }),

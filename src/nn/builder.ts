@@ -7,7 +7,7 @@ import { assertDType, Matrix, type DType } from '../matrix.js';
 import type { Random } from '../random.js';
 import { Affine } from './affine.js';
 import { BatchNormalization } from './batch-norm.js';
-import { describe } from './buffers.js';
+import { describe } from '../describe.js';
 import { Convolution, type ImageShape } from './convolution.js';
 import { Dropout } from './dropout.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';

@@ -10,7 +10,7 @@ export { initStd, initWeights, DEFAULT_WEIGHT_INIT_STD, type WeightInit } from '
 export { Sequential, mlp, MLP_DEFAULTS, DEFAULT_EVAL_CHUNK, type SequentialOptions, type MlpOptions, type Activation, type Evaluation } from './sequential.js';
 export { TwoLayerNet, type TwoLayerNetOptions } from './two-layer-net.js';
 export { gradientCheck } from './gradcheck.js';
-export type { Labels, Layer, LayerOptions, LossAndGradients, Network, Parameter } from './types.js';
+export type { Labels, Layer, LayerOptions, LossAndGradients, Network, Parameter, ParameterRole } from './types.js';
 export { Convolution, type ConvolutionOptions, type ImageShape } from './convolution.js';
 export { Pooling, type PoolingOptions } from './pooling.js';
 export { Dropout, type DropoutOptions } from './dropout.js';

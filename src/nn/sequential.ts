@@ -1,19 +1,22 @@
 // Sequential: layers in order, then SoftmaxWithLoss; the book's TwoLayerNet generalised to any depth
 
 import type { Backend } from '../backend/types.js';
-import { assertDType, Matrix, type DType } from '../matrix.js';
+import { assertDType, DEFAULT_DTYPE, Matrix, type DType } from '../matrix.js';
 import type { Random } from '../random.js';
 import { Affine } from './affine.js';
-import { assertMatrix, describe } from './buffers.js';
+import { describe } from '../describe.js';
+import { assertMatrix } from './buffers.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
-import { assertLabelKind, checkLabels, SoftmaxWithLoss } from './softmax.js';
-import type { Labels, Layer, LossAndGradients, Network } from './types.js';
+import { countCorrect } from './metrics.js';
+import { assertLabelKind, SoftmaxWithLoss } from './softmax.js';
+import type { Labels, Layer, LossAndGradients, Network, ParameterRole } from './types.js';
 
 // the book's numerical-gradient step
 const H = 1e-4;
-// rows per forward when evaluating a large set, so a 60 000-row set never needs 60 000-row buffers
+// rows per forward when evaluating a large set, so a 60 000-row set never needs 60 000-row buffers;
+// the one default for every chunked evaluation (Sequential.accuracy, the trainer's Evaluator, the CLI)
 export const DEFAULT_EVAL_CHUNK = 1000;
 
 export interface SequentialOptions {
@@ -42,25 +45,6 @@ function rowsView(x: Matrix, start: number, end: number): Matrix {
 
 function labelsView(t: Labels, start: number, end: number): Labels {
   return t instanceof Matrix ? rowsView(t, start, end) : t.subarray(start, end);
-}
-
-// index of each row's largest score, first one on ties (numpy's argmax)
-function argmaxAt(d: ArrayLike<number>, row: number, cols: number): number {
-  let best = 0;
-  for (let j = 1; j < cols; j++) if (d[row + j]! > d[row + best]!) best = j;
-  return best;
-}
-
-// how many rows of y have their argmax at the label (or at the one-hot row's argmax)
-function countCorrect(y: Matrix, t: Labels): number {
-  checkLabels('accuracy', t, y.rows, y.cols);
-  const { rows, cols } = y;
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    const label = t instanceof Matrix ? argmaxAt(t.data, i * cols, cols) : t[i]!;
-    if (argmaxAt(y.data, i * cols, cols) === label) correct++;
-  }
-  return correct;
 }
 
 // a layer's declared input and output widths, when it has fixed ones (Affine, Convolution, Pooling)
@@ -92,6 +76,8 @@ export class Sequential implements Network {
   readonly state: Readonly<Record<string, Matrix>>;
   // each layer's number in those names (0: a layer with neither)
   readonly layerNumbers: readonly number[];
+  // what each of params is for, by the same keys
+  readonly roles: Readonly<Record<string, ParameterRole>>;
   // what gradient() returns, one object reused
   private readonly result: LossAndGradients;
   // backward stops at the first layer with parameters: nothing below it needs a gradient
@@ -109,6 +95,7 @@ export class Sequential implements Network {
     const grads: Record<string, Matrix> = {};
     const state: Record<string, Matrix> = {};
     const numbers: number[] = [];
+    const roles: Record<string, ParameterRole> = {};
     let dtype = options.dtype;
     let firstTrainable = -1;
     let count = 0;
@@ -140,6 +127,7 @@ export class Sequential implements Network {
         if (p.value.dtype !== dtype) throw new TypeError(`Sequential: ${p.name}${count} is ${p.value.dtype}, the network is ${dtype}`);
         params[`${p.name}${count}`] = p.value;
         grads[`${p.name}${count}`] = p.grad;
+        roles[`${p.name}${count}`] = p.role;
       }
       for (const t of layerState) state[`${t.name}${count}`] = t.value;
     });
@@ -157,6 +145,7 @@ export class Sequential implements Network {
     this.lastLayer = lastLayer;
     this.dtype = dtype;
     this.params = Object.freeze(params);
+    this.roles = Object.freeze(roles);
     this.result = { loss: NaN, grads: Object.freeze(grads) };
     this.state = Object.freeze(state);
     this.layerNumbers = Object.freeze(numbers);
@@ -323,7 +312,7 @@ export interface MlpOptions {
 }
 
 // the builder's defaults, once (the CLI prints and records them from here)
-export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: 'float64' as DType });
+export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: DEFAULT_DTYPE });
 
 const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend'];
 

@@ -2,11 +2,12 @@
 // never a 60000×784 float matrix, only chunk×784 at once
 
 import { Matrix } from '../matrix.js';
+import { countCorrect } from '../nn/metrics.js';
+import { DEFAULT_EVAL_CHUNK, evaluationMode } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
-import { evaluationMode } from '../nn/sequential.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 
-export const DEFAULT_EVAL_CHUNK = 1000;
+export { DEFAULT_EVAL_CHUNK };
 
 // one chunk's buffers: images, labels and the row indices that pick them
 interface ChunkBuffers {
@@ -17,27 +18,6 @@ interface ChunkBuffers {
 
 function makeBuffers(rows: number, features: number, net: Network): ChunkBuffers {
   return { x: Matrix.zeros(rows, features, net.dtype), t: new Int32Array(rows), indices: new Int32Array(rows) };
-}
-
-// how many rows of scores have their largest entry at the label (the first maximum wins, as numpy's argmax)
-export function countCorrect(scores: Matrix, t: Int32Array): number {
-  const { rows, cols, data } = scores;
-  if (t.length !== rows) throw new RangeError(`countCorrect: ${rows} rows of scores but ${t.length} labels`);
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    let best = 0;
-    let bestValue = data[o]!;
-    for (let j = 1; j < cols; j++) {
-      const v = data[o + j]!;
-      if (v > bestValue) {
-        bestValue = v;
-        best = j;
-      }
-    }
-    if (best === t[i]) correct++;
-  }
-  return correct;
 }
 
 export class Evaluator {
@@ -73,12 +53,28 @@ export class Evaluator {
     if (tail !== 0) this.buffersFor(tail, data.features);
   }
 
-  // correct predictions among examples start..start+rows-1
-  private correctIn(data: Dataset, start: number, rows: number): number {
+  // the network's scores for examples start..start+rows-1, and their labels (reused buffers)
+  private scoresOf(data: Dataset, start: number, rows: number): { scores: Matrix; t: Int32Array } {
     const b = this.buffersFor(rows, data.features);
     for (let i = 0; i < rows; i++) b.indices[i] = start + i;
     data.gather(b.indices, b.x, b.t);
-    return countCorrect(this.net.predict(b.x), b.t);
+    return { scores: this.net.predict(b.x), t: b.t };
+  }
+
+  // the one chunked pass: visit(scores, labels, start) for each chunk of rows, in order; the
+  // scores are the network's buffer, valid only during the call
+  // scores, in evaluation mode (Dropout off, BatchNormalization's running statistics); the network's
+  // own mode comes back after
+  forEachChunk(data: Dataset, visit: (scores: Matrix, t: Int32Array, start: number) => void): void {
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+        visit(scores, t, start);
+      }
+    } finally {
+      restore();
+    }
   }
 
   // fraction of the set classified correctly; pause (if given) is awaited between chunks
@@ -87,7 +83,8 @@ export class Evaluator {
     const restore = evaluationMode(this.net);
     try {
       for (let start = 0; start < data.count; start += this.chunk) {
-        correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
+        const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+        correct += countCorrect(scores, t);
         const p = pause?.();
         if (p !== undefined) await p;
       }
@@ -99,14 +96,9 @@ export class Evaluator {
 
   accuracy(data: Dataset): number {
     let correct = 0;
-    const restore = evaluationMode(this.net);
-    try {
-      for (let start = 0; start < data.count; start += this.chunk) {
-        correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
-      }
-    } finally {
-      restore();
-    }
+    this.forEachChunk(data, (scores, t) => {
+      correct += countCorrect(scores, t);
+    });
     return correct / data.count;
   }
 }
