@@ -13,9 +13,8 @@ import { Pooling } from '../src/nn/pooling.js';
 import type { Layer } from '../src/nn/types.js';
 import { referenceBackend } from '../src/backend/index.js';
 import { loadAddon } from '../src/native/addon.js';
-import { allBackends, nativeBackend, randomMatrix, testRng } from './helpers.js';
+import { allBackends, nativeBackend, numericGrad, randomMatrix, testRng } from './helpers.js';
 
-const H = 1e-5;
 
 // shapes that exercise the index arithmetic: batch 1, stride 2, padding 1–2, non-square inputs and
 // kernels, several channels
@@ -92,21 +91,10 @@ function dot(a: FloatArray, b: FloatArray): number {
 
 // L = Σ forward(x) ⊙ R, so dL/dout = R: numerical gradient of L with respect to any array
 function numeric(layer: Layer, x: Matrix, R: Matrix, data: FloatArray, before?: () => void): Float64Array {
-  const g = new Float64Array(data.length);
-  const f = () => {
+  return numericGrad(() => {
     before?.();
     return dot(layer.forward(x).data, R.data);
-  };
-  for (let i = 0; i < data.length; i++) {
-    const tmp = data[i]!;
-    data[i] = tmp + H;
-    const f1 = f();
-    data[i] = tmp - H;
-    const f2 = f();
-    data[i] = tmp;
-    g[i] = (f1 - f2) / (2 * H);
-  }
-  return g;
+  }, data);
 }
 
 // float32 results against float64 ones: the deepest sums here are C·KH·KW ≤ 25 products

@@ -33,7 +33,7 @@ describe.each(DTYPES)('ONNX export of conv nets, %s', (dtype) => {
       buildNetwork({ input: [2, 9, 8], layers: parseLayers('conv:5:3x2:s2:p1,batchnorm,relu,pool:3:s1:p1,dropout:0.4,dense:12,batchnorm,sigmoid'), outputs: 10, init: 'he', dtype, seed: 2, backend: nativeBackend() })],
   ])('%s: the same probabilities as blasprop', async (_name, make) => {
     const net = make();
-    const width = (net.layers[0] as { inputSize: number }).inputSize;
+    const width = (net.layers[0] as unknown as { inputSize: number }).inputSize;
     const x = randomMatrix(testRng(3), 6, width, dtype);
     // training steps move batch norm's running statistics away from (0, 1)
     for (let i = 0; i < 3; i++) net.gradient(x, new Int32Array([0, 1, 2, 3, 4, 5]));

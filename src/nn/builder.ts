@@ -10,7 +10,7 @@ import { BatchNormalization } from './batch-norm.js';
 import { describe } from '../describe.js';
 import { Convolution, type ImageShape } from './convolution.js';
 import { Dropout } from './dropout.js';
-import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
+import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type InitOptions } from './init.js';
 import { Pooling } from './pooling.js';
 import { Relu } from './relu.js';
 import { checkOptionKeys, Sequential } from './sequential.js';
@@ -30,19 +30,13 @@ export type LayerConfig =
   | { type: 'dropout'; ratio?: number }
   | { type: 'batchnorm'; momentum?: number; eps?: number };
 
-export interface NetworkOptions {
+// init's fan-in of a conv filter is C·KH·KW
+export interface NetworkOptions extends InitOptions {
   // one sample's shape: [channels, height, width] (MNIST: [1, 28, 28]), or a width for dense-only nets
   input: ImageShape | number;
   layers: readonly LayerConfig[];
   // the classes: a last dense layer to this many outputs, then SoftmaxWithLoss
   outputs: number;
-  // default 'std' (weightInitStd·randn, the book's); fan-in of a conv filter is C·KH·KW
-  init?: WeightInit;
-  weightInitStd?: number;
-  dtype?: DType;
-  seed?: number;
-  random?: Random;
-  backend?: Backend;
 }
 
 const KEYS = ['input', 'layers', 'outputs', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend'];

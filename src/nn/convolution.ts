@@ -21,6 +21,7 @@ import { getBackend } from '../backend/index.js';
 import type { Backend, GemmOptions } from '../backend/types.js';
 import { describeGeometry, inputSize, outputPlane, windowGeometry, type WindowGeometry } from '../kernels/window.js';
 import { Matrix } from '../matrix.js';
+import { weightAndBias } from './affine.js';
 import { assertMatrix, checkDout, ensure } from './buffers.js';
 import type { Layer, LayerOptions, Parameter } from './types.js';
 
@@ -96,12 +97,7 @@ export class Convolution implements Layer {
     this.geometry = g;
     this.W = W;
     this.b = b;
-    this.dW = Matrix.zeros(W.rows, W.cols, W.dtype);
-    this.db = Matrix.zeros(1, b.cols, b.dtype);
-    this.parameters = Object.freeze([
-      Object.freeze({ name: 'W', role: 'weight', value: W, grad: this.dW }),
-      Object.freeze({ name: 'b', role: 'bias', value: b, grad: this.db }),
-    ]);
+    ({ dW: this.dW, db: this.db, parameters: this.parameters } = weightAndBias(W, b));
     this.inputGrad = inputGrad;
     this.empty = Matrix.zeros(0, 0, W.dtype);
   }

@@ -2,11 +2,10 @@
 
 import type { Backend } from '../backend/types.js';
 import { assertDType, DEFAULT_DTYPE, Matrix, type DType } from '../matrix.js';
-import type { Random } from '../random.js';
 import { Affine } from './affine.js';
 import { describe } from '../describe.js';
 import { assertMatrix } from './buffers.js';
-import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
+import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type InitOptions, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
 import { countCorrect } from './metrics.js';
@@ -297,19 +296,11 @@ function copyRecord(where: string, what: string, target: Readonly<Record<string,
 
 export type Activation = 'relu' | 'sigmoid';
 
-export interface MlpOptions {
+export interface MlpOptions extends InitOptions {
   // layer widths, input first: [784, 256, 128, 10] is three Affine layers
   sizes: readonly number[];
   // one for every hidden layer, or a list with one per hidden layer (default 'relu')
   activation?: Activation | readonly Activation[];
-  // default 'std' (weightInitStd·randn, the book's)
-  init?: WeightInit;
-  weightInitStd?: number;
-  dtype?: DType;
-  // the generator: a seed, or a Random to draw from (not both); neither gives an unseeded net
-  seed?: number;
-  random?: Random;
-  backend?: Backend;
 }
 
 // the builder's defaults, once (the CLI prints and records them from here)
