@@ -21,7 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("swapAxes", Napi::Function::New(env, blasprop::SwapAxes, "swapAxes"));
   exports.Set("maxPool", Napi::Function::New(env, blasprop::MaxPool, "maxPool"));
   exports.Set("maxPoolBackward", Napi::Function::New(env, blasprop::MaxPoolBackward, "maxPoolBackward"));
-  exports.Set("largePageAlloc", Napi::Function::New(env, blasprop::LargePageAlloc, "largePageAlloc"));
+  exports.Set("hugePageAdvise", Napi::Function::New(env, blasprop::HugePageAdvise, "hugePageAdvise"));
   exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));
   exports.Set("info", Napi::Function::New(env, blasprop::Info, "info"));

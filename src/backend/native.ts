@@ -5,6 +5,7 @@ import type { NativeAddon } from '../native/addon.js';
 import { checkCol2im } from '../kernels/col2im.js';
 import { checkIm2col } from '../kernels/im2col.js';
 import { checkMaxPool } from '../kernels/max_pool.js';
+import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 
 export function createNativeBackend(addon: NativeAddon): Backend {
@@ -56,5 +57,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.maxPool(x.data, x.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, out.data, argmax);
     },
     maxPoolBackward: (dout, argmax, dx) => addon.maxPoolBackward(dout.data, argmax, dx.data),
+    allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
   };
 }

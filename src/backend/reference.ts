@@ -67,4 +67,5 @@ export const referenceBackend: Backend = {
     checkMaxPoolBackward(dout, argmax, dx);
     maxPoolBackwardImpl(dout.data, argmax, dx.data);
   },
+  allocateBytes: (length) => new Uint8Array(length),
 };

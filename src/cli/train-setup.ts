@@ -46,6 +46,9 @@ export interface PreparedRun {
   resumedAt?: number;
 }
 
+// --hidden's default: the book's 50 units
+export const DEFAULT_HIDDEN = 50;
+
 export type RunCallbacks = Pick<ConstructorParameters<typeof Trainer>[1] & object, 'signal' | 'onBatchEnd' | 'onEpochEnd'>;
 
 function describeNet(sizes: readonly number[], activation: Activation, init: WeightInit, dtype: DType): string {
@@ -126,8 +129,8 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   const conv = given.model === 'simple-conv' || given.net !== undefined;
   if (given.model === 'mlp' && given.net !== undefined) throw new UsageError('--net describes a conv net; leave out --model mlp');
   if (conv) given = convFlags(given);
-  // the network's defaults are mlp's; the hidden width is the CLI's own (the book's 50)
-  const hidden = given.hidden ?? 50;
+  // the network's defaults are mlp's; the hidden width is the CLI's own
+  const hidden = given.hidden ?? DEFAULT_HIDDEN;
   const layers = given.layers ?? [hidden];
   const activation = given.activation ?? MLP_DEFAULTS.activation;
   const init = given.init ?? MLP_DEFAULTS.init;

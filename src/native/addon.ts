@@ -35,7 +35,7 @@ export interface NativeAddon {
   swapAxes(X: FloatArray, d0: number, d1: number, bias: FloatArray | null, out: FloatArray): void;
   maxPool(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, out: FloatArray, argmax: Int32Array): void;
   maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray): void;
-  largePageAlloc(length: number): Uint8Array;
+  hugePageAdvise(bytes: Uint8Array): number;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   // returns the count stored: OpenBLAS clamps to its maximum
