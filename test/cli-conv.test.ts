@@ -1,32 +1,17 @@
-// the CLI with conv nets: train --model simple-conv and --net on a small MNIST directory, then eval,
+// the CLI with conv nets (in process, through run()): train --model simple-conv and --net on a small MNIST directory, then eval,
 // predict (IDX and PNG) and the saved file's conv weights; bad --net strings are usage errors
 
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
 import { loadModel } from '../src/io/model.js';
+import { runCli as run } from './helpers.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli.js');
 let tmp: string;
 let data: string;
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: tmp, env: { ...process.env, BLASPROP_BACKEND: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function idx(dims: number[], bytes: Uint8Array): Buffer {
   const head = Buffer.alloc(4 + 4 * dims.length);
@@ -38,7 +23,6 @@ function idx(dims: number[], bytes: Uint8Array): Buffer {
 const { train, test } = loadMnist();
 
 beforeAll(() => {
-  if (!existsSync(cli)) execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   tmp = mkdtempSync(join(tmpdir(), 'blasprop-cli-conv-'));
   // 500 training and 100 test images of the real MNIST: the evaluations stay quick
   data = join(tmp, 'mnist');
