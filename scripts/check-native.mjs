@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lib = await import(path.join(root, 'dist', 'index.js'));
 const { Matrix, DTYPES, Random, backendByName, referenceBackend, info } = lib;
+const { windowGeometry } = await import(path.join(root, 'dist', 'kernels', 'window.js'));
 
 const about = info();
 if (!about.native.available) {
@@ -78,6 +79,24 @@ for (const dtype of DTYPES) {
   const pixels = new Uint8Array(50 * n).map(() => rng.randint(256));
   const rows = Int32Array.from({ length: m }, () => rng.randint(50));
   both('gatherRows', dtype, () => Matrix.zeros(m, n, dtype), (be, out) => be.gatherRows(pixels, rows, 255, out));
+  // the convolution ops: 2 images of 3×9×9, a padded 3×3 window, and 2×2 pooling
+  const [images, channels, side] = [2, 3, 9];
+  const img = randomMatrix(images, channels * side * side, dtype);
+  const g = windowGeometry('check', { channels, height: side, width: side }, { kernelHeight: 3, kernelWidth: 3, stride: 2, pad: 1 });
+  const colShape = [channels * 9, images * g.outHeight * g.outWidth];
+  both('im2col', dtype, () => Matrix.zeros(colShape[0], colShape[1], dtype), (be, col) => be.im2col(img, g, col));
+  const dcol = randomMatrix(colShape[0], colShape[1], dtype);
+  both('col2im', dtype, () => Matrix.zeros(images, img.cols, dtype), (be, dx) => be.col2im(dcol, g, dx));
+  both('swapAxes', dtype, () => Matrix.zeros(images, img.cols, dtype), (be, out) => be.swapAxes(img, images, channels, null, out));
+  const p = windowGeometry('check', { channels, height: side - 1, width: side - 1 }, { kernelHeight: 2, kernelWidth: 2, stride: 2, pad: 0 });
+  const small = randomMatrix(images, channels * (side - 1) * (side - 1), dtype);
+  const argmaxes = [];
+  both('maxPool', dtype, () => Matrix.zeros(images, channels * p.outHeight * p.outWidth, dtype), (be, out) => {
+    argmaxes.push(new Int32Array(out.size));
+    be.maxPool(small, p, out, argmaxes.at(-1));
+  });
+  const dpool = randomMatrix(images, channels * p.outHeight * p.outWidth, dtype);
+  both('maxPoolBackward', dtype, () => Matrix.zeros(images, small.cols, dtype), (be, dx) => be.maxPoolBackward(dpool, argmaxes[be === native ? 0 : 1], dx));
 }
 
 const trainAt = process.argv.indexOf('--train');
