@@ -8,9 +8,9 @@ export { info, setNumThreads, getNumThreads } from './info.js';
 export type { BlaspropInfo } from './info.js';
 
 export { MulLayer, AddLayer, Relu, Sigmoid, Affine, softmax, crossEntropyError, SoftmaxWithLoss,
-  Sequential, mlp, TwoLayerNet, gradientCheck, DEFAULT_EVAL_CHUNK } from './nn/index.js';
+  MeanSquaredError, SigmoidWithLoss, Sequential, mlp, TwoLayerNet, gradientCheck, DEFAULT_EVAL_CHUNK } from './nn/index.js';
 export type { AffineOptions, SequentialOptions, MlpOptions, Activation, Evaluation, TwoLayerNetOptions,
-  WeightInit, Labels, Layer, LayerOptions, Network, Parameter } from './nn/index.js';
+  WeightInit, Labels, Layer, LayerOptions, Network, Parameter, LossLayer, Task, TaskMetrics } from './nn/index.js';
 
 export { Random } from './random.js';
 export type { RandomState } from './random.js';

@@ -8,8 +8,10 @@ import { Affine } from '../nn/affine.js';
 import { Relu } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
 import { Sigmoid } from '../nn/sigmoid.js';
+import { MeanSquaredError } from '../nn/mean-squared-error.js';
+import { SigmoidWithLoss } from '../nn/sigmoid-with-loss.js';
 import { SoftmaxWithLoss } from '../nn/softmax.js';
-import type { Layer } from '../nn/types.js';
+import type { Layer, LossLayer } from '../nn/types.js';
 import type { AtomicWriteOptions } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, matrixToTensor, saveSafetensors, type SafetensorsFile, type Tensor } from './safetensors.js';
 
@@ -18,9 +20,26 @@ export const MODEL_FORMAT_VERSION = '1';
 
 export type LayerSpec = { type: 'affine'; inputs: number; outputs: number } | { type: 'relu' } | { type: 'sigmoid' };
 
+export type LossName = 'softmax-cross-entropy' | 'sigmoid-cross-entropy' | 'mean-squared-error';
+export const LOSS_NAMES: readonly LossName[] = ['softmax-cross-entropy', 'sigmoid-cross-entropy', 'mean-squared-error'];
+
 export interface Architecture {
   layers: LayerSpec[];
-  loss: 'softmax-cross-entropy';
+  loss: LossName;
+}
+
+// the loss layer's name in a file, and the layer a name builds
+function lossNameOf(last: LossLayer): LossName {
+  if (last instanceof SoftmaxWithLoss) return 'softmax-cross-entropy';
+  if (last instanceof SigmoidWithLoss) return 'sigmoid-cross-entropy';
+  if (last instanceof MeanSquaredError) return 'mean-squared-error';
+  throw new TypeError(`describeArchitecture: the loss layer ${last.kind} cannot be saved: only SoftmaxWithLoss, SigmoidWithLoss and MeanSquaredError are`);
+}
+
+export function lossLayerFor(name: LossName, options: { backend?: Backend } = {}): LossLayer {
+  if (name === 'sigmoid-cross-entropy') return new SigmoidWithLoss(options);
+  if (name === 'mean-squared-error') return new MeanSquaredError(options);
+  return new SoftmaxWithLoss(options);
 }
 
 export interface LoadedModel {
@@ -46,7 +65,7 @@ export function describeArchitecture(net: Sequential): Architecture {
     if (layer instanceof Sigmoid) return { type: 'sigmoid' };
     throw new TypeError(`describeArchitecture: layers[${i}] (${layer.kind}) cannot be saved: only Affine, Relu and Sigmoid are`);
   });
-  return { layers, loss: 'softmax-cross-entropy' };
+  return { layers, loss: lossNameOf(net.lastLayer) };
 }
 
 // a network with this layer list and zero weights (load values into it with loadParams)
@@ -56,7 +75,7 @@ export function buildFromArchitecture(arch: Architecture, options: { dtype?: DTy
     if (spec.type === 'affine') return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
     return spec.type === 'relu' ? new Relu({ backend }) : new Sigmoid({ backend });
   });
-  return new Sequential(layers, new SoftmaxWithLoss({ backend }), { dtype });
+  return new Sequential(layers, lossLayerFor(arch.loss, { backend }), { dtype });
 }
 
 // the tensors of a network: weights as [in, out], biases 1-D like PyTorch's
@@ -116,7 +135,9 @@ function parseArchitecture(source: string, metadata: Record<string, string>): Ar
     width = s.outputs as number;
   });
   if (width === undefined) throw bad('has no affine layer');
-  return { layers: layers as LayerSpec[], loss: 'softmax-cross-entropy' };
+  const loss = (arch as { loss?: unknown }).loss;
+  if (!LOSS_NAMES.includes(loss as LossName)) throw bad(`has unknown loss ${JSON.stringify(loss)} (expected ${LOSS_NAMES.join(', ')})`);
+  return { layers: layers as LayerSpec[], loss: loss as LossName };
 }
 
 // tensors against the network: the same names, each with the shape the layer list says

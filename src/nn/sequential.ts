@@ -1,4 +1,5 @@
-// Sequential: layers in order, then SoftmaxWithLoss; the book's TwoLayerNet generalised to any depth
+// Sequential: layers in order, then a loss layer (SoftmaxWithLoss, SigmoidWithLoss or MeanSquaredError);
+// the book's TwoLayerNet generalised to any depth and to regression and binary tasks
 
 import type { Backend } from '../backend/types.js';
 import { assertDType, Matrix, type DType } from '../matrix.js';
@@ -8,8 +9,9 @@ import { assertMatrix, describe } from './buffers.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
-import { assertLabelKind, checkLabels, SoftmaxWithLoss } from './softmax.js';
-import type { Labels, Layer, Network } from './types.js';
+import { MetricSums, type TaskMetrics } from './metrics.js';
+import { assertLabelKind, SoftmaxWithLoss } from './softmax.js';
+import type { Labels, Layer, LossLayer, Network, Task } from './types.js';
 
 // the book's numerical-gradient step
 const H = 1e-4;
@@ -21,7 +23,8 @@ export interface SequentialOptions {
   dtype?: DType;
 }
 
-export interface Evaluation {
+// accuracy is NaN for a regression, whose measures are mse, mae and r2
+export interface Evaluation extends TaskMetrics {
   loss: number;
   accuracy: number;
 }
@@ -44,28 +47,15 @@ function labelsView(t: Labels, start: number, end: number): Labels {
   return t instanceof Matrix ? rowsView(t, start, end) : t.subarray(start, end);
 }
 
-// index of each row's largest score, first one on ties (numpy's argmax)
-function argmaxAt(d: ArrayLike<number>, row: number, cols: number): number {
-  let best = 0;
-  for (let j = 1; j < cols; j++) if (d[row + j]! > d[row + best]!) best = j;
-  return best;
-}
-
-// how many rows of y have their argmax at the label (or at the one-hot row's argmax)
-function countCorrect(y: Matrix, t: Labels): number {
-  checkLabels('accuracy', t, y.rows, y.cols);
-  const { rows, cols } = y;
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    const label = t instanceof Matrix ? argmaxAt(t.data, i * cols, cols) : t[i]!;
-    if (argmaxAt(y.data, i * cols, cols) === label) correct++;
-  }
-  return correct;
+export function isLossLayer(layer: unknown): layer is LossLayer {
+  const l = layer as LossLayer | null;
+  return l !== null && typeof l === 'object' && typeof l.forward === 'function' && typeof l.backward === 'function' && typeof l.output === 'function' &&
+    (l.task === 'classify' || l.task === 'binary' || l.task === 'regress');
 }
 
 export class Sequential implements Network {
   readonly layers: readonly Layer[];
-  readonly lastLayer: SoftmaxWithLoss;
+  readonly lastLayer: LossLayer;
   readonly dtype: DType;
   // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters, built once
   readonly params: Readonly<Record<string, Matrix>>;
@@ -73,10 +63,10 @@ export class Sequential implements Network {
   // backward stops at the first layer with parameters: nothing below it needs a gradient
   private readonly firstTrainable: number;
 
-  constructor(layers: readonly Layer[], lastLayer: SoftmaxWithLoss, options: SequentialOptions = {}) {
+  constructor(layers: readonly Layer[], lastLayer: LossLayer, options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
-    if (!(lastLayer instanceof SoftmaxWithLoss)) {
-      throw new TypeError(`Sequential: lastLayer must be a SoftmaxWithLoss, got ${describe(lastLayer)}`);
+    if (!isLossLayer(lastLayer)) {
+      throw new TypeError(`Sequential: lastLayer must be a loss layer (SoftmaxWithLoss, SigmoidWithLoss, MeanSquaredError), got ${describe(lastLayer)}`);
     }
     if (options.dtype !== undefined) assertDType(options.dtype);
     const seen = new Set<Layer>();
@@ -137,7 +127,12 @@ export class Sequential implements Network {
     return this.lastLayer.backend;
   }
 
-  // scores before softmax; the last layer's own buffer, valid until the next forward
+  // what the network learns: its loss layer's task
+  get task(): Task {
+    return this.lastLayer.task;
+  }
+
+  // scores before the loss's output function; the last layer's own buffer, valid until the next forward
   predict(x: Matrix): Matrix {
     assertMatrix('Sequential.predict', 'x', x);
     if (x.dtype !== this.dtype) throw new TypeError(`Sequential: x is ${x.dtype}, the network is ${this.dtype}`);
@@ -147,16 +142,24 @@ export class Sequential implements Network {
     return out;
   }
 
+  // the model's answer for x: class probabilities (softmax), yes-probabilities (sigmoid) or the
+  // predicted values (regression); a new matrix
+  output(x: Matrix): Matrix {
+    return this.lastLayer.output(this.predict(x));
+  }
+
   loss(x: Matrix, t: Labels): number {
     return this.lastLayer.forward(this.predict(x), t);
   }
 
-  // share of rows whose largest score is at the label; large sets go through in chunks
+  // share of rows whose largest score is at the label (of entries on the right side of ½, for a
+  // binary task); large sets go through in chunks
   accuracy(x: Matrix, t: Labels, chunk = DEFAULT_EVAL_CHUNK): number {
+    if (this.task === 'regress') throw new TypeError('Sequential.accuracy: a regression has no accuracy; evaluate() gives its mse, mae and r2');
     return this.scan(x, t, chunk, false).accuracy;
   }
 
-  // mean loss and accuracy over a whole set, `chunk` rows per forward
+  // mean loss and the task's measures over a whole set, `chunk` rows per forward
   evaluate(x: Matrix, t: Labels, chunk = DEFAULT_EVAL_CHUNK): Evaluation {
     return this.scan(x, t, chunk, true);
   }
@@ -170,7 +173,7 @@ export class Sequential implements Network {
     assertLabelKind('Sequential.accuracy', t);
     const tRows = t instanceof Matrix ? t.rows : t.length;
     if (tRows !== n) throw new RangeError(`Sequential.accuracy: ${tRows} labels for ${n} rows`);
-    let correct = 0;
+    const sums = new MetricSums(this.task);
     let lossSum = 0;
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
@@ -178,11 +181,12 @@ export class Sequential implements Network {
       const xs = whole ? x : rowsView(x, start, end);
       const ts = whole ? t : labelsView(t, start, end);
       const y = this.predict(xs);
-      correct += countCorrect(y, ts);
+      sums.add(y, ts);
       // chunk means weighted by their rows give the mean over the set
       if (withLoss) lossSum += this.lastLayer.forward(y, ts) * (end - start);
     }
-    return { loss: withLoss ? lossSum / n : NaN, accuracy: correct / n };
+    const m = sums.result();
+    return { loss: withLoss ? lossSum / n : NaN, ...m, accuracy: m.accuracy ?? NaN };
   }
 
   // backprop: loss forward, then dout = 1 back through the last layer and the layers in reverse;

@@ -4,7 +4,7 @@ import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
 import { assertMatrix, describe, ensure } from './buffers.js';
-import type { LayerOptions, Labels } from './types.js';
+import type { LayerOptions, Labels, LossLayer } from './types.js';
 
 // the book's delta inside the log, so a zero probability gives a large finite loss
 const DELTA = 1e-7;
@@ -73,8 +73,9 @@ function crossEntropy(y: Matrix, t: Labels): number {
   return -sum / rows;
 }
 
-export class SoftmaxWithLoss {
+export class SoftmaxWithLoss implements LossLayer {
   readonly kind = 'SoftmaxWithLoss';
+  readonly task = 'classify';
   readonly backend: Backend;
   // the last forward's probabilities (the layer's own buffer) and labels (by reference: the caller
   // must not change them before backward)
@@ -97,6 +98,11 @@ export class SoftmaxWithLoss {
     this.backend.softmax(x, y);
     this.loss = crossEntropy(y, t);
     return this.loss;
+  }
+
+  // the model's answer: each row's class probabilities
+  output(x: Matrix, out?: Matrix): Matrix {
+    return softmax(x, out);
   }
 
   // dx = dout·(y − t)/batch: softmax and cross-entropy's derivatives cancel to this

@@ -3,8 +3,13 @@
 import type { Backend } from '../backend/types.js';
 import type { DType, Matrix } from '../matrix.js';
 
-// labels: one-hot rows (a Matrix) or one class index per row
+// labels: one-hot rows (a Matrix) or one class index per row; for regression and binary losses the
+// targets are a Matrix shaped like the network's output (a 0/1 index per row for one binary output)
 export type Labels = Matrix | Int32Array | Uint8Array;
+
+// what a network learns, fixed by its loss: one class of many (softmax), a yes/no per output
+// (sigmoid, two-class or multi-label), or numbers (mean squared error)
+export type Task = 'classify' | 'binary' | 'regress';
 
 // a learnable tensor and the gradient backward() leaves beside it
 export interface Parameter {
@@ -25,6 +30,21 @@ export interface Layer {
   // returns dx (a reused buffer too); keeps parameter gradients on the layer; never mutates dout
   backward(dout: Matrix): Matrix;
   readonly parameters: readonly Parameter[];
+}
+
+// the network's last layer: the book's forward(x, t) → loss and backward(dout = 1) → dx, plus the
+// function that turns its input (the scores) into what the model answers: softmax probabilities,
+// sigmoid probabilities, or the values themselves
+export interface LossLayer {
+  readonly kind: string; // 'SoftmaxWithLoss', 'SigmoidWithLoss', 'MeanSquaredError'
+  readonly task: Task;
+  readonly backend?: Backend;
+  // the last forward's loss
+  readonly loss: number;
+  forward(x: Matrix, t: Labels): number;
+  backward(dout?: number): Matrix;
+  // the model's output for scores x, into out (a new matrix when not given; may be x itself)
+  output(x: Matrix, out?: Matrix): Matrix;
 }
 
 export interface Network {

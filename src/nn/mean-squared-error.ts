@@ -1,0 +1,72 @@
+// MeanSquaredError: the regression loss. the output is the scores themselves (identity), the loss the
+// book's mean_squared_error ½·Σ(y − t)² per row, averaged over the batch, and its gradient (y − t)/batch
+
+import { getBackend } from '../backend/index.js';
+import type { Backend } from '../backend/types.js';
+import { Matrix } from '../matrix.js';
+import { assertMatrix, describe, ensure } from './buffers.js';
+import type { LayerOptions, Labels, LossLayer } from './types.js';
+
+// targets of a regression: a Matrix of one value per output and row, nothing else
+export function checkTargets(where: string, t: unknown, rows: number, cols: number): asserts t is Matrix {
+  if (!(t instanceof Matrix)) throw new TypeError(`${where}: targets must be a Matrix of ${rows}×${cols} values, got ${describe(t)}`);
+  if (t.rows !== rows || t.cols !== cols) throw new RangeError(`${where}: targets are ${t.rows}×${t.cols}, expected ${rows}×${cols} like the scores`);
+}
+
+export class MeanSquaredError implements LossLayer {
+  readonly kind = 'MeanSquaredError';
+  readonly task = 'regress';
+  readonly backend: Backend;
+  // the last forward's predictions and targets, by reference (the caller must not change them before
+  // backward): the identity output needs no buffer of its own
+  y: Matrix | undefined = undefined;
+  t: Matrix | undefined = undefined;
+  loss = NaN;
+  private dx: Matrix | undefined = undefined;
+
+  constructor(options: LayerOptions = {}) {
+    this.backend = options.backend ?? getBackend();
+  }
+
+  forward(x: Matrix, t: Labels): number {
+    assertMatrix('MeanSquaredError.forward', 'x', x);
+    checkTargets('MeanSquaredError', t, x.rows, x.cols);
+    if (x.rows === 0) throw new RangeError('MeanSquaredError: the batch is empty');
+    this.y = x;
+    this.t = t;
+    const yd = x.data;
+    const td = t.data;
+    // summed in float64 whatever the dtype
+    let sum = 0;
+    for (let i = 0; i < yd.length; i++) {
+      const e = yd[i]! - td[i]!;
+      sum += e * e;
+    }
+    this.loss = (0.5 * sum) / x.rows;
+    return this.loss;
+  }
+
+  // dx = dout·(y − t)/batch: the derivative of ½(y − t)², averaged like the loss
+  backward(dout = 1): Matrix {
+    if (typeof dout !== 'number') throw new TypeError(`MeanSquaredError.backward: dout must be a number, got ${describe(dout)}`);
+    const y = this.y;
+    const t = this.t;
+    if (y === undefined || t === undefined) throw new Error('MeanSquaredError.backward: backward called before forward');
+    const dx = (this.dx = ensure(this.dx, y.rows, y.cols, y.dtype));
+    const yd = y.data;
+    const td = t.data;
+    const dd = dx.data;
+    for (let i = 0; i < dd.length; i++) dd[i] = (dout * (yd[i]! - td[i]!)) / y.rows;
+    return dx;
+  }
+
+  // a regression's answer is the scores as they are
+  output(x: Matrix, out?: Matrix): Matrix {
+    assertMatrix('MeanSquaredError.output', 'x', x);
+    if (out === undefined) return x.clone();
+    assertMatrix('MeanSquaredError.output', 'out', out);
+    if (out.dtype !== x.dtype || !out.sameShape(x)) throw new RangeError(`MeanSquaredError.output: out is ${out.rows}×${out.cols} ${out.dtype}, x is ${x.rows}×${x.cols} ${x.dtype}`);
+    if (out !== x) out.data.set(x.data);
+    return out;
+  }
+}
