@@ -19,7 +19,7 @@ export * from './optim/index.js';
 export * from './data/index.js';
 export * from './plot/index.js';
 export { saveModel, loadModel, loadWeightsInto, encodeModel, decodeModel, describeArchitecture, buildFromArchitecture, ModelFileError } from './io/model.js';
-export type { Architecture, LayerSpec, LoadedModel } from './io/model.js';
+export type { Architecture, LayerSpec, LoadedModel, DataInfo, SaveModelOptions, LossName } from './io/model.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, matrixToTensor, tensorToMatrix, SafetensorsError } from './io/safetensors.js';
 export type { Tensor, SafetensorsFile } from './io/safetensors.js';
 export { writeFileAtomic } from './io/atomic.js';

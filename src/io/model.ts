@@ -2,6 +2,7 @@
 // and training facts in __metadata__, so the file is readable by the Hugging Face ecosystem too
 
 import type { Backend } from '../backend/types.js';
+import { checkStandardization, type Standardization } from '../data/standardize.js';
 import type { DType } from '../matrix.js';
 import { Matrix } from '../matrix.js';
 import { Affine } from '../nn/affine.js';
@@ -11,7 +12,8 @@ import { Sigmoid } from '../nn/sigmoid.js';
 import { MeanSquaredError } from '../nn/mean-squared-error.js';
 import { SigmoidWithLoss } from '../nn/sigmoid-with-loss.js';
 import { SoftmaxWithLoss } from '../nn/softmax.js';
-import type { Layer, LossLayer } from '../nn/types.js';
+import { lossLayerFor } from '../nn/loss-for-task.js';
+import type { Layer, LossLayer, Task } from '../nn/types.js';
 import type { AtomicWriteOptions } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, matrixToTensor, saveSafetensors, type SafetensorsFile, type Tensor } from './safetensors.js';
 
@@ -36,15 +38,22 @@ function lossNameOf(last: LossLayer): LossName {
   throw new TypeError(`describeArchitecture: the loss layer ${last.kind} cannot be saved: only SoftmaxWithLoss, SigmoidWithLoss and MeanSquaredError are`);
 }
 
-export function lossLayerFor(name: LossName, options: { backend?: Backend } = {}): LossLayer {
-  if (name === 'sigmoid-cross-entropy') return new SigmoidWithLoss(options);
-  if (name === 'mean-squared-error') return new MeanSquaredError(options);
-  return new SoftmaxWithLoss(options);
+const TASK_OF: Record<LossName, Task> = { 'softmax-cross-entropy': 'classify', 'sigmoid-cross-entropy': 'binary', 'mean-squared-error': 'regress' };
+
+// what a model knows about its data, so it takes raw rows and answers in the user's words: the class
+// names by output index (a binary model with one output: [no, yes]), the feature and target column
+// names, and the standardisation its inputs were trained with
+export interface DataInfo {
+  labels?: string[];
+  features?: string[];
+  target?: string[];
+  standardization?: Standardization;
 }
 
 export interface LoadedModel {
   net: Sequential;
   architecture: Architecture;
+  data: DataInfo;
   // whatever the saver recorded about training (JSON), or undefined
   training: unknown;
   metadata: Record<string, string>;
@@ -75,7 +84,7 @@ export function buildFromArchitecture(arch: Architecture, options: { dtype?: DTy
     if (spec.type === 'affine') return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
     return spec.type === 'relu' ? new Relu({ backend }) : new Sigmoid({ backend });
   });
-  return new Sequential(layers, lossLayerFor(arch.loss, { backend }), { dtype });
+  return new Sequential(layers, lossLayerFor(TASK_OF[arch.loss], { backend }), { dtype });
 }
 
 // the tensors of a network: weights as [in, out], biases 1-D like PyTorch's
@@ -85,24 +94,79 @@ function tensorsOf(net: Sequential): Record<string, Tensor> {
   return tensors;
 }
 
-function metadataOf(net: Sequential, training: unknown): Record<string, string> {
+const DATA_KEYS = ['labels', 'features', 'target', 'standardization'] as const;
+
+// the data facts against the network's shape; `fail` says which file (or call) is wrong
+function checkDataInfo(data: DataInfo, arch: Architecture, fail: (message: string) => Error): void {
+  const affine = arch.layers.filter((l) => l.type === 'affine') as { inputs: number; outputs: number }[];
+  const inputs = affine[0]!.inputs;
+  const outputs = affine[affine.length - 1]!.outputs;
+  const strings = (name: string, v: unknown, n?: number): void => {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw fail(`${name} must be a list of names, got ${JSON.stringify(v)}`);
+    if (n !== undefined && v.length !== n) throw fail(`${name} has ${v.length} names, the network has ${n}`);
+  };
+  // a one-output sigmoid names its two classes; every other classifier one name per output
+  const labelCount = arch.loss === 'mean-squared-error' ? undefined : arch.loss === 'sigmoid-cross-entropy' && outputs === 1 ? 2 : outputs;
+  if (data.labels !== undefined) {
+    if (labelCount === undefined) throw fail('labels are given, but a regression has no classes');
+    strings('labels', data.labels, labelCount);
+  }
+  if (data.features !== undefined) strings('features', data.features, inputs);
+  if (data.target !== undefined) strings('target', data.target);
+  if (data.standardization !== undefined) {
+    try {
+      checkStandardization('standardization', data.standardization, inputs);
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
+  }
+}
+
+function metadataOf(net: Sequential, training: unknown, data: DataInfo | undefined): Record<string, string> {
+  const architecture = describeArchitecture(net);
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     format_version: MODEL_FORMAT_VERSION,
-    architecture: JSON.stringify(describeArchitecture(net)),
+    architecture: JSON.stringify(architecture),
     dtype: net.dtype,
   };
   if (training !== undefined) metadata.training = JSON.stringify(training);
+  if (data !== undefined) {
+    checkDataInfo(data, architecture, (m) => new TypeError(`saveModel: data.${m}`));
+    for (const key of DATA_KEYS) if (data[key] !== undefined) metadata[key] = JSON.stringify(data[key]);
+  }
   return metadata;
 }
 
-export function encodeModel(net: Sequential, training?: unknown): Buffer {
-  return encodeSafetensors(tensorsOf(net), metadataOf(net, training));
+export function encodeModel(net: Sequential, training?: unknown, data?: DataInfo): Buffer {
+  return encodeSafetensors(tensorsOf(net), metadataOf(net, training, data));
+}
+
+export interface SaveModelOptions extends AtomicWriteOptions {
+  // label names, column names and standardisation, so the saved model takes raw rows
+  data?: DataInfo;
 }
 
 // atomic: a crash mid-save leaves the previous file as it was
-export async function saveModel(path: string, net: Sequential, training?: unknown, options?: AtomicWriteOptions): Promise<void> {
-  await saveSafetensors(path, tensorsOf(net), metadataOf(net, training), options);
+export async function saveModel(path: string, net: Sequential, training?: unknown, options: SaveModelOptions = {}): Promise<void> {
+  const { data, ...atomic } = options;
+  await saveSafetensors(path, tensorsOf(net), metadataOf(net, training, data), atomic);
+}
+
+// the data facts of a file's metadata, each checked against the network
+function parseDataInfo(source: string, metadata: Record<string, string>, arch: Architecture): DataInfo {
+  const data: DataInfo = {};
+  for (const key of DATA_KEYS) {
+    const text = metadata[key];
+    if (text === undefined) continue;
+    try {
+      data[key] = JSON.parse(text);
+    } catch {
+      throw new ModelFileError(source, `__metadata__.${key} is not valid JSON`);
+    }
+  }
+  checkDataInfo(data, arch, (m) => new ModelFileError(source, `__metadata__.${m}`));
+  return data;
 }
 
 function parseArchitecture(source: string, metadata: Record<string, string>): Architecture {
@@ -174,7 +238,7 @@ function modelFrom(source: string, file: SafetensorsFile, options: { backend?: B
       throw new ModelFileError(source, '__metadata__.training is not valid JSON');
     }
   }
-  return { net, architecture, training, metadata: file.metadata };
+  return { net, architecture, data: parseDataInfo(source, file.metadata, architecture), training, metadata: file.metadata };
 }
 
 export function decodeModel(buf: Buffer | Uint8Array, source = '<buffer>', options: { backend?: Backend } = {}): LoadedModel {

@@ -10,7 +10,8 @@ import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, ran
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
 import { MetricSums, type TaskMetrics } from './metrics.js';
-import { assertLabelKind, SoftmaxWithLoss } from './softmax.js';
+import { lossLayerFor } from './loss-for-task.js';
+import { assertLabelKind } from './softmax.js';
 import type { Labels, Layer, LossLayer, Network, Task } from './types.js';
 
 // the book's numerical-gradient step
@@ -261,9 +262,12 @@ export interface MlpOptions {
   seed?: number;
   random?: Random;
   backend?: Backend;
+  // what the last layer learns (default 'classify': SoftmaxWithLoss; 'binary': SigmoidWithLoss;
+  // 'regress': MeanSquaredError)
+  task?: Task;
 }
 
-const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend'];
+const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend', 'task'];
 
 export function checkOptionKeys(where: string, options: unknown, allowed: readonly string[]): asserts options is object {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -274,8 +278,8 @@ export function checkOptionKeys(where: string, options: unknown, allowed: readon
   }
 }
 
-// the layers of an mlp: Affine, activation, Affine, …, Affine, then SoftmaxWithLoss
-export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: SoftmaxWithLoss } {
+// the layers of an mlp: Affine, activation, Affine, …, Affine, then the task's loss layer
+export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: LossLayer } {
   checkOptionKeys(where, options, MLP_KEYS);
   const { sizes, activation = 'relu', init = 'std', weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = 'float64', backend } = options;
   if (!Array.isArray(sizes) || sizes.length < 2) {
@@ -307,7 +311,9 @@ export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]
     layers.push(new Affine(W, Matrix.zeros(1, sizes[l + 1]!, dtype), { backend }));
     if (l < hidden) layers.push(activations[l] === 'sigmoid' ? new Sigmoid({ backend }) : new Relu({ backend }));
   }
-  return { layers, lastLayer: new SoftmaxWithLoss({ backend }) };
+  const task = options.task ?? 'classify';
+  if (task !== 'classify' && task !== 'binary' && task !== 'regress') throw new TypeError(`${where}: task must be 'classify', 'binary' or 'regress', got ${describe(task)}`);
+  return { layers, lastLayer: lossLayerFor(task, { backend }) };
 }
 
 // a multilayer perceptron as a Sequential
