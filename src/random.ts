@@ -16,6 +16,14 @@
 // exactly rounded by IEEE 754; log is V8's fdlibm port), and caches the second value it makes:
 // that cached spare is part of the state.
 
+import { randomInt } from 'node:crypto';
+
+// the one source of a fresh seed when the caller gave none (such a run is not reproducible, by
+// request; the seed is recorded so it can be repeated). below 2^47: exact in JSON and as a number
+export function randomSeed(): number {
+  return randomInt(0, 2 ** 47);
+}
+
 export interface RandomState {
   algorithm: 'xoshiro128**';
   // the four uint32 state words

@@ -59,7 +59,7 @@ function exactLossGradient(net: Sequential, x: Matrix, t: Int32Array): Record<st
     const y = softmax(net.predict(xn));
     const yt = y.get(0, tn[0]!);
     const c = yt / (yt + DELTA);
-    const g = net.gradient(xn, tn);
+    const g = net.gradient(xn, tn).grads;
     for (const k of Object.keys(out)) g[k]!.data.forEach((v, i) => (out[k]![i]! += (c * v) / x.rows));
   }
   return out;
@@ -100,7 +100,7 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
     const exact = exactLossGradient(net, x, t);
     for (const k of Object.keys(net.params)) expect(relDiff(exact[k]!, numerical[k]!.data)).toBeLessThan(1e-8);
     // the plain backprop gradient differs from that only by δ/y_t ≈ 5e-7 relative
-    const backprop = net.gradient(x, t);
+    const backprop = net.gradient(x, t).grads;
     for (const k of Object.keys(net.params)) expect(relDiff(backprop[k]!.data, numerical[k]!.data)).toBeLessThan(2e-6);
   });
 
@@ -110,9 +110,11 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
     const x = randomMatrix(rng, 7, 6, 'float64');
     const t = labelsFor(7, 3, rng);
     const loss = net.loss(x, t);
-    const grads = snapshot(net.gradient(x, t));
+    // gradient() returns the loss of the same forward pass
+    expect(net.gradient(x, t).loss).toBe(loss);
+    const grads = snapshot(net.gradient(x, t).grads);
     expect(net.loss(x, oneHot(t, 3))).toBe(loss);
-    expect(snapshot(net.gradient(x, oneHot(t, 3)))).toEqual(grads);
+    expect(snapshot(net.gradient(x, oneHot(t, 3)).grads)).toEqual(grads);
     expect(net.accuracy(x, oneHot(t, 3))).toBe(net.accuracy(x, t));
   });
 });
@@ -134,8 +136,8 @@ describe('native against reference', () => {
     const t = labelsFor(16, 10, rng);
     const lossA = a.loss(x, t);
     expect(Math.abs(b.loss(x, t) - lossA) / lossA).toBeLessThan(TOL[dtype]);
-    const ga = snapshot(a.gradient(x, t));
-    const gb = snapshot(b.gradient(x, t));
+    const ga = snapshot(a.gradient(x, t).grads);
+    const gb = snapshot(b.gradient(x, t).grads);
     for (const k of Object.keys(ga)) expect(relDiff(gb[k]!, ga[k]!)).toBeLessThan(TOL[dtype]);
     // and the tolerance is not slack: the two backends do differ in float32 (OpenBLAS rounds every
     // partial sum to float32), by about eps32, while agreeing far better than a wrong result would
@@ -209,7 +211,7 @@ describe('networks: structure, errors, buffers, evaluation', () => {
     const net = new Sequential([a1, new Sigmoid(), a2], new SoftmaxWithLoss());
     expect(Object.keys(net.params)).toEqual(['W1', 'b1', 'W2', 'b2']);
     expect(net.params.W2).toBe(a2.W);
-    expect(net.gradient(Matrix.zeros(2, 4), new Int32Array([0, 1])).b2).toBe(a2.db);
+    expect(net.gradient(Matrix.zeros(2, 4), new Int32Array([0, 1])).grads.b2).toBe(a2.db);
     expect([a1.inputGrad, a2.inputGrad]).toEqual([false, true]);
     expect(() => new Sequential([a1, new Relu(), new Affine(Matrix.zeros(5, 2), Matrix.zeros(1, 2))], new SoftmaxWithLoss())).toThrow(
       /expects 5 inputs, but the layer before gives 3/,
@@ -267,9 +269,9 @@ describe('networks: structure, errors, buffers, evaluation', () => {
     const first = values(y1);
     expect(net.predict(x)).toBe(y1);
     const g1 = net.gradient(x, t);
-    const dW1 = g1.W1;
+    const dW1 = g1.grads.W1;
     expect(net.gradient(x, t)).toBe(g1);
-    expect(net.gradient(x, t).W1).toBe(dW1);
+    expect(net.gradient(x, t).grads.W1).toBe(dW1);
     // two rows alone give the same two rows of scores, then the full batch again as before
     expect(values(net.predict(rows(x, 1, 3)))).toEqual(first.slice(3, 9));
     expect(values(net.predict(x))).toEqual(first);
@@ -318,7 +320,7 @@ describe('networks: structure, errors, buffers, evaluation', () => {
     });
     try {
       for (let step = 0; step < 10; step++) {
-        const grads = net.gradient(x, t);
+        const { grads } = net.gradient(x, t);
         for (const k in grads) {
           const p = net.params[k]!.data, d = grads[k]!.data;
           for (let i = 0; i < p.length; i++) p[i] -= 0.1 * d[i]!;
@@ -370,7 +372,7 @@ describe('the book', () => {
     const before = net.accuracy(test.x, test.t);
     const lr = 0.5;
     for (let step = 0; step < 200; step++) {
-      const grads = net.gradient(train.x, train.t);
+      const { grads } = net.gradient(train.x, train.t);
       for (const k in grads) {
         const p = net.params[k]!.data, g = grads[k]!.data;
         for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]!;

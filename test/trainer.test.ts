@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist, toMatrix, type MnistSet } from '../src/data/index.js';
 import { Matrix } from '../src/matrix.js';
-import { TwoLayerNet, type Labels, type Network } from '../src/nn/index.js';
+import { TwoLayerNet, type Labels, type LossAndGradients, type Network } from '../src/nn/index.js';
 import { Adam, SGD } from '../src/optim/index.js';
 import { Random } from '../src/random.js';
 import { Writable } from 'node:stream';
@@ -27,7 +27,7 @@ function indexSet(count: number, classes = 10): MnistSet {
 class SpyNet implements Network {
   readonly dtype = 'float64' as const;
   readonly params = { W: Matrix.zeros(1, 1) };
-  private readonly grads = { W: Matrix.zeros(1, 1) };
+  private readonly result = { loss: 1, grads: { W: Matrix.zeros(1, 1) } };
   readonly batches: number[][] = [];
   private scores = Matrix.zeros(0, 0);
   predict(x: Matrix): Matrix {
@@ -40,14 +40,14 @@ class SpyNet implements Network {
   accuracy(): number {
     return 0;
   }
-  gradient(x: Matrix, _t: Labels): Record<string, Matrix> {
+  gradient(x: Matrix, _t: Labels): LossAndGradients {
     const seen: number[] = [];
     for (let i = 0; i < x.rows; i++) seen.push(x.get(i, 0) + 256 * x.get(i, 1));
     this.batches.push(seen);
-    return this.grads;
+    return this.result;
   }
   numericalGradient(): Record<string, Matrix> {
-    return this.grads;
+    return this.result.grads;
   }
 }
 
@@ -280,6 +280,7 @@ describe('hyperparameters are checked when the trainer is made', () => {
     [{ evaluate: 'always' }, TypeError, 'Invalid evaluate: "always"'],
     [{ optimizer: 'sgdd' }, TypeError, 'Unknown optimizer "sgdd"'],
     [{ optimizer: new SGD(), learningRate: 0.1 }, TypeError, 'learningRate goes to the optimizer'],
+    [{ optimizer: { update() {} } }, TypeError, 'Invalid optimizer: expected a name'],
     [{ seed: -1 }, RangeError, 'seed must be an integer'],
     [{ learningrate: 0.1 }, TypeError, "unknown option 'learningrate'"],
     [{ onBatchEnd: 5 }, TypeError, 'Invalid onBatchEnd'],

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { referenceBackend } from '../backend/index.js';
+import { referenceBackend, useBackend } from '../backend/index.js';
 import { nativeBackendOrError } from '../backend/index.js';
 import { loadMnist } from '../data/mnist.js';
 import { getNumThreads, info, setNumThreads } from '../info.js';
@@ -53,6 +53,8 @@ if (native instanceof Error) {
   console.error(native.message);
   process.exit(1);
 }
+// the global backend is the one SGD's update runs on
+useBackend('native');
 
 const log = (s: string) => { if (!values.json) console.log(s); };
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
@@ -94,6 +96,8 @@ setNumThreads(maxThreads);
 
 log('');
 log('reference backend (plain TypeScript), one thread:');
+// the global backend too, since SGD's update runs on it
+useBackend('reference');
 for (const config of CONFIGS.slice(0, values.quick ? 1 : 2)) {
   for (const dtype of DTYPES) {
     const step = time(stepRunner(referenceBackend, config, dtype, mnist.train).run, { warmup: 2, reps: 3, minRepMs: 0 });
@@ -103,6 +107,7 @@ for (const config of CONFIGS.slice(0, values.quick ? 1 : 2)) {
     log(`${config.name.padEnd(25)} ${dtype.padEnd(8)} ${fmt(step.median).padStart(9)} ms   native is ${row.nativeSpeedup.toFixed(1)}× faster`);
   }
 }
+useBackend('native');
 
 // accuracy over the 70 000 images of both splits, as each epoch end of training does
 log('');

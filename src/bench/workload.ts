@@ -81,7 +81,7 @@ export interface Step {
 export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet): Step {
   const net = mlp({ sizes: config.sizes, dtype, seed: 1, backend });
   const data: Dataset = toDataset(train, 'train', backend);
-  const opt = new SGD({ lr: 0.1, backend });
+  const opt = new SGD({ lr: 0.1 });
   const random = new Random(2);
   const x = Matrix.zeros(config.batch, 784, dtype);
   const t = new Int32Array(config.batch);
@@ -91,7 +91,7 @@ export function stepRunner(backend: Backend, config: Config, dtype: DType, train
     run: () => {
       random.fillRandint(indices, data.count);
       data.gather(indices, x, t);
-      opt.update(net.params, net.gradient(x, t));
+      opt.update(net.params, net.gradient(x, t).grads);
     },
   };
 }

@@ -1,13 +1,15 @@
 // a training run made ready from train's flags: a fresh one with the book's defaults filled in, or
 // one resumed from its checkpoint, whose settings the flags may repeat but never contradict.
 
-import { randomInt } from 'node:crypto';
 import type { Backend } from '../backend/index.js';
 import type { Mnist } from '../data/mnist.js';
 import type { DType } from '../matrix.js';
-import { mlp, TwoLayerNet, type Activation, type Network, type WeightInit } from '../nn/index.js';
+import { mlp, MLP_DEFAULTS, TwoLayerNet, type Activation, type Network, type WeightInit } from '../nn/index.js';
+import { randomSeed } from '../random.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { Trainer, type Sampling } from '../train/trainer.js';
+import type { Sampling, TrainerOptions } from '../train/options.js';
+import { findResumeConflict } from '../train/resume.js';
+import { Trainer } from '../train/trainer.js';
 import { UsageError } from './args.js';
 import { activationsOf, loadData, sizesOf } from './data.js';
 
@@ -44,7 +46,16 @@ function describeNet(sizes: readonly number[], activation: Activation, init: Wei
   return `${sizes.join('-')} (${sizes.length > 2 ? `${activation}, ` : ''}init ${init}, ${dtype})`;
 }
 
-// --resume takes all of these from the checkpoint; one that says otherwise is a mistake, not an override
+// the trainer options the flags give (undefined when left out: the trainer fills in its defaults)
+function trainerOptionsOf(given: GivenFlags): TrainerOptions {
+  return { iterations: given.iterations, epochs: given.epochs, batchSize: given.batch, learningRate: given.lr, optimizer: given.optimizer, sampling: given.sampling };
+}
+
+// trainer option → the flag that sets it
+const FLAG_OF: Readonly<Record<string, string>> = { iterations: 'iterations', epochs: 'epochs', batchSize: 'batch', learningRate: 'lr', optimizer: 'optimizer', sampling: 'sampling' };
+
+// --resume takes all of these from the checkpoint; one that says otherwise is a mistake, not an override.
+// the trainer's own check covers its options; the network's flags and the CLI's seed are checked here
 function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): void {
   const s = ckpt.settings;
   const meta = ckpt.meta;
@@ -59,13 +70,14 @@ function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): voi
   if (given.activation !== undefined && acts.some((a) => a !== given.activation)) contradicts('activation', given.activation, `${acts.join(', ')} activations`);
   if (given.init !== undefined && typeof meta.init === 'string' && meta.init !== given.init) contradicts('init', given.init, `init ${meta.init}`);
   if (given.dtype !== undefined && given.dtype !== s.dtype) contradicts('dtype', given.dtype, s.dtype);
-  if (given.batch !== undefined && given.batch !== s.batchSize) contradicts('batch', given.batch, `batch ${s.batchSize}`);
-  if (given.lr !== undefined && given.lr !== ckpt.optimizer.hyper.lr) contradicts('lr', given.lr, `lr ${ckpt.optimizer.hyper.lr}`);
-  const length = s.iterations !== undefined ? `${s.iterations} iterations` : `${s.epochs} epochs`;
-  if (given.iterations !== undefined && given.iterations !== s.iterations) contradicts('iterations', given.iterations, length);
-  if (given.epochs !== undefined && given.epochs !== s.epochs) contradicts('epochs', given.epochs, length);
-  if (given.optimizer !== undefined && given.optimizer !== s.optimizer) contradicts('optimizer', given.optimizer, `optimizer ${s.optimizer}`);
-  if (given.sampling !== undefined && given.sampling !== s.sampling) contradicts('sampling', given.sampling, `sampling ${s.sampling}`);
+  const conflict = findResumeConflict(ckpt, trainerOptionsOf(given));
+  if (conflict !== undefined) {
+    const flag = FLAG_OF[conflict.option] ?? conflict.option;
+    const saved = conflict.option === 'iterations' || conflict.option === 'epochs'
+      ? (s.iterations !== undefined ? `${s.iterations} iterations` : `${s.epochs} epochs`)
+      : `${flag} ${String(conflict.saved)}`;
+    contradicts(flag, conflict.given, saved);
+  }
   if (given.seed !== undefined) {
     // the CLI's --seed seeds the weights and, plus one, the batches; a library run records only the latter
     const saved = typeof meta.seed === 'number' ? meta.seed : undefined;
@@ -74,17 +86,13 @@ function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): voi
 }
 
 export function freshRun(given: GivenFlags, dataDir: string | undefined, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): PreparedRun {
+  // the network's defaults are mlp's; the hidden width is the CLI's own (the book's 50)
   const hidden = given.hidden ?? 50;
   const layers = given.layers ?? [hidden];
-  const activation = given.activation ?? 'relu';
-  const init = given.init ?? 'std';
+  const activation = given.activation ?? MLP_DEFAULTS.activation;
+  const init = given.init ?? MLP_DEFAULTS.init;
   const dtype = given.dtype ?? 'float32';
-  const batchSize = given.batch ?? 100;
-  const epochs = given.epochs;
-  const iterations = epochs === undefined ? (given.iterations ?? 10_000) : undefined;
-  const optimizer = given.optimizer ?? 'sgd';
-  const sampling = given.sampling ?? 'replacement';
-  const seed = given.seed ?? randomInt(0, 2 ** 47);
+  const seed = given.seed ?? randomSeed();
 
   const data = loadData(dataDir, dtype);
   const inputs = data.train.rows * data.train.cols;
@@ -98,12 +106,7 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   let trainer: Trainer;
   try {
     trainer = new Trainer(net, {
-      iterations,
-      epochs,
-      batchSize,
-      learningRate: given.lr,
-      optimizer,
-      sampling,
+      ...trainerOptionsOf(given),
       // a stream of its own, so the batches do not echo the weight draws
       seed: seed + 1,
       // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
@@ -115,11 +118,11 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
     if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  const what = epochs !== undefined ? `${epochs} epochs` : `${iterations} iterations`;
+  const total = trainer.totalIterations(data.train.count);
+  const what = given.epochs !== undefined ? `${given.epochs} epochs` : `${total} iterations`;
   const header =
     `training ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
-    `${optimizer} lr ${trainer.learningRate}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
-  const total = iterations ?? epochs! * Math.max(1, Math.ceil(data.train.count / batchSize));
+    `${trainer.optimizer.name} lr ${trainer.learningRate}, batch ${trainer.batchSize}, ${what}, sampling ${trainer.sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
   return { trainer, data, sizes, netText, dtype, total, header };
 }
 

@@ -12,7 +12,7 @@ import { renderHistorySvg } from '../plot/svg.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import type { History } from '../train/history.js';
 import { Progress } from '../train/progress.js';
-import type { Sampling } from '../train/trainer.js';
+import type { Sampling } from '../train/options.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';

@@ -6,7 +6,7 @@ import type { Labels, Network } from './types.js';
 export function gradientCheck(net: Network, x: Matrix, t: Labels): Record<string, number> {
   // numerical first (it moves parameters and puts them back), then backprop on the untouched net
   const numerical = net.numericalGradient(x, t);
-  const backprop = net.gradient(x, t);
+  const backprop = net.gradient(x, t).grads;
   const out: Record<string, number> = {};
   for (const key of Object.keys(net.params)) {
     const a = backprop[key]!.data;

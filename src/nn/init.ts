@@ -1,7 +1,7 @@
 // weight initialisation: normal values with a standard deviation picked by rule, from a seeded Random
 
 import type { Matrix } from '../matrix.js';
-import { Random } from '../random.js';
+import { Random, randomSeed } from '../random.js';
 
 // 'std': weightInitStd·randn (the book's TwoLayerNet); 'xavier': randn·√(1/fan_in) (the book's
 // chapter-6 Xavier, for sigmoid); 'he': randn·√(2/fan_in) (for ReLU); a number: that fixed std
@@ -36,11 +36,6 @@ export function initStd(init: WeightInit, fanIn: number, weightInitStd = DEFAULT
 export function initWeights(W: Matrix, std: number, random: Random): Matrix {
   random.fillNormal(W.data, std);
   return W;
-}
-
-// a fresh seed when the caller gave none (such a run is not reproducible, by request)
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32);
 }
 
 // the generator a builder draws from: the caller's, or a new one from the seed

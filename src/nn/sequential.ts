@@ -12,7 +12,7 @@ import { Sigmoid } from './sigmoid.js';
 import { MetricSums, type TaskMetrics } from './metrics.js';
 import { lossLayerFor } from './loss-for-task.js';
 import { assertLabelKind } from './softmax.js';
-import type { Labels, Layer, LossLayer, Network, Task } from './types.js';
+import type { Labels, Layer, LossAndGradients, LossLayer, Network, Task } from './types.js';
 
 // the book's numerical-gradient step
 const H = 1e-4;
@@ -60,7 +60,8 @@ export class Sequential implements Network {
   readonly dtype: DType;
   // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters, built once
   readonly params: Readonly<Record<string, Matrix>>;
-  private readonly grads: Readonly<Record<string, Matrix>>;
+  // what gradient() returns, one object reused
+  private readonly result: LossAndGradients;
   // backward stops at the first layer with parameters: nothing below it needs a gradient
   private readonly firstTrainable: number;
 
@@ -115,7 +116,7 @@ export class Sequential implements Network {
     this.lastLayer = lastLayer;
     this.dtype = dtype;
     this.params = Object.freeze(params);
-    this.grads = Object.freeze(grads);
+    this.result = { loss: NaN, grads: Object.freeze(grads) };
     this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
   }
 
@@ -191,13 +192,14 @@ export class Sequential implements Network {
   }
 
   // backprop: loss forward, then dout = 1 back through the last layer and the layers in reverse;
-  // returns the layers' own gradient matrices (no copies), overwritten by the next call
-  gradient(x: Matrix, t: Labels): Record<string, Matrix> {
-    this.loss(x, t);
+  // returns the loss and the layers' own gradient matrices (no copies), overwritten by the next call
+  gradient(x: Matrix, t: Labels): LossAndGradients {
+    const result = this.result;
+    result.loss = this.loss(x, t);
     const layers = this.layers;
     let dout = this.lastLayer.backward(1);
     for (let i = layers.length - 1; i >= this.firstTrainable; i--) dout = layers[i]!.backward(dout);
-    return this.grads;
+    return result;
   }
 
   // central differences, one parameter entry at a time, each restored exactly; new matrices.
@@ -267,6 +269,9 @@ export interface MlpOptions {
   task?: Task;
 }
 
+// the builder's defaults, once (the CLI prints and records them from here)
+export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: 'float64' as DType });
+
 const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend', 'task'];
 
 export function checkOptionKeys(where: string, options: unknown, allowed: readonly string[]): asserts options is object {
@@ -281,7 +286,7 @@ export function checkOptionKeys(where: string, options: unknown, allowed: readon
 // the layers of an mlp: Affine, activation, Affine, …, Affine, then the task's loss layer
 export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: LossLayer } {
   checkOptionKeys(where, options, MLP_KEYS);
-  const { sizes, activation = 'relu', init = 'std', weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = 'float64', backend } = options;
+  const { sizes, activation = MLP_DEFAULTS.activation, init = MLP_DEFAULTS.init, weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = MLP_DEFAULTS.dtype, backend } = options;
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new TypeError(`${where}: sizes must be an array of at least 2 layer widths, got ${describe(sizes)}`);
   }

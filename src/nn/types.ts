@@ -47,6 +47,13 @@ export interface LossLayer {
   output(x: Matrix, out?: Matrix): Matrix;
 }
 
+// what gradient() returns: the batch's loss at the current weights, and the gradients by parameter name
+export interface LossAndGradients {
+  loss: number;
+  // same keys as params
+  grads: Record<string, Matrix>;
+}
+
 export interface Network {
   readonly dtype: DType;
   // the backend its layers compute on, when it has one: data gathering and SGD use it too
@@ -56,7 +63,7 @@ export interface Network {
   predict(x: Matrix): Matrix;
   loss(x: Matrix, t: Labels): number;
   accuracy(x: Matrix, t: Labels): number;
-  // same keys as params; the returned matrices are reused by the next call
-  gradient(x: Matrix, t: Labels): Record<string, Matrix>;
+  // backprop: the loss forward, then the gradients; the returned object and matrices are reused by the next call
+  gradient(x: Matrix, t: Labels): LossAndGradients;
   numericalGradient(x: Matrix, t: Labels): Record<string, Matrix>;
 }

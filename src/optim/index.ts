@@ -36,6 +36,11 @@ const makers: { [N in OptimizerName]: (options?: OptimizerOptionsMap[N]) => Opti
 
 export const OPTIMIZER_NAMES = Object.keys(makers) as readonly OptimizerName[];
 
+// whether a checkpoint can hold this optimizer: createOptimizer must be able to make it again by name
+export function isCheckpointable(optimizer: Optimizer): boolean {
+  return Object.hasOwn(makers, optimizer.name);
+}
+
 // resuming a checkpoint: createOptimizer(state.name, state.hyper).loadStateDict(state)
 export function createOptimizer<N extends OptimizerName>(name: N, options?: OptimizerOptionsMap[N]): Optimizer;
 export function createOptimizer(name: string, options?: Record<string, number>): Optimizer;

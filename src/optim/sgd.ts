@@ -2,20 +2,18 @@
 //   g = g + wd·p          (weight decay as an L2 term added to the gradient)
 //   p = p − lr·g
 
-import type { Backend } from '../backend/types.js';
+import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, lrSpec, weightDecaySpec, type BaseHyper } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
   weightDecay?: number;
-  // runs the plain update as one BLAS axpy per parameter (the trainer passes the network's backend)
-  backend?: Backend;
 }
 
 export type SGDHyper = BaseHyper;
 
-// the whole update as one small loop; with a backend and no weight decay it is the backend's axpy
+// the whole update as one small loop (with weight decay; without it the backend's axpy runs)
 export function sgdStepImpl(p: FloatArray, g: FloatArray, lr: number, wd: number): void {
   if (wd === 0) {
     for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]!;
@@ -25,21 +23,15 @@ export function sgdStepImpl(p: FloatArray, g: FloatArray, lr: number, wd: number
 }
 
 export class SGD extends Optimizer<SGDHyper> {
-  private readonly backend: Backend | undefined;
-
   constructor(options: SGDOptions = {}) {
-    const { backend, ...hyper } = options ?? {};
-    super('sgd', { lr: lrSpec(0.01), weightDecay: weightDecaySpec }, [], hyper);
-    if (backend !== undefined && (backend === null || typeof backend.axpy !== 'function')) {
-      throw new TypeError('SGD: backend must be a Backend (from getBackend() or backendByName())');
-    }
-    this.backend = backend;
+    super('sgd', { lr: lrSpec(0.01), weightDecay: weightDecaySpec }, [], options);
   }
 
   protected override updateParam(p: FloatArray, g: FloatArray): void {
     const { lr, weightDecay } = this.hyper;
-    // p += (−lr)·g in one BLAS call: the same step, minus a JavaScript pass over every weight
-    if (weightDecay === 0 && this.backend !== undefined) this.backend.axpy(-lr, g, p);
+    // p += (−lr)·g as the current backend's axpy: natively one BLAS call instead of a JavaScript
+    // pass over every weight; the reference backend's axpy is this same loop
+    if (weightDecay === 0) getBackend().axpy(-lr, g, p);
     else sgdStepImpl(p, g, lr, weightDecay);
   }
 }

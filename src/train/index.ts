@@ -1,7 +1,11 @@
 // training: the minibatch loop, its history, checkpoints, chunked evaluation and the progress display
 
-export { Trainer, fit, DEFAULT_ITERATIONS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, DEFAULT_YIELD_MS } from './trainer.js';
-export type { TrainerOptions, TrainingData, TrainingCallback, BatchInfo, EpochInfo, OptimizerLike, Sampling, CheckpointOptions, ResumeOptions } from './trainer.js';
+export { Trainer, fit } from './trainer.js';
+export type { TrainingData, ResumeOptions } from './trainer.js';
+export { TRAINER_DEFAULTS } from './options.js';
+export type { TrainerOptions, TrainingCallback, BatchInfo, EpochInfo, Sampling, CheckpointOptions } from './options.js';
+export { findResumeConflict } from './resume.js';
+export type { ResumeConflict } from './resume.js';
 export { History } from './history.js';
 export type { EpochRecord, RunConfig, HistorySummary, StopReason } from './history.js';
 export { readCheckpoint, writeCheckpoint, hasCheckpoint, CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, MANIFEST_NAME } from './checkpoint.js';

@@ -2,7 +2,7 @@
 
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
-import type { BatchInfo, EpochInfo } from './trainer.js';
+import type { BatchInfo, EpochInfo } from './options.js';
 
 export interface ProgressOptions {
   stream?: Writable & { isTTY?: boolean };
