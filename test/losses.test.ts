@@ -8,7 +8,7 @@ import { DTYPES, Matrix, type DType, type FloatArray } from '../src/matrix.js';
 import { Affine } from '../src/nn/affine.js';
 import { gradientCheck } from '../src/nn/gradcheck.js';
 import { MeanSquaredError } from '../src/nn/mean-squared-error.js';
-import { MetricSums } from '../src/nn/metrics.js';
+import { MetricSums } from '../src/nn/task-metrics.js';
 import { Relu } from '../src/nn/relu.js';
 import { Sequential } from '../src/nn/sequential.js';
 import { Sigmoid } from '../src/nn/sigmoid.js';

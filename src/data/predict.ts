@@ -3,7 +3,7 @@
 
 import type { DataInfo } from '../io/model.js';
 import { Matrix } from '../matrix.js';
-import { argmaxAt } from '../nn/metrics.js';
+import { argmax } from '../nn/task-metrics.js';
 import { DEFAULT_EVAL_CHUNK, type Sequential } from '../nn/sequential.js';
 import { standardize } from './standardize.js';
 import { matrixFrom } from './table.js';
@@ -40,7 +40,7 @@ export function predictRows(net: Sequential, data: DataInfo, x: readonly (readon
       const row = Array.from(y.data.subarray(i * y.cols, (i + 1) * y.cols));
       const p: Prediction = { output: row };
       if (task === 'classify') {
-        p.class = argmaxAt(row, 0, row.length);
+        p.class = argmax(row, 0, row.length);
         p.label = data.labels?.[p.class] ?? String(p.class);
       } else if (task === 'binary' && row.length === 1) {
         p.class = row[0]! > 0.5 ? 1 : 0;

@@ -4,7 +4,7 @@
 
 import { Matrix, type FloatArray } from '../matrix.js';
 import { describe } from '../nn/buffers.js';
-import { argmaxAt } from '../nn/metrics.js';
+import { argmax } from '../nn/task-metrics.js';
 import type { Task } from '../nn/types.js';
 import { Random } from '../random.js';
 import { standardize, type Standardization } from './standardize.js';
@@ -173,7 +173,7 @@ function fromRows(where: string, m: Matrix, given: Task | undefined, names: read
   const columnNames = names !== undefined && names.length === m.cols ? [...names] : Array.from({ length: m.cols }, (_, j) => String(j));
   if (task === 'classify') {
     if (!isOneHot(m)) throw new RangeError(`${where}: rows of y for a classification must be one-hot (one 1, the rest 0)`);
-    const y = Int32Array.from({ length: m.rows }, (_, i) => argmaxAt(m.data, i * m.cols, m.cols));
+    const y = Int32Array.from({ length: m.rows }, (_, i) => argmax(m.data, i * m.cols, m.cols));
     const seen = new Set(y);
     if (seen.size < 2) throw new RangeError(`${where}: the target has one class (${JSON.stringify(columnNames[y[0]!])}): there is nothing to tell apart`);
     return { y, task, outputs: m.cols, labels: columnNames, taskReason };

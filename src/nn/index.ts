@@ -7,7 +7,7 @@ export { Affine, type AffineOptions } from './affine.js';
 export { softmax, crossEntropyError, SoftmaxWithLoss, checkLabels, assertLabelKind } from './softmax.js';
 export { MeanSquaredError } from './mean-squared-error.js';
 export { SigmoidWithLoss } from './sigmoid-with-loss.js';
-export { MetricSums, type TaskMetrics } from './metrics.js';
+export { MetricSums, type TaskMetrics } from './task-metrics.js';
 export { ensure } from './buffers.js';
 export { initStd, initWeights, DEFAULT_WEIGHT_INIT_STD, type WeightInit } from './init.js';
 export { Sequential, mlp, MLP_DEFAULTS, DEFAULT_EVAL_CHUNK, type SequentialOptions, type MlpOptions, type Activation, type Evaluation } from './sequential.js';

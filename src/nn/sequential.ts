@@ -9,7 +9,7 @@ import { assertMatrix, describe } from './buffers.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
-import { MetricSums, type TaskMetrics } from './metrics.js';
+import { MetricSums, type TaskMetrics } from './task-metrics.js';
 import { lossLayerFor } from './loss-for-task.js';
 import { assertLabelKind } from './softmax.js';
 import type { Labels, Layer, LossAndGradients, LossLayer, Network, Task } from './types.js';

@@ -24,8 +24,8 @@ export interface TaskMetrics {
   r2?: number;
 }
 
-// index of the first largest of d[offset .. offset + n) (numpy's argmax)
-export function argmaxAt(d: ArrayLike<number>, offset: number, n: number): number {
+// index of the first largest of d[offset .. offset + n) (numpy's argmax); the same as simplify's nn/metrics argmax, which replaces it once merged
+export function argmax(d: ArrayLike<number>, offset: number, n: number): number {
   let best = 0;
   for (let j = 1; j < n; j++) if (d[offset + j]! > d[offset + best]!) best = j;
   return best;
@@ -56,8 +56,8 @@ export class MetricSums {
     const td = t instanceof Matrix ? t.data : t;
     if (this.task === 'classify') {
       for (let i = 0; i < rows; i++) {
-        const label = t instanceof Matrix ? argmaxAt(td, i * cols, cols) : td[i]!;
-        if (argmaxAt(data, i * cols, cols) === label) this.correct++;
+        const label = t instanceof Matrix ? argmax(td, i * cols, cols) : td[i]!;
+        if (argmax(data, i * cols, cols) === label) this.correct++;
       }
     } else if (this.task === 'binary') {
       for (let i = 0; i < data.length; i++) if (data[i]! > 0 === td[i]! >= 0.5) this.correct++;
