@@ -38,11 +38,12 @@ export class MetricSums {
   private entries = 0;
   // regression, per output: squared and absolute residuals, and the targets' sums shifted by the
   // first target seen (so SStot does not cancel when the targets are large and close together)
-  private sq: Float64Array = new Float64Array(0);
-  private abs: Float64Array = new Float64Array(0);
-  private shift: Float64Array = new Float64Array(0);
-  private sum: Float64Array = new Float64Array(0);
-  private sumSq: Float64Array = new Float64Array(0);
+  // (made at the first regression chunk: evaluating a classifier allocates nothing)
+  private sq: Float64Array | undefined = undefined;
+  private abs: Float64Array | undefined = undefined;
+  private shift: Float64Array | undefined = undefined;
+  private sum: Float64Array | undefined = undefined;
+  private sumSq: Float64Array | undefined = undefined;
 
   constructor(task: Task) {
     if (task !== 'classify' && task !== 'binary' && task !== 'regress') throw new TypeError(`MetricSums: task must be 'classify', 'binary' or 'regress', got ${describe(task)}`);
@@ -62,16 +63,18 @@ export class MetricSums {
     } else if (this.task === 'binary') {
       for (let i = 0; i < data.length; i++) if (data[i]! > 0 === td[i]! >= 0.5) this.correct++;
     } else {
-      if (this.sq.length !== cols) this.start(cols, td);
+      if (this.sq === undefined) this.start(cols, td);
+      const sq = this.sq!, abs = this.abs!, shift = this.shift!, sum = this.sum!, sumSq = this.sumSq!;
+      if (sq.length !== cols) throw new RangeError(`metrics: a chunk of ${cols} outputs after chunks of ${sq.length}`);
       for (let i = 0; i < rows; i++) {
         for (let j = 0; j < cols; j++) {
           const k = i * cols + j;
           const e = data[k]! - td[k]!;
-          this.sq[j]! += e * e;
-          this.abs[j]! += Math.abs(e);
-          const s = td[k]! - this.shift[j]!;
-          this.sum[j]! += s;
-          this.sumSq[j]! += s * s;
+          sq[j]! += e * e;
+          abs[j]! += Math.abs(e);
+          const d = td[k]! - shift[j]!;
+          sum[j]! += d;
+          sumSq[j]! += d * d;
         }
       }
     }
@@ -90,14 +93,15 @@ export class MetricSums {
   result(): TaskMetrics {
     if (this.task === 'classify') return { accuracy: this.correct / this.rows };
     if (this.task === 'binary') return { accuracy: this.correct / this.entries };
+    if (this.sq === undefined) return { mse: NaN, mae: NaN, r2: NaN };
     let sq = 0;
     let abs = 0;
     let r2 = 0;
     const n = this.rows;
     for (let j = 0; j < this.sq.length; j++) {
       sq += this.sq[j]!;
-      abs += this.abs[j]!;
-      const ssTot = this.sumSq[j]! - (this.sum[j]! * this.sum[j]!) / n;
+      abs += this.abs![j]!;
+      const ssTot = this.sumSq![j]! - (this.sum![j]! * this.sum![j]!) / n;
       // a constant target has no variance to explain
       r2 += ssTot > 0 ? 1 - this.sq[j]! / ssTot : NaN;
     }

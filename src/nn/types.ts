@@ -56,6 +56,8 @@ export interface LossAndGradients {
 
 export interface Network {
   readonly dtype: DType;
+  // what it learns (a Sequential's loss layer says); absent means classification
+  readonly task?: Task;
   // the backend its layers compute on, when it has one: data gathering and SGD use it too
   readonly backend?: Backend;
   // W1, b1, W2, b2, …: stable Matrix objects, updated in place by optimizers

@@ -2,20 +2,22 @@
 // never a 60000×784 float matrix, only chunk×784 at once
 
 import { Matrix } from '../matrix.js';
+import { MetricSums, type TaskMetrics } from '../nn/task-metrics.js';
 import type { Network } from '../nn/types.js';
-import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
+import { toDataset, type BatchTargets, type Dataset, type DatasetLike } from './dataset.js';
 
 export const DEFAULT_EVAL_CHUNK = 1000;
 
 // one chunk's buffers: images, labels and the row indices that pick them
 interface ChunkBuffers {
   x: Matrix;
-  t: Int32Array;
+  t: BatchTargets;
   indices: Int32Array;
 }
 
-function makeBuffers(rows: number, features: number, net: Network): ChunkBuffers {
-  return { x: Matrix.zeros(rows, features, net.dtype), t: new Int32Array(rows), indices: new Int32Array(rows) };
+function makeBuffers(rows: number, features: number, targets: number | undefined, net: Network): ChunkBuffers {
+  const t = targets === undefined ? new Int32Array(rows) : Matrix.zeros(rows, targets, net.dtype);
+  return { x: Matrix.zeros(rows, features, net.dtype), t, indices: new Int32Array(rows) };
 }
 
 // how many rows of scores have their largest entry at the label (the first maximum wins, as numpy's argmax)
@@ -45,6 +47,7 @@ export class Evaluator {
   // full chunks and the one shorter last chunk, made once per size and kept
   private readonly buffers = new Map<number, ChunkBuffers>();
   private features = -1;
+  private targets: number | undefined = undefined;
 
   constructor(net: Network, chunk: number = DEFAULT_EVAL_CHUNK) {
     if (typeof chunk !== 'number' || !Number.isInteger(chunk) || chunk < 1) {
@@ -54,30 +57,51 @@ export class Evaluator {
     this.chunk = chunk;
   }
 
-  private buffersFor(rows: number, features: number): ChunkBuffers {
-    // a set with a different row width needs new buffers
-    if (features !== this.features) {
+  private buffersFor(rows: number, features: number, targets?: number): ChunkBuffers {
+    // a set with a different row width (or target width) needs new buffers
+    if (features !== this.features || targets !== this.targets) {
       this.buffers.clear();
       this.features = features;
+      this.targets = targets;
     }
     let b = this.buffers.get(rows);
-    if (b === undefined) this.buffers.set(rows, (b = makeBuffers(rows, features, this.net)));
+    if (b === undefined) this.buffers.set(rows, (b = makeBuffers(rows, features, targets, this.net)));
     return b;
   }
 
   // make the buffers a set's chunks will need now, so later evaluations allocate nothing
   prepare(data: Dataset): void {
-    this.buffersFor(Math.min(this.chunk, data.count), data.features);
+    this.buffersFor(Math.min(this.chunk, data.count), data.features, data.targets);
     const tail = data.count % this.chunk;
-    if (tail !== 0) this.buffersFor(tail, data.features);
+    if (tail !== 0) this.buffersFor(tail, data.features, data.targets);
+  }
+
+  // the network's scores for examples start..start+rows-1, and their targets (reused buffers)
+  private scoresIn(data: Dataset, start: number, rows: number): { scores: Matrix; t: BatchTargets } {
+    const b = this.buffersFor(rows, data.features, data.targets);
+    for (let i = 0; i < rows; i++) b.indices[i] = start + i;
+    data.gather(b.indices, b.x, b.t);
+    return { scores: this.net.predict(b.x), t: b.t };
   }
 
   // correct predictions among examples start..start+rows-1
   private correctIn(data: Dataset, start: number, rows: number): number {
-    const b = this.buffersFor(rows, data.features);
-    for (let i = 0; i < rows; i++) b.indices[i] = start + i;
-    data.gather(b.indices, b.x, b.t);
-    return countCorrect(this.net.predict(b.x), b.t);
+    const { scores, t } = this.scoresIn(data, start, rows);
+    if (!(t instanceof Int32Array)) throw new TypeError('Evaluator.accuracy: this set has target values, not classes; use metrics()');
+    return countCorrect(scores, t);
+  }
+
+  // the measures of the network's task over the whole set: accuracy, or MSE, MAE and R² for a
+  // regression; pause (if given) is awaited between chunks
+  async metricsAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<TaskMetrics> {
+    const sums = new MetricSums(this.net.task ?? 'classify');
+    for (let start = 0; start < data.count; start += this.chunk) {
+      const { scores, t } = this.scoresIn(data, start, Math.min(this.chunk, data.count - start));
+      sums.add(scores, t);
+      const p = pause?.();
+      if (p !== undefined) await p;
+    }
+    return sums.result();
   }
 
   // fraction of the set classified correctly; pause (if given) is awaited between chunks
