@@ -13,7 +13,8 @@
         "native/relu.cc",
         "native/softmax.cc",
         "native/large_pages.cc",
-        "native/threads.cc"
+        "native/threads.cc",
+        "native/info.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -22,6 +23,7 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
         "BLASPROP_BUILD_SYSTEM=\"node-gyp\"",
         "BLASPROP_OPENBLAS_LINK=\"<!(node scripts/openblas.cjs link)\""
       ],

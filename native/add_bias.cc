@@ -36,13 +36,10 @@ Napi::Value AddBias(const Napi::CallbackInfo& info) {
   if (out.data != X.data) CheckNoOverlap(env, kFn, out, X);
   CheckNoOverlap(env, kFn, out, b);
 
-  if (X.dtype == DType::F32) {
-    AddBiasImpl(static_cast<const float*>(X.data), rows, cols, static_cast<const float*>(b.data),
-                static_cast<float*>(out.data));
-  } else {
-    AddBiasImpl(static_cast<const double*>(X.data), rows, cols, static_cast<const double*>(b.data),
-                static_cast<double*>(out.data));
-  }
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    AddBiasImpl(X.as<const T>(), rows, cols, b.as<const T>(), out.as<T>());
+  });
   return env.Undefined();
 }
 

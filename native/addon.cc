@@ -2,10 +2,12 @@
 #include <napi.h>
 
 #include "ops.h"
+#include "threads.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  blasprop::AddJsThread(env);
   exports.Set("gemm", Napi::Function::New(env, blasprop::Gemm, "gemm"));
   exports.Set("addBias", Napi::Function::New(env, blasprop::AddBias, "addBias"));
   exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));

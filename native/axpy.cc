@@ -9,7 +9,13 @@
 namespace blasprop {
 
 namespace {
+
 constexpr const char* kFn = "axpy";
+
+// one name for saxpy and daxpy, so the op is written once for both dtypes
+void BlasAxpy(blasint n, float alpha, const float* x, float* y) { cblas_saxpy(n, alpha, x, 1, y, 1); }
+void BlasAxpy(blasint n, double alpha, const double* x, double* y) { cblas_daxpy(n, alpha, x, 1, y, 1); }
+
 }  // namespace
 
 Napi::Value Axpy(const Napi::CallbackInfo& info) {
@@ -29,11 +35,10 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
 
   auto n = static_cast<blasint>(x.length);
   if (n == 0) return env.Undefined();
-  if (x.dtype == DType::F32) {
-    cblas_saxpy(n, static_cast<float>(alpha), static_cast<const float*>(x.data), 1, static_cast<float*>(y.data), 1);
-  } else {
-    cblas_daxpy(n, alpha, static_cast<const double*>(x.data), 1, static_cast<double*>(y.data), 1);
-  }
+  ForDType(x.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    BlasAxpy(n, static_cast<T>(alpha), x.as<const T>(), y.as<T>());
+  });
   return env.Undefined();
 }
 

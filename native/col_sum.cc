@@ -32,11 +32,10 @@ Napi::Value ColSum(const Napi::CallbackInfo& info) {
   CheckLength(env, kFn, out, 1, cols);
   CheckNoOverlap(env, kFn, out, X);
 
-  if (X.dtype == DType::F32) {
-    ColSumImpl(static_cast<const float*>(X.data), rows, cols, static_cast<float*>(out.data));
-  } else {
-    ColSumImpl(static_cast<const double*>(X.data), rows, cols, static_cast<double*>(out.data));
-  }
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    ColSumImpl(X.as<const T>(), rows, cols, out.as<T>());
+  });
   return env.Undefined();
 }
 

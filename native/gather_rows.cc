@@ -1,6 +1,8 @@
 // out[r] = src[indices[r]] / divisor: gathers a minibatch of uint8 rows (pixels) into floats,
 // normalising on the way, so the data set stays compact and the batch costs one pass
 #include <sstream>
+#include <type_traits>
+#include <vector>
 
 #include "args.h"
 #include "ops.h"
@@ -37,33 +39,26 @@ void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckArgCount(info, 5, kFn, "(src, cols, indices, divisor, out)");
-  Napi::Value srcValue = info[0];
-  if (!srcValue.IsTypedArray() || srcValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(env, std::string(kFn) + ": src must be a Uint8Array, got " + DescribeValue(srcValue));
-  }
-  Napi::Uint8Array src = srcValue.As<Napi::Uint8Array>();
+  ArrayView src = TypedArg(info, 0, napi_uint8_array, kFn, "src");
   size_t cols = DimArg(info, 1, kFn, "cols");
-  Napi::Value idxValue = info[2];
-  if (!idxValue.IsTypedArray() || idxValue.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    throw Napi::TypeError::New(env, std::string(kFn) + ": indices must be an Int32Array, got " + DescribeValue(idxValue));
-  }
-  Napi::Int32Array indices = idxValue.As<Napi::Int32Array>();
+  ArrayView indices = TypedArg(info, 2, napi_int32_array, kFn, "indices");
   double divisor = NumberArg(info, 3, kFn, "divisor");
   FloatView out = FloatArg(info, 4, kFn, "out");
   if (divisor == 0) throw Napi::RangeError::New(env, std::string(kFn) + ": divisor must not be 0");
-  if (src.ElementLength() > 0 && src.Data() == nullptr) {
-    throw Napi::TypeError::New(env, std::string(kFn) + ": src's ArrayBuffer is detached");
-  }
-  if (cols == 0 || src.ElementLength() % cols != 0) {
+  if (cols == 0 || src.length % cols != 0) {
     std::ostringstream s;
-    s << kFn << ": src has " << src.ElementLength() << " elements, not a whole number of rows of " << cols;
+    s << kFn << ": src has " << src.length << " elements, not a whole number of rows of " << cols;
     throw Napi::RangeError::New(env, s.str());
   }
-  size_t count = src.ElementLength() / cols;
-  size_t rows = indices.ElementLength();
+  size_t count = src.length / cols;
+  size_t rows = indices.length;
   CheckLength(env, kFn, out, rows, cols);
-  // every index is checked before any row is read
-  const int32_t* idx = indices.Data();
+  // writing a row must not change an index still to be read, nor a source row
+  CheckNoOverlap(env, kFn, out, indices);
+  CheckNoOverlap(env, kFn, out, src);
+  // each index is read once, into a copy no other thread can rewrite (indices may sit on a
+  // SharedArrayBuffer), and every copied index is checked before any row is read
+  std::vector<int32_t> idx(indices.as<const int32_t>(), indices.as<const int32_t>() + rows);
   for (size_t r = 0; r < rows; r++) {
     if (idx[r] < 0 || static_cast<size_t>(idx[r]) >= count) {
       std::ostringstream s;
@@ -72,14 +67,15 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
     }
   }
 
-  // float division only when the divisor is exactly a float (255, 1, …); otherwise divide in double
-  if (out.dtype == DType::F32 && static_cast<double>(static_cast<float>(divisor)) == divisor) {
-    GatherImpl<float>(src.Data(), cols, idx, rows, divisor, static_cast<float*>(out.data));
-  } else if (out.dtype == DType::F32) {
-    GatherImpl<double, float>(src.Data(), cols, idx, rows, divisor, static_cast<float*>(out.data));
-  } else {
-    GatherImpl<double>(src.Data(), cols, idx, rows, divisor, static_cast<double*>(out.data));
-  }
+  ForDType(out.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    // float division only when the divisor is exactly a float (255, 1, …); otherwise divide in double
+    if (std::is_same_v<T, float> && static_cast<double>(static_cast<float>(divisor)) == divisor) {
+      GatherImpl<float, T>(src.as<const uint8_t>(), cols, idx.data(), rows, divisor, out.as<T>());
+    } else {
+      GatherImpl<double, T>(src.as<const uint8_t>(), cols, idx.data(), rows, divisor, out.as<T>());
+    }
+  });
   return env.Undefined();
 }
 

@@ -28,6 +28,16 @@ void ScaleOnly(T* c, size_t n, T beta) {
   for (size_t i = 0; i < n; i++) c[i] = beta == T(0) ? T(0) : beta * c[i];
 }
 
+// one name for sgemm and dgemm, so the op is written once for both dtypes
+void BlasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, float alpha, const float* a,
+              blasint lda, const float* b, blasint ldb, float beta, float* c, blasint ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void BlasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, double alpha, const double* a,
+              blasint lda, const double* b, blasint ldb, double beta, double* c, blasint ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 }  // namespace
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -69,25 +79,15 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   UseThreadsFor(m, n, k);
   CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
-  if (A.dtype == DType::F32) {
-    auto* c = static_cast<float*>(C.data);
+  ForDType(A.dtype, [&](auto zero) {
+    using T = decltype(zero);
     if (k == 0) {
-      ScaleOnly(c, m * n, static_cast<float>(beta));
+      ScaleOnly(C.as<T>(), m * n, static_cast<T>(beta));
     } else {
-      cblas_sgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n),
-                  static_cast<blasint>(k), static_cast<float>(alpha), static_cast<const float*>(A.data), lda,
-                  static_cast<const float*>(B.data), ldb, static_cast<float>(beta), c, ldc);
+      BlasGemm(ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
+               static_cast<T>(alpha), A.as<const T>(), lda, B.as<const T>(), ldb, static_cast<T>(beta), C.as<T>(), ldc);
     }
-  } else {
-    auto* c = static_cast<double*>(C.data);
-    if (k == 0) {
-      ScaleOnly(c, m * n, beta);
-    } else {
-      cblas_dgemm(CblasRowMajor, ta, tb, static_cast<blasint>(m), static_cast<blasint>(n),
-                  static_cast<blasint>(k), alpha, static_cast<const double*>(A.data), lda,
-                  static_cast<const double*>(B.data), ldb, beta, c, ldc);
-    }
-  }
+  });
   return env.Undefined();
 }
 

@@ -23,13 +23,6 @@ void ReluBackwardImpl(const T* y, const T* dout, size_t n, T* dx) {
   }
 }
 
-void CheckSameLength(const Napi::Env& env, const char* fn, const FloatView& first, const FloatView& other) {
-  if (first.length != other.length) {
-    throw Napi::RangeError::New(env, std::string(fn) + ": " + other.name + " has " + std::to_string(other.length) +
-                                         " elements, expected " + std::to_string(first.length) + " like " + first.name);
-  }
-}
-
 }  // namespace
 
 Napi::Value Relu(const Napi::CallbackInfo& info) {
@@ -43,8 +36,10 @@ Napi::Value Relu(const Napi::CallbackInfo& info) {
   // in place (out is X) is fine element by element; a partial overlap is not
   if (out.data != X.data) CheckNoOverlap(env, kFn, out, X);
 
-  if (X.dtype == DType::F32) ReluImpl(static_cast<const float*>(X.data), X.length, static_cast<float*>(out.data));
-  else ReluImpl(static_cast<const double*>(X.data), X.length, static_cast<double*>(out.data));
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    ReluImpl(X.as<const T>(), X.length, out.as<T>());
+  });
   return env.Undefined();
 }
 
@@ -62,11 +57,10 @@ Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
   if (dx.data != dout.data) CheckNoOverlap(env, kFn, dx, dout);
   if (dx.data != Y.data) CheckNoOverlap(env, kFn, dx, Y);
 
-  if (Y.dtype == DType::F32) {
-    ReluBackwardImpl(static_cast<const float*>(Y.data), static_cast<const float*>(dout.data), Y.length, static_cast<float*>(dx.data));
-  } else {
-    ReluBackwardImpl(static_cast<const double*>(Y.data), static_cast<const double*>(dout.data), Y.length, static_cast<double*>(dx.data));
-  }
+  ForDType(Y.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    ReluBackwardImpl(Y.as<const T>(), dout.as<const T>(), Y.length, dx.as<T>());
+  });
   return env.Undefined();
 }
 

@@ -44,8 +44,10 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   // row by row in place is safe (each row's max and sum are read before it is overwritten)
   if (Y.data != X.data) CheckNoOverlap(env, kFn, Y, X);
 
-  if (X.dtype == DType::F32) SoftmaxImpl(static_cast<const float*>(X.data), rows, cols, static_cast<float*>(Y.data));
-  else SoftmaxImpl(static_cast<const double*>(X.data), rows, cols, static_cast<double*>(Y.data));
+  ForDType(X.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    SoftmaxImpl(X.as<const T>(), rows, cols, Y.as<T>());
+  });
   return env.Undefined();
 }
 

@@ -1,6 +1,9 @@
-// the thread count each product runs with: one thread for small products (measured faster and steadier
-// on 2 cores: a 100×50×784 sgemm takes 0.09 ms on one thread, 0.12–0.19 ms on two), all of them for large ones
+// how many OpenBLAS threads a product runs with, per JavaScript thread (the main thread and each worker
+// keep their own setting); small products always run on one thread (measured faster and steadier on
+// 2 cores: a 100×50×784 sgemm takes 0.09 ms on one thread, 0.12–0.19 ms on two)
 #pragma once
+
+#include <napi.h>
 
 #include <cstddef>
 
@@ -9,6 +12,17 @@ namespace blasprop {
 // products below this many multiply-adds (m·n·k) run on one thread
 constexpr double kSmallProduct = 8.0 * 1024 * 1024;
 
+// set OpenBLAS's count for a product of this size, from the calling thread's setting
 void UseThreadsFor(size_t m, size_t n, size_t k);
+
+// the calling thread's setting: the most threads its products may use
+int ThreadSetting();
+
+// counts the JavaScript thread loading the addon (until its environment is torn down); with more than
+// one, every product runs single-threaded (see threads.cc for why)
+void AddJsThread(Napi::Env env);
+
+// the count OpenBLAS picked when it loaded (the cores, or OPENBLAS_NUM_THREADS, capped by its MAX_THREADS)
+int OpenblasDefaultThreads();
 
 }  // namespace blasprop

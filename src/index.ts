@@ -23,4 +23,14 @@ export type { Architecture, LayerSpec, LoadedModel, DataInfo, SaveModelOptions, 
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, matrixToTensor, tensorToMatrix, SafetensorsError } from './io/safetensors.js';
 export type { Tensor, SafetensorsFile } from './io/safetensors.js';
 export { writeFileAtomic } from './io/atomic.js';
+export { exportOnnx, saveOnnx } from './onnx/export.js';
+export type { OnnxExportOptions } from './onnx/export.js';
+export { importOnnx, loadOnnx } from './onnx/import.js';
+export type { ImportedOnnx } from './onnx/import.js';
 export * from './train/index.js';
+export { trainInWorker } from './workers/train-in-worker.js';
+export type { WorkerRun, WorkerResult, WorkerTrainingOptions, WorkerBatchInfo, WorkerEpochInfo } from './workers/train-in-worker.js';
+export { sweep } from './workers/sweep.js';
+export type { SweepRun, SweepOptions, SweepResult } from './workers/sweep.js';
+export { shareTrainingData } from './workers/share.js';
+export type { SharedTrainingData } from './workers/share.js';

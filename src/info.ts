@@ -17,13 +17,15 @@ export function info(): BlaspropInfo {
   return { backend, native: { available: true, path: load.path, source: load.source, ...load.addon.info() } };
 }
 
-// openblas's thread pool; the reference backend is single-threaded, so these only touch the addon
-export function setNumThreads(threads: number): void {
+// the most OpenBLAS threads a product of this JavaScript thread may use (each worker has its own
+// setting; workers start at 1); returns what OpenBLAS accepted (it clamps to its maximum). the reference
+// backend is single-threaded, so these only touch the addon
+export function setNumThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`setNumThreads: threads must be a positive integer, got ${threads}`);
   }
   const load = loadAddon();
-  if (load.ok) load.addon.setNumThreads(threads);
+  return load.ok ? load.addon.setNumThreads(threads) : 1;
 }
 
 export function getNumThreads(): number {

@@ -5,6 +5,10 @@ export type FloatArray = Float32Array | Float64Array;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64'];
 
+// the one default, for matrices, networks, data and labels alike: float32, like PyTorch (float64 is
+// numpy's precision, and the book's; ask for it by name)
+export const DEFAULT_DTYPE: DType = 'float32';
+
 export function arrayFor(dtype: DType, length: number): FloatArray {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
 }
@@ -41,13 +45,13 @@ export class Matrix {
     this.data = data;
   }
 
-  static zeros(rows: number, cols: number, dtype: DType = 'float64'): Matrix {
+  static zeros(rows: number, cols: number, dtype: DType = DEFAULT_DTYPE): Matrix {
     assertDType(dtype);
     return new Matrix(rows, cols, arrayFor(dtype, rows * cols));
   }
 
   // rows of plain numbers, as a person writes a matrix in a test or an example
-  static from(rows: readonly (readonly number[])[], dtype: DType = 'float64'): Matrix {
+  static from(rows: readonly (readonly number[])[], dtype: DType = DEFAULT_DTYPE): Matrix {
     assertDType(dtype);
     const r = rows.length;
     const c = r === 0 ? 0 : rows[0]!.length;
@@ -60,7 +64,7 @@ export class Matrix {
   }
 
   // a 1×n matrix: how biases and single samples are stored
-  static row(values: readonly number[] | FloatArray, dtype: DType = 'float64'): Matrix {
+  static row(values: readonly number[] | FloatArray, dtype: DType = DEFAULT_DTYPE): Matrix {
     assertDType(dtype);
     const m = Matrix.zeros(1, values.length, dtype);
     m.data.set(values);

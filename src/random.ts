@@ -17,6 +17,7 @@
 // that cached spare is part of the state.
 
 import { randomInt } from 'node:crypto';
+import { describe } from './describe.js';
 
 // the one source of a fresh seed when the caller gave none (such a run is not reproducible, by
 // request; the seed is recorded so it can be repeated). below 2^47: exact in JSON and as a number
@@ -84,9 +85,6 @@ function mul64(a: [number, number], b: [number, number]): [number, number] {
   return [hi, lo];
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 function checkCount(where: string, n: unknown, max: number): asserts n is number {
   if (typeof n !== 'number') throw new TypeError(`${where}: n must be a number, got ${describe(n)}`);

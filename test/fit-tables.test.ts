@@ -63,7 +63,7 @@ describe('fit on tables', () => {
   it('early stopping: after `patience` epochs without a better validation measure it stops and puts the best weights back', async () => {
     const table = toTable({ x: iris.map((r) => r.slice(0, 4) as number[]), y: iris.map((r) => r[4]) });
     const { train, validation } = splitTable(table, { validation: 0.2, seed: 5 });
-    const net = mlp({ sizes: [4, 8, 3], init: 'he', seed: 1, backend: nativeBackend() });
+    const net = mlp({ sizes: [4, 8, 3], init: 'he', dtype: 'float64', seed: 1, backend: nativeBackend() });
     // a minDelta nothing can beat: epoch 1 stays the best, and 1 + patience epochs run
     const history = await fit(net, { train, validation }, { epochs: 50, batchSize: 20, optimizer: 'adam', learningRate: 0.05, sampling: 'shuffle', seed: 6, earlyStopping: { patience: 3, minDelta: 2 } });
     expect(history.stopReason).toBe('early-stopped');
@@ -74,7 +74,7 @@ describe('fit on tables', () => {
     const v = net.evaluate(validation!.x, validation!.y as Int32Array);
     expect(v.accuracy).toBe(history.epochs[0]!.validation!.accuracy);
     // with an improving measure and enough patience it runs to the end, keeping the best epoch
-    const net2 = mlp({ sizes: [4, 8, 3], init: 'he', seed: 1, backend: nativeBackend() });
+    const net2 = mlp({ sizes: [4, 8, 3], init: 'he', dtype: 'float64', seed: 1, backend: nativeBackend() });
     const h2 = await fit(net2, { train, validation }, { epochs: 8, batchSize: 20, optimizer: 'adam', learningRate: 0.05, sampling: 'shuffle', seed: 6, earlyStopping: { patience: 20 } });
     expect(h2.stopReason).toBe('completed');
     const best = Math.max(...h2.epochs.map((e) => e.validation!.accuracy!));

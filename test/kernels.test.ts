@@ -1,4 +1,4 @@
-// the three backend ops: the book's hand-checked examples on every backend, then native against reference
+// every backend op: the book's hand-checked examples on every backend, then native against reference
 
 import { describe, expect, it } from 'vitest';
 import { referenceBackend } from '../src/backend/index.js';
@@ -126,9 +126,52 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       expect(x.toArray()).toEqual(y.toArray());
     });
 
-    it('refuses an output that shares memory with an input', () => {
-      const a = Matrix.from([[1, 2], [3, 4]], dtype);
-      expect(() => backend.gemm(a, Matrix.from([[1, 0], [0, 1]], dtype), a)).toThrow(/must not share memory/);
+    // every output against every input it may not overlap: the same RangeError, in the same words, on
+    // every backend (issue 10: indices inside out made the addon segfault and the reference return NaN rows)
+    const view = (buffer: ArrayBuffer, element: number, length: number) =>
+      dtype === 'float32' ? new Float32Array(buffer, element * 4, length) : new Float64Array(buffer, element * 8, length);
+    const bytes = dtype === 'float32' ? 4 : 8;
+    const overlapping: [string, () => void, RegExp][] = [
+      ['gemm: C is A', () => { const a = Matrix.from([[1, 2], [3, 4]], dtype); backend.gemm(a, Matrix.from([[1, 0], [0, 1]], dtype), a); },
+        /^gemm: C must not share memory with A$/],
+      ['gemm: C overlaps B', () => { const buf = new ArrayBuffer(6 * bytes); backend.gemm(Matrix.zeros(2, 2, dtype), new Matrix(2, 2, view(buf, 0, 4)), new Matrix(2, 2, view(buf, 2, 4))); },
+        /^gemm: C must not share memory with B$/],
+      ['addBias: out partly over X', () => { const buf = new ArrayBuffer(8 * bytes); backend.addBias(new Matrix(2, 3, view(buf, 0, 6)), Matrix.zeros(1, 3, dtype), new Matrix(2, 3, view(buf, 2, 6))); },
+        /^addBias: out must not share memory with X$/],
+      ['addBias: out over b', () => { const buf = new ArrayBuffer(8 * bytes); backend.addBias(Matrix.zeros(2, 3, dtype), new Matrix(1, 3, view(buf, 0, 3)), new Matrix(2, 3, view(buf, 2, 6))); },
+        /^addBias: out must not share memory with b$/],
+      ['colSum: out inside X', () => { const x = Matrix.zeros(2, 3, dtype); backend.colSum(x, new Matrix(1, 3, x.data.subarray(3, 6))); },
+        /^colSum: out must not share memory with X$/],
+      ['axpy: y is x', () => { const v = Matrix.zeros(1, 3, dtype).data; backend.axpy(1, v, v); }, /^axpy: y must not share memory with x$/],
+      ['relu: out partly over X', () => { const v = Matrix.zeros(1, 4, dtype).data; backend.relu(v.subarray(0, 3), v.subarray(1, 4)); },
+        /^relu: out must not share memory with X$/],
+      ['reluBackward: dx partly over dout', () => { const v = Matrix.zeros(1, 4, dtype).data; backend.reluBackward(Matrix.zeros(1, 3, dtype).data, v.subarray(0, 3), v.subarray(1, 4)); },
+        /^reluBackward: dx must not share memory with dout$/],
+      ['reluBackward: dx partly over Y', () => { const v = Matrix.zeros(1, 4, dtype).data; backend.reluBackward(v.subarray(1, 4), Matrix.zeros(1, 3, dtype).data, v.subarray(0, 3)); },
+        /^reluBackward: dx must not share memory with Y$/],
+      ['softmax: Y partly over X', () => { const v = Matrix.zeros(1, 8, dtype).data; backend.softmax(new Matrix(2, 3, v.subarray(0, 6)), new Matrix(2, 3, v.subarray(2, 8))); },
+        /^softmax: Y must not share memory with X$/],
+      ['gatherRows: indices inside out', () => {
+        const out = Matrix.zeros(2, 4, dtype);
+        backend.gatherRows(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), new Int32Array(out.data.buffer, 2 * bytes, 2), 1, out);
+      }, /^gatherRows: out must not share memory with indices$/],
+      ['gatherRows: out over src', () => {
+        const buf = new ArrayBuffer(16 * bytes);
+        backend.gatherRows(new Uint8Array(buf, 0, 16), Int32Array.from([1, 0]), 1, new Matrix(2, 4, view(buf, 1, 8)));
+      }, /^gatherRows: out must not share memory with src$/],
+    ];
+    it.each(overlapping)('refuses an output that shares memory with an input: %s', (_label, call, message) => {
+      expect(call).toThrow(RangeError);
+      expect(call).toThrow(message);
+    });
+
+    it('in place means the same memory, whichever view of it is passed', () => {
+      const x = Matrix.from([[-1, 2, -3]], dtype);
+      backend.relu(x.data, x.data.subarray(0));
+      expect(Array.from(x.data)).toEqual([0, 2, 0]);
+      const y = Matrix.from([[1, 1]], dtype);
+      backend.softmax(y, new Matrix(1, 2, y.data.subarray(0)));
+      expect(Array.from(y.data)).toEqual([0.5, 0.5]);
     });
   });
 });

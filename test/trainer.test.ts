@@ -26,8 +26,8 @@ function indexSet(count: number, classes = 10): MnistSet {
 // a network that learns nothing and records which examples each gradient() call saw
 class SpyNet implements Network {
   readonly dtype = 'float64' as const;
-  readonly params = { W: Matrix.zeros(1, 1) };
-  private readonly result = { loss: 1, grads: { W: Matrix.zeros(1, 1) } };
+  readonly params = { W: Matrix.zeros(1, 1, 'float64') };
+  private readonly result = { loss: 1, grads: { W: Matrix.zeros(1, 1, 'float64') } };
   readonly batches: number[][] = [];
   private scores = Matrix.zeros(0, 0);
   predict(x: Matrix): Matrix {

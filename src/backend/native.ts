@@ -1,4 +1,5 @@
-// the native backend: the same three ops, on OpenBLAS through the addon (which validates everything itself)
+// the native backend: every op of the Backend interface (types.ts), run by the addon, which validates
+// every argument itself (types, dtypes, lengths, overlaps); here only what the addon cannot see (shapes)
 
 import type { NativeAddon } from '../native/addon.js';
 import type { Backend } from './types.js';

@@ -14,6 +14,7 @@ import { DTYPES, type DType } from '../matrix.js';
 import { packageRoot } from '../native/addon.js';
 import { Evaluator } from '../train/evaluate.js';
 import { toDataset } from '../train/dataset.js';
+import { benchOnnx, type OnnxBenchRow } from './onnx.js';
 import { time, type Timing } from './timing.js';
 import { CONFIGS, floorRunner, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
 
@@ -40,11 +41,13 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'skip-train': { type: 'boolean', default: false },
+    'skip-onnx': { type: 'boolean', default: false },
+    'only-onnx': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train]');
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-onnx | --only-onnx]');
   process.exit(0);
 }
 
@@ -64,6 +67,12 @@ const minRepMs = values.quick ? 50 : 200;
 const mnist = loadMnist();
 const maxThreads = Math.max(1, Math.min(os.availableParallelism(), getNumThreads()));
 const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
+// --only-onnx: just the ONNX Runtime comparison, which the rest of the bench does not need
+if (values['only-onnx']) {
+  const onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
+  if (values.json) console.log(JSON.stringify({ onnx }, null, 2));
+  process.exit(0);
+}
 
 const steps: StepRow[] = [];
 const references: ReferenceRow[] = [];
@@ -136,6 +145,13 @@ if (!values['skip-train']) {
   log(`npm run train (10 000 iterations + 16 evaluations): ${(train.wallMs / 1000).toFixed(2)} s, peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
 }
 
+// the same model in blasprop and in ONNX Runtime Web, per image
+let onnx: OnnxBenchRow[] | undefined;
+if (!values['skip-onnx']) {
+  log('');
+  onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
+}
+
 // the issue's targets, each against this run's own measurements
 interface Target { target: string; measured: string; met: boolean }
 const targets: Target[] = [];
@@ -160,5 +176,5 @@ for (const t of targets) log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEn
 
 if (values.json) {
   console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
-    steps, references, evaluation, train, targets }, null, 2));
+    steps, references, evaluation, train, onnx, targets }, null, 2));
 }

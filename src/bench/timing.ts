@@ -19,14 +19,36 @@ export function time(fn: () => void, { warmup = 20, reps = 7, minRepMs = 100 }: 
   // size one repetition from a probe, so tiny and huge steps both get enough calls
   const probeStart = performance.now();
   fn();
-  const probe = Math.max(performance.now() - probeStart, 1e-4);
-  const callsPerRep = Math.max(1, Math.ceil(minRepMs / probe));
+  const callsPerRep = callsPerRepFor(performance.now() - probeStart, minRepMs);
   const samples: number[] = [];
   for (let r = 0; r < reps; r++) {
     const start = performance.now();
     for (let i = 0; i < callsPerRep; i++) fn();
     samples.push((performance.now() - start) / callsPerRep);
   }
+  return summarize(samples, callsPerRep);
+}
+
+function callsPerRepFor(probeMs: number, minRepMs: number): number {
+  return Math.max(1, Math.ceil(minRepMs / Math.max(probeMs, 1e-4)));
+}
+
+function summarize(samples: number[], callsPerRep: number): Timing {
   samples.sort((a, b) => a - b);
-  return { median: samples[samples.length >> 1]!, min: samples[0]!, max: samples[samples.length - 1]!, reps, callsPerRep };
+  return { median: samples[samples.length >> 1]!, min: samples[0]!, max: samples[samples.length - 1]!, reps: samples.length, callsPerRep };
+}
+
+// the same for an async call (ONNX Runtime's run): each call awaited before the next starts
+export async function timeAsync(fn: () => Promise<unknown>, { warmup = 20, reps = 7, minRepMs = 100 }: TimingOptions = {}): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const probeStart = performance.now();
+  await fn();
+  const callsPerRep = callsPerRepFor(performance.now() - probeStart, minRepMs);
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const start = performance.now();
+    for (let i = 0; i < callsPerRep; i++) await fn();
+    samples.push((performance.now() - start) / callsPerRep);
+  }
+  return summarize(samples, callsPerRep);
 }

@@ -1,40 +1,36 @@
 // a saved model's predictions for rows of inputs: the class and the softmax probabilities of each.
 
-import { Matrix } from '../matrix.js';
+import { softmaxImpl } from '../kernels/softmax.js';
+import type { Matrix } from '../matrix.js';
+import { argmax } from '../nn/metrics.js';
 import type { Sequential } from '../nn/index.js';
-
-// softmax of one row of scores, in float64 and shifted by the row's maximum so exp cannot overflow
-function softmaxRow(d: ArrayLike<number>, offset: number, n: number): number[] {
-  let max = -Infinity;
-  for (let j = 0; j < n; j++) max = Math.max(max, d[offset + j]!);
-  const p = new Array<number>(n);
-  let sum = 0;
-  for (let j = 0; j < n; j++) sum += p[j] = Math.exp(d[offset + j]! - max);
-  for (let j = 0; j < n; j++) p[j]! /= sum;
-  return p;
-}
-
-// the predicted class: the first largest score, as accuracy counts it
-function argmaxRow(d: ArrayLike<number>, offset: number, n: number): number {
-  let best = 0;
-  for (let j = 1; j < n; j++) if (d[offset + j]! > d[offset + best]!) best = j;
-  return best;
-}
+import type { Dataset } from '../train/dataset.js';
+import { Evaluator } from '../train/evaluate.js';
 
 export interface Prediction {
   class: number;
   probabilities: number[];
 }
 
-// rows of inputs (already scaled) through the network, a chunk at a time
+// rows of inputs (already scaled) through the network, a chunk at a time: fill(start, x) writes rows
+// start … start + x.rows − 1 into x
 export function classify(net: Sequential, rows: number, inputs: number, fill: (start: number, x: Matrix) => void): Prediction[] {
+  // unlabelled rows, as a Dataset the evaluator's chunked pass reads in order
+  const data: Dataset = {
+    count: rows,
+    features: inputs,
+    gather(indices, x, t) {
+      fill(indices[0]!, x);
+      (t as Int32Array).fill(0);
+    },
+  };
   const out: Prediction[] = [];
-  const chunk = 1000;
-  for (let start = 0; start < rows; start += chunk) {
-    const x = Matrix.zeros(Math.min(chunk, rows - start), inputs, net.dtype);
-    fill(start, x);
-    const y = net.predict(x);
-    for (let i = 0; i < y.rows; i++) out.push({ class: argmaxRow(y.data, i * y.cols, y.cols), probabilities: softmaxRow(y.data, i * y.cols, y.cols) });
-  }
+  new Evaluator(net).forEachChunk(data, (scores) => {
+    const { rows: n, cols } = scores;
+    // probabilities in float64 whatever the network's dtype
+    const p = new Float64Array(n * cols);
+    softmaxImpl(scores.data, n, cols, p);
+    for (let i = 0; i < n; i++) out.push({ class: argmax(scores.data, i * cols, cols), probabilities: Array.from(p.subarray(i * cols, (i + 1) * cols)) });
+  });
   return out;
 }

@@ -1,7 +1,7 @@
 // blasprop eval: the accuracy of a saved model on MNIST-format data.
 
 import { getNumThreads, setNumThreads } from '../info.js';
-import { Evaluator } from '../train/evaluate.js';
+import { DEFAULT_EVAL_CHUNK, Evaluator } from '../train/evaluate.js';
 import { toDataset } from '../train/dataset.js';
 import { formatDuration } from '../train/progress.js';
 import { choiceFlag, integerFlag, parseWithFiles, UsageError } from './args.js';
@@ -52,7 +52,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (sizes.at(-1) !== data.test.classes) throw new Error(`${file} has ${sizes.at(-1)} outputs, but the data has ${data.test.classes} classes`);
   // the chunking training used, when the file says: the accuracies then agree to the last digit
   const recorded = (model.training as { evalBatchSize?: unknown } | undefined)?.evalBatchSize;
-  const chunk = typeof recorded === 'number' && Number.isSafeInteger(recorded) && recorded >= 1 ? recorded : 1000;
+  const chunk = typeof recorded === 'number' && Number.isSafeInteger(recorded) && recorded >= 1 ? recorded : DEFAULT_EVAL_CHUNK;
   const evaluator = new Evaluator(net, chunk);
   const t0 = performance.now();
   const testAccuracy = evaluator.accuracy(toDataset(data.test, 'test', backend));

@@ -7,6 +7,7 @@
 
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './args.js';
 import { EVAL_USAGE, evalCommand } from './eval.js';
+import { EXPORT_USAGE, exportCommand } from './export.js';
 import { GRADCHECK_USAGE, gradcheckCommand } from './gradcheck.js';
 import { INFO_USAGE, infoCommand } from './info.js';
 import { PREDICT_USAGE, predictCommand } from './predict.js';
@@ -23,6 +24,7 @@ Commands:
               checkpoint and resume it, save the model
   eval        the accuracy of a saved model on MNIST-format data
   predict     classify images (an IDX images file, or PNG pictures of digits) with a saved model
+  export      write a saved model as an ONNX file, for ONNX Runtime (browsers, Python, C#, Node)
   gradcheck   compare backprop with numerical gradients, as the book's gradient_check
   info        show the backend, the OpenBLAS build and its threads
 
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return evalCommand(rest);
     case 'predict':
       return predictCommand(rest);
+    case 'export':
+      return exportCommand(rest);
     case 'gradcheck':
       return gradcheckCommand(rest);
     case 'info':
@@ -58,11 +62,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(version() + '\n');
       return 0;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)} (expected train, gradcheck, eval, predict or info)`, true);
+      throw new UsageError(`unknown command ${JSON.stringify(command)} (expected train, gradcheck, eval, predict, export or info)`, true);
   }
 }
 
-const COMMAND_USAGE: Record<string, string> = { train: TRAIN_USAGE, eval: EVAL_USAGE, predict: PREDICT_USAGE, gradcheck: GRADCHECK_USAGE, info: INFO_USAGE };
+const COMMAND_USAGE: Record<string, string> = { train: TRAIN_USAGE, eval: EVAL_USAGE, predict: PREDICT_USAGE, export: EXPORT_USAGE, gradcheck: GRADCHECK_USAGE, info: INFO_USAGE };
 
 // one line on stderr and an exit code; never a stack trace (BLASPROP_DEBUG=1 shows it)
 function report(e: unknown, command: string | undefined): number {

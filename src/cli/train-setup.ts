@@ -91,7 +91,7 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   const layers = given.layers ?? [hidden];
   const activation = given.activation ?? MLP_DEFAULTS.activation;
   const init = given.init ?? MLP_DEFAULTS.init;
-  const dtype = given.dtype ?? 'float32';
+  const dtype = given.dtype ?? MLP_DEFAULTS.dtype;
   const seed = given.seed ?? randomSeed();
 
   const data = loadData(dataDir, dtype);

@@ -5,7 +5,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import { Matrix } from '../matrix.js';
-import { describe } from '../nn/buffers.js';
+import { describe } from '../describe.js';
 import type { Task } from '../nn/types.js';
 import { toTable, type Table } from './table.js';
 

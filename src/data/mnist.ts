@@ -18,7 +18,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { assertDType, Matrix, type DType, type FloatArray } from '../matrix.js';
+import { assertDType, DEFAULT_DTYPE, Matrix, type DType, type FloatArray } from '../matrix.js';
 import { IdxFormatError, readIdx, type IdxFile } from './idx.js';
 import type { Backend } from '../backend/types.js';
 
@@ -132,7 +132,7 @@ function loadSplit(dir: string, which: 'train' | 'test', normalize: boolean, one
 
 // cheap: reads (or reuses) the four files and wraps them; no float copies are made here
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
-  const { normalize = true, flatten = true, oneHotLabel = false, dtype = 'float32', dir } = options;
+  const { normalize = true, flatten = true, oneHotLabel = false, dtype = DEFAULT_DTYPE, dir } = options;
   assertBool('normalize', normalize);
   assertBool('flatten', flatten);
   assertBool('oneHotLabel', oneHotLabel);
@@ -184,7 +184,7 @@ export function toMatrix(set: MnistSet, options: ToMatrixOptions = {}): Matrix {
 }
 
 // labels as rows of zeros with a single 1 in the label's column
-export function oneHot(labels: ArrayLike<number>, classes: number = MNIST_CLASSES, dtype: DType = 'float32'): Matrix {
+export function oneHot(labels: ArrayLike<number>, classes: number = MNIST_CLASSES, dtype: DType = DEFAULT_DTYPE): Matrix {
   assertDType(dtype);
   if (!Number.isInteger(classes) || classes < 1) {
     throw new RangeError(`oneHot: classes must be a positive integer, got ${classes}`);

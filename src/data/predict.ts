@@ -3,8 +3,10 @@
 
 import type { DataInfo } from '../io/model.js';
 import { Matrix } from '../matrix.js';
-import { argmax } from '../nn/task-metrics.js';
+import { argmax } from '../nn/metrics.js';
 import { DEFAULT_EVAL_CHUNK, type Sequential } from '../nn/sequential.js';
+import type { Dataset } from '../train/dataset.js';
+import { Evaluator } from '../train/evaluate.js';
 import { standardize } from './standardize.js';
 import { matrixFrom } from './table.js';
 
@@ -33,9 +35,16 @@ export function predictRows(net: Sequential, data: DataInfo, x: readonly (readon
   const input = data.standardization !== undefined ? standardize(raw, data.standardization, net.dtype) : raw.dtype === net.dtype ? raw : new Matrix(raw.rows, raw.cols, net.dtype === 'float32' ? Float32Array.from(raw.data) : Float64Array.from(raw.data));
   const task = net.task;
   const out: Prediction[] = [];
-  for (let start = 0; start < input.rows; start += chunk) {
-    const end = Math.min(input.rows, start + chunk);
-    const y = net.output(new Matrix(end - start, input.cols, input.data.subarray(start * input.cols, end * input.cols)));
+  // the rows as a Dataset for the evaluator's one chunked pass (its targets are not read)
+  const rows: Dataset = {
+    count: input.rows,
+    features: input.cols,
+    gather(indices, x) {
+      x.data.set(input.data.subarray(indices[0]! * input.cols, (indices[0]! + x.rows) * input.cols));
+    },
+  };
+  new Evaluator(net, chunk).forEachChunk(rows, (scores) => {
+    const y = net.lastLayer.output(scores);
     for (let i = 0; i < y.rows; i++) {
       const row = Array.from(y.data.subarray(i * y.cols, (i + 1) * y.cols));
       const p: Prediction = { output: row };
@@ -50,6 +59,6 @@ export function predictRows(net: Sequential, data: DataInfo, x: readonly (readon
       }
       out.push(p);
     }
-  }
+  });
   return out;
 }

@@ -2,7 +2,7 @@
 // only, then applied unchanged to validation, test and every later prediction (a saved model keeps them)
 
 import { Matrix, type DType } from '../matrix.js';
-import { describe } from '../nn/buffers.js';
+import { describe } from '../describe.js';
 
 export interface Standardization {
   mean: number[];

@@ -3,8 +3,8 @@
 // inferred when not given, and turned into what a network trains on
 
 import { Matrix, type FloatArray } from '../matrix.js';
-import { describe } from '../nn/buffers.js';
-import { argmax } from '../nn/task-metrics.js';
+import { describe } from '../describe.js';
+import { argmax } from '../nn/metrics.js';
 import type { Task } from '../nn/types.js';
 import { Random } from '../random.js';
 import { standardize, type Standardization } from './standardize.js';
@@ -71,7 +71,7 @@ export function matrixFrom(where: string, value: unknown, rows: number | undefin
     const first: unknown = value[0];
     if (!Array.isArray(first)) throw new TypeError(`${where}: expected rows of numbers (number[][]), a flat typed array with rows, or a Matrix; row 0 is ${describe(first)}`);
     const cols = first.length;
-    m = Matrix.zeros(n, cols);
+    m = Matrix.zeros(n, cols, 'float64');
     value.forEach((row: unknown, i) => {
       if (!Array.isArray(row)) throw new TypeError(`${where}: row ${i} is ${describe(row)}, expected an array of numbers`);
       if (row.length !== cols) throw new RangeError(`${where}: row ${i} has ${row.length} values, row 0 has ${cols}`);
@@ -232,8 +232,8 @@ export function toTable(source: TableSource, where = 'data'): Table {
 export function takeRows(table: Table, indices: ArrayLike<number>): Table {
   const { x, y } = table;
   const n = indices.length;
-  const nx = Matrix.zeros(n, x.cols);
-  const ny = y instanceof Matrix ? Matrix.zeros(n, y.cols) : new Int32Array(n);
+  const nx = Matrix.zeros(n, x.cols, 'float64');
+  const ny = y instanceof Matrix ? Matrix.zeros(n, y.cols, 'float64') : new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const k = indices[i]!;
     nx.data.set(x.data.subarray(k * x.cols, (k + 1) * x.cols), i * x.cols);

@@ -4,7 +4,7 @@
 import type { Backend } from '../backend/types.js';
 import { checkStandardization, type Standardization } from '../data/standardize.js';
 import type { DType } from '../matrix.js';
-import { Matrix } from '../matrix.js';
+import { DEFAULT_DTYPE, Matrix } from '../matrix.js';
 import { Affine } from '../nn/affine.js';
 import { Relu } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
@@ -79,7 +79,7 @@ export function describeArchitecture(net: Sequential): Architecture {
 
 // a network with this layer list and zero weights (load values into it with loadParams)
 export function buildFromArchitecture(arch: Architecture, options: { dtype?: DType; backend?: Backend } = {}): Sequential {
-  const { dtype = 'float64', backend } = options;
+  const { dtype = DEFAULT_DTYPE, backend } = options;
   const layers: Layer[] = arch.layers.map((spec) => {
     if (spec.type === 'affine') return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
     return spec.type === 'relu' ? new Relu({ backend }) : new Sigmoid({ backend });
@@ -87,10 +87,15 @@ export function buildFromArchitecture(arch: Architecture, options: { dtype?: DTy
   return new Sequential(layers, lossLayerFor(TASK_OF[arch.loss], { backend }), { dtype });
 }
 
-// the tensors of a network: weights as [in, out], biases 1-D like PyTorch's
+// a parameter's shape in a file: weights as [in, out], vectors (biases, …) 1-D like PyTorch's
+function fileShape(net: Sequential, name: string, m: Matrix): number[] {
+  return net.roles[name] === 'weight' ? [m.rows, m.cols] : [m.cols];
+}
+
+// the tensors of a network
 function tensorsOf(net: Sequential): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};
-  for (const [name, m] of Object.entries(net.params)) tensors[name] = matrixToTensor(m, name.startsWith('b') ? [m.cols] : [m.rows, m.cols]);
+  for (const [name, m] of Object.entries(net.params)) tensors[name] = matrixToTensor(m, fileShape(net, name, m));
   return tensors;
 }
 
@@ -214,7 +219,7 @@ function matchTensors(source: string, net: Sequential, file: SafetensorsFile): R
     const t = file.tensors[name];
     const p = net.params[name]!;
     if (t === undefined) throw new ModelFileError(source, `tensor '${name}' is missing`);
-    const want = name.startsWith('b') ? [p.cols] : [p.rows, p.cols];
+    const want = fileShape(net, name, p);
     if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
       throw new ModelFileError(source, `tensor '${name}' has shape [${t.shape.join(', ')}], the network needs [${want.join(', ')}]`);
     }

@@ -1,7 +1,7 @@
 // addBias: out = x + b on every row, the Affine forward's broadcast
 
 import type { FloatArray, Matrix } from '../matrix.js';
-import { overlaps } from './gemm.js';
+import { overlaps, overlapsPartly } from './gemm.js';
 
 export function checkAddBias(x: Matrix, b: Matrix, out: Matrix): void {
   if (x.dtype !== b.dtype || x.dtype !== out.dtype) {
@@ -13,7 +13,7 @@ export function checkAddBias(x: Matrix, b: Matrix, out: Matrix): void {
   if (!out.sameShape(x)) {
     throw new RangeError(`addBias: out must be ${x.rows}×${x.cols} like X, got ${out.rows}×${out.cols}`);
   }
-  if (out.data !== x.data && overlaps(out.data, x.data)) throw new RangeError('addBias: out must not share memory with X');
+  if (overlapsPartly(out.data, x.data)) throw new RangeError('addBias: out must not share memory with X');
   if (overlaps(out.data, b.data)) throw new RangeError('addBias: out must not share memory with b');
 }
 

@@ -1,6 +1,7 @@
 // gatherRows: out[r] = src[indices[r]] / divisor, a minibatch of uint8 rows turned into floats
 
 import type { FloatArray, Matrix } from '../matrix.js';
+import { overlaps } from './gemm.js';
 
 export function checkGatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void {
   if (!(src instanceof Uint8Array)) throw new TypeError('gatherRows: src must be a Uint8Array');
@@ -15,6 +16,9 @@ export function checkGatherRows(src: Uint8Array, indices: Int32Array, divisor: n
   if (out.rows !== indices.length) {
     throw new RangeError(`gatherRows: out must have ${indices.length} rows (one per index), got ${out.rows}`);
   }
+  // writing a row must not change an index still to be read, nor a source row (the addon refuses the same)
+  if (overlaps(out.data, indices)) throw new RangeError('gatherRows: out must not share memory with indices');
+  if (overlaps(out.data, src)) throw new RangeError('gatherRows: out must not share memory with src');
   const count = src.length / cols;
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r]!;
@@ -22,6 +26,8 @@ export function checkGatherRows(src: Uint8Array, indices: Int32Array, divisor: n
   }
 }
 
+// each index is read once per row; an index another thread rewrote since the check reads undefined
+// (NaN in the row), never memory out of bounds: this is plain JavaScript
 export function gatherRowsImpl(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void {
   for (let r = 0; r < indices.length; r++) {
     const from = indices[r]! * cols;

@@ -34,9 +34,19 @@ export function gemmShape(a: Matrix, b: Matrix, c: Matrix, transA: boolean, tran
   return { m, n, k };
 }
 
-export function overlaps(x: FloatArray, y: FloatArray): boolean {
-  if (x.buffer !== y.buffer || x.length === 0 || y.length === 0) return false;
+// whether two views share a byte. It compares ArrayBuffer objects, so it cannot see two distinct
+// SharedArrayBuffer objects over the same memory (structuredClone of one gives that); the addon compares
+// addresses and does. Missing it here costs wrong numbers, not memory safety: this is plain JavaScript
+export function overlaps(x: ArrayBufferView, y: ArrayBufferView): boolean {
+  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
   return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+// an output that overlaps an input without being exactly it (exactly it is an in-place op, which
+// element-wise ops allow); the addon draws the same line by address
+export function overlapsPartly(out: ArrayBufferView, x: ArrayBufferView): boolean {
+  const same = out.buffer === x.buffer && out.byteOffset === x.byteOffset && out.byteLength === x.byteLength;
+  return !same && overlaps(out, x);
 }
 
 // one output row at a time, accumulated in float64 whatever the dtype: slow, but obviously right

@@ -2,7 +2,7 @@
 // NaN is not <= 0, so it passes forward and lets the gradient through, as the book's mask does
 
 import type { FloatArray } from '../matrix.js';
-import { overlaps } from './gemm.js';
+import { overlapsPartly } from './gemm.js';
 
 export function checkSameLength(fn: string, names: string[], arrays: FloatArray[]): void {
   const first = arrays[0]!;
@@ -14,7 +14,7 @@ export function checkSameLength(fn: string, names: string[], arrays: FloatArray[
 
 export function checkRelu(x: FloatArray, out: FloatArray): void {
   checkSameLength('relu', ['X', 'out'], [x, out]);
-  if (out !== x && overlaps(out, x)) throw new RangeError('relu: out must not share memory with X');
+  if (overlapsPartly(out, x)) throw new RangeError('relu: out must not share memory with X');
 }
 
 export function reluImpl(x: FloatArray, out: FloatArray): void {
@@ -26,8 +26,8 @@ export function reluImpl(x: FloatArray, out: FloatArray): void {
 
 export function checkReluBackward(y: FloatArray, dout: FloatArray, dx: FloatArray): void {
   checkSameLength('reluBackward', ['Y', 'dout', 'dx'], [y, dout, dx]);
-  if (dx !== dout && overlaps(dx, dout)) throw new RangeError('reluBackward: dx must not share memory with dout');
-  if (dx !== y && overlaps(dx, y)) throw new RangeError('reluBackward: dx must not share memory with Y');
+  if (overlapsPartly(dx, dout)) throw new RangeError('reluBackward: dx must not share memory with dout');
+  if (overlapsPartly(dx, y)) throw new RangeError('reluBackward: dx must not share memory with Y');
 }
 
 export function reluBackwardImpl(y: FloatArray, dout: FloatArray, dx: FloatArray): void {

@@ -1,12 +1,12 @@
 // softmax: each row's exp(x − max) / Σ exp(x − max); subtracting the row's max keeps exp from overflowing
 
 import type { FloatArray, Matrix } from '../matrix.js';
-import { overlaps } from './gemm.js';
+import { overlapsPartly } from './gemm.js';
 
 export function checkSoftmax(x: Matrix, y: Matrix): void {
   if (x.dtype !== y.dtype) throw new TypeError(`softmax: Y must be ${x.dtype} like X (mixed dtypes)`);
   if (!y.sameShape(x)) throw new RangeError(`softmax: Y must be ${x.rows}×${x.cols} like X, got ${y.rows}×${y.cols}`);
-  if (y.data !== x.data && overlaps(y.data, x.data)) throw new RangeError('softmax: Y must not share memory with X');
+  if (overlapsPartly(y.data, x.data)) throw new RangeError('softmax: Y must not share memory with X');
 }
 
 // sums in float64 whatever the dtype; the addon does the same

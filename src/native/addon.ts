@@ -3,13 +3,16 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import type { FloatArray } from '../matrix.js';
 
 export interface NativeInfo {
   blas: string;
   config: string;
   corename: string;
+  // this thread's setting, and the count OpenBLAS picked when it loaded
   threads: number;
+  defaultThreads: number;
   parallel: string;
   napiVersion: number;
   buildSystem?: string;
@@ -30,7 +33,8 @@ export interface NativeAddon {
   largePageAlloc(length: number): Uint8Array;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
-  setNumThreads(threads: number): void;
+  // returns the count stored: OpenBLAS clamps to its maximum
+  setNumThreads(threads: number): number;
   getNumThreads(): number;
   info(): NativeInfo;
 }
@@ -68,6 +72,9 @@ function tryLoad(): AddonLoad {
     if (typeof addon.gemm !== 'function' || typeof addon.info !== 'function') {
       throw new Error(`${file} is not the blasprop addon (it has no gemm/info exports)`);
     }
+    // workers start at one OpenBLAS thread: with several JavaScript threads computing, the cores are
+    // shared by the threads themselves (the addon runs every product single-threaded then anyway)
+    if (!isMainThread) addon.setNumThreads(1);
     const source: AddonSource = override ? 'BLASPROP_ADDON' : file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'local build';
     return { ok: true, addon, path: file, source };
   } catch (e) {

@@ -50,8 +50,8 @@ export class Affine implements Layer {
     this.dW = Matrix.zeros(W.rows, W.cols, W.dtype);
     this.db = Matrix.zeros(1, b.cols, b.dtype);
     this.parameters = Object.freeze([
-      Object.freeze({ name: 'W', value: W, grad: this.dW }),
-      Object.freeze({ name: 'b', value: b, grad: this.db }),
+      Object.freeze({ name: 'W', role: 'weight', value: W, grad: this.dW }),
+      Object.freeze({ name: 'b', role: 'bias', value: b, grad: this.db }),
     ]);
     this.inputGrad = inputGrad;
     this.empty = Matrix.zeros(0, 0, W.dtype);

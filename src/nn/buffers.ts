@@ -1,5 +1,6 @@
 // layers own their outputs and gradients: made once, reused while the batch shape holds
 
+import { describe } from '../describe.js';
 import { Matrix, type DType } from '../matrix.js';
 
 // the same buffer while rows, cols and dtype are unchanged; a fresh zeroed one otherwise
@@ -9,12 +10,6 @@ export function ensure(buf: Matrix | undefined, rows: number, cols: number, dtyp
   return Matrix.zeros(rows, cols, dtype);
 }
 
-// what arrived, for error messages: a class name, a type, or a short value
-export function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 // a layer's input must be a Matrix: anything else is a TypeError naming what arrived
 export function assertMatrix(where: string, name: string, x: unknown): asserts x is Matrix {

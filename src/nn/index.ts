@@ -13,4 +13,4 @@ export { initStd, initWeights, DEFAULT_WEIGHT_INIT_STD, type WeightInit } from '
 export { Sequential, mlp, MLP_DEFAULTS, DEFAULT_EVAL_CHUNK, type SequentialOptions, type MlpOptions, type Activation, type Evaluation } from './sequential.js';
 export { TwoLayerNet, type TwoLayerNetOptions } from './two-layer-net.js';
 export { gradientCheck } from './gradcheck.js';
-export type { Labels, Layer, LayerOptions, LossAndGradients, LossLayer, Network, Parameter, Task } from './types.js';
+export type { Labels, Layer, LayerOptions, LossAndGradients, LossLayer, Network, Parameter, ParameterRole, Task } from './types.js';

@@ -1,5 +1,6 @@
 // weight initialisation: normal values with a standard deviation picked by rule, from a seeded Random
 
+import { describe } from '../describe.js';
 import type { Matrix } from '../matrix.js';
 import { Random, randomSeed } from '../random.js';
 
@@ -9,9 +10,6 @@ export type WeightInit = 'std' | 'xavier' | 'he' | number;
 
 export const DEFAULT_WEIGHT_INIT_STD = 0.01;
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 export function checkStd(where: string, name: string, std: unknown): asserts std is number {
   if (typeof std !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${describe(std)}`);

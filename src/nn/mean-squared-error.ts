@@ -4,7 +4,8 @@
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
-import { assertMatrix, describe, ensure } from './buffers.js';
+import { describe } from '../describe.js';
+import { assertMatrix, ensure } from './buffers.js';
 import type { LayerOptions, Labels, LossLayer } from './types.js';
 
 // targets of a regression: a Matrix of one value per output and row, nothing else

@@ -2,21 +2,23 @@
 // the book's TwoLayerNet generalised to any depth and to regression and binary tasks
 
 import type { Backend } from '../backend/types.js';
-import { assertDType, Matrix, type DType } from '../matrix.js';
+import { assertDType, DEFAULT_DTYPE, Matrix, type DType } from '../matrix.js';
 import type { Random } from '../random.js';
 import { Affine } from './affine.js';
-import { assertMatrix, describe } from './buffers.js';
+import { describe } from '../describe.js';
+import { assertMatrix } from './buffers.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
 import { MetricSums, type TaskMetrics } from './task-metrics.js';
 import { lossLayerFor } from './loss-for-task.js';
 import { assertLabelKind } from './softmax.js';
-import type { Labels, Layer, LossAndGradients, LossLayer, Network, Task } from './types.js';
+import type { Labels, Layer, LossAndGradients, LossLayer, Network, ParameterRole, Task } from './types.js';
 
 // the book's numerical-gradient step
 const H = 1e-4;
-// rows per forward when evaluating a large set, so a 60 000-row set never needs 60 000-row buffers
+// rows per forward when evaluating a large set, so a 60 000-row set never needs 60 000-row buffers;
+// the one default for every chunked evaluation (Sequential.accuracy, the trainer's Evaluator, the CLI)
 export const DEFAULT_EVAL_CHUNK = 1000;
 
 export interface SequentialOptions {
@@ -60,6 +62,8 @@ export class Sequential implements Network {
   readonly dtype: DType;
   // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters, built once
   readonly params: Readonly<Record<string, Matrix>>;
+  // what each of params is for, by the same keys
+  readonly roles: Readonly<Record<string, ParameterRole>>;
   // what gradient() returns, one object reused
   private readonly result: LossAndGradients;
   // backward stops at the first layer with parameters: nothing below it needs a gradient
@@ -74,6 +78,7 @@ export class Sequential implements Network {
     const seen = new Set<Layer>();
     const params: Record<string, Matrix> = {};
     const grads: Record<string, Matrix> = {};
+    const roles: Record<string, ParameterRole> = {};
     let dtype = options.dtype;
     let firstTrainable = -1;
     let count = 0;
@@ -100,6 +105,7 @@ export class Sequential implements Network {
         if (p.value.dtype !== dtype) throw new TypeError(`Sequential: ${p.name}${count} is ${p.value.dtype}, the network is ${dtype}`);
         params[`${p.name}${count}`] = p.value;
         grads[`${p.name}${count}`] = p.grad;
+        roles[`${p.name}${count}`] = p.role;
       }
     });
     if (dtype === undefined) throw new TypeError('Sequential: no layer has parameters, so options.dtype is needed');
@@ -116,6 +122,7 @@ export class Sequential implements Network {
     this.lastLayer = lastLayer;
     this.dtype = dtype;
     this.params = Object.freeze(params);
+    this.roles = Object.freeze(roles);
     this.result = { loss: NaN, grads: Object.freeze(grads) };
     this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
   }
@@ -270,7 +277,7 @@ export interface MlpOptions {
 }
 
 // the builder's defaults, once (the CLI prints and records them from here)
-export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: 'float64' as DType });
+export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: DEFAULT_DTYPE });
 
 const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend', 'task'];
 

@@ -7,7 +7,8 @@ import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
 import { binaryCrossEntropySum, sigmoidImpl } from '../kernels/sigmoid.js';
 import { Matrix } from '../matrix.js';
-import { assertMatrix, describe, ensure } from './buffers.js';
+import { describe } from '../describe.js';
+import { assertMatrix, ensure } from './buffers.js';
 import type { LayerOptions, Labels, LossLayer } from './types.js';
 
 // 0/1 per output (probabilities in [0, 1] too), or one 0/1 class index per row when there is one output

@@ -3,14 +3,13 @@
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
-import { assertMatrix, describe, ensure } from './buffers.js';
+import { describe } from '../describe.js';
+import { assertMatrix, ensure } from './buffers.js';
+import { softmaxImpl } from '../kernels/softmax.js';
 import type { LayerOptions, Labels, LossLayer } from './types.js';
 
-// the book's delta inside the log, so a zero probability gives a large finite loss
+// the book's delta inside the log: a probability that underflows to 0 gives a large finite loss
 const DELTA = 1e-7;
-import { softmaxImpl } from '../kernels/softmax.js';
-
-// keeps log finite when a probability underflows to 0 (the book's delta)
 
 // a one-hot Matrix or class indices: nothing else is a label
 export function assertLabelKind(where: string, t: unknown): asserts t is Labels {

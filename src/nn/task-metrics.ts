@@ -3,8 +3,9 @@
 // target ≥ ½, per entry); mean squared error, mean absolute error and R² for regression
 
 import { Matrix } from '../matrix.js';
-import { describe } from './buffers.js';
+import { describe } from '../describe.js';
 import { checkTargets } from './mean-squared-error.js';
+import { countCorrect } from './metrics.js';
 import { checkBinaryTargets } from './sigmoid-with-loss.js';
 import { checkLabels } from './softmax.js';
 import type { Labels, Task } from './types.js';
@@ -22,13 +23,6 @@ export interface TaskMetrics {
   mse?: number;
   mae?: number;
   r2?: number;
-}
-
-// index of the first largest of d[offset .. offset + n) (numpy's argmax); the same as simplify's nn/metrics argmax, which replaces it once merged
-export function argmax(d: ArrayLike<number>, offset: number, n: number): number {
-  let best = 0;
-  for (let j = 1; j < n; j++) if (d[offset + j]! > d[offset + best]!) best = j;
-  return best;
 }
 
 export class MetricSums {
@@ -56,10 +50,7 @@ export class MetricSums {
     checkTaskTargets('metrics', this.task, t, rows, cols);
     const td = t instanceof Matrix ? t.data : t;
     if (this.task === 'classify') {
-      for (let i = 0; i < rows; i++) {
-        const label = t instanceof Matrix ? argmax(td, i * cols, cols) : td[i]!;
-        if (argmax(data, i * cols, cols) === label) this.correct++;
-      }
+      this.correct += countCorrect(scores, t);
     } else if (this.task === 'binary') {
       for (let i = 0; i < data.length; i++) if (data[i]! > 0 === td[i]! >= 0.5) this.correct++;
     } else {

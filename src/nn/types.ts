@@ -11,9 +11,14 @@ export type Labels = Matrix | Int32Array | Uint8Array;
 // (sigmoid, two-class or multi-label), or numbers (mean squared error)
 export type Task = 'classify' | 'binary' | 'regress';
 
+// what a parameter is for, so nothing decides it from a name: weight decay, initialisation and model
+// files (a weight keeps its shape, a bias/gamma/beta is stored as a vector) read the role
+export type ParameterRole = 'weight' | 'bias' | 'gamma' | 'beta';
+
 // a learnable tensor and the gradient backward() leaves beside it
 export interface Parameter {
   readonly name: string; // 'W' or 'b' inside a layer
+  readonly role: ParameterRole;
   readonly value: Matrix;
   readonly grad: Matrix;
 }

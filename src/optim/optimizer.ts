@@ -5,7 +5,8 @@
 // changes params[k].data in place. State buffers (velocities, moment estimates) live in the
 // params' dtype, one per slot per parameter, made once on first use and reused every step.
 
-import { Matrix, type FloatArray } from '../matrix.js';
+import { describe } from '../describe.js';
+import { arrayFor, Matrix, type FloatArray } from '../matrix.js';
 
 export type Params = Record<string, Matrix>;
 
@@ -45,9 +46,6 @@ export function epsSpec(defaultEps: number): HyperSpec {
   return { default: defaultEps, label: 'epsilon value', valid: nonNegative };
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 function checkHyper(spec: HyperSpec, value: unknown): number {
   if (typeof value !== 'number') {
@@ -196,7 +194,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const state = this.buffers.get(k);
     if (state === undefined) {
       const made: FloatArray[] = [];
-      for (let s = 0; s < this.slots.length; s++) made.push(p.dtype === 'float32' ? new Float32Array(p.size) : new Float64Array(p.size));
+      for (let s = 0; s < this.slots.length; s++) made.push(arrayFor(p.dtype, p.size));
       this.buffers.set(k, made);
       return;
     }

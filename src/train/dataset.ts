@@ -5,6 +5,7 @@ import { gatherBatch, type MnistSet } from '../data/mnist.js';
 import { toTable, type Table, type TableSource } from '../data/table.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
+import { argmax } from '../nn/metrics.js';
 import type { Labels } from '../nn/types.js';
 
 // a batch's targets: one class index per example, or a row of numbers per example
@@ -63,11 +64,7 @@ function labelIndices(t: Labels, rows: number, where: string): Int32Array {
   if (t instanceof Matrix) {
     if (t.rows !== rows) throw new RangeError(`${where}: t has ${t.rows} rows but x has ${rows}`);
     const out = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let best = 0;
-      for (let j = 1; j < t.cols; j++) if (t.data[i * t.cols + j]! > t.data[i * t.cols + best]!) best = j;
-      out[i] = best;
-    }
+    for (let i = 0; i < rows; i++) out[i] = argmax(t.data, i * t.cols, t.cols);
     return out;
   }
   if (t instanceof Int32Array || t instanceof Uint8Array) {

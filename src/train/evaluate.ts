@@ -2,11 +2,12 @@
 // never a 60000×784 float matrix, only chunk×784 at once
 
 import { Matrix } from '../matrix.js';
+import { DEFAULT_EVAL_CHUNK } from '../nn/sequential.js';
 import { MetricSums, type TaskMetrics } from '../nn/task-metrics.js';
 import type { Network } from '../nn/types.js';
 import { toDataset, type BatchTargets, type Dataset, type DatasetLike } from './dataset.js';
 
-export const DEFAULT_EVAL_CHUNK = 1000;
+export { DEFAULT_EVAL_CHUNK };
 
 // one chunk's buffers: images, labels and the row indices that pick them
 interface ChunkBuffers {
@@ -20,25 +21,9 @@ function makeBuffers(rows: number, features: number, targets: number | undefined
   return { x: Matrix.zeros(rows, features, net.dtype), t, indices: new Int32Array(rows) };
 }
 
-// how many rows of scores have their largest entry at the label (the first maximum wins, as numpy's argmax)
-export function countCorrect(scores: Matrix, t: Int32Array): number {
-  const { rows, cols, data } = scores;
-  if (t.length !== rows) throw new RangeError(`countCorrect: ${rows} rows of scores but ${t.length} labels`);
-  let correct = 0;
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    let best = 0;
-    let bestValue = data[o]!;
-    for (let j = 1; j < cols; j++) {
-      const v = data[o + j]!;
-      if (v > bestValue) {
-        bestValue = v;
-        best = j;
-      }
-    }
-    if (best === t[i]) correct++;
-  }
-  return correct;
+function accuracyOf(m: TaskMetrics): number {
+  if (m.accuracy === undefined) throw new TypeError('Evaluator.accuracy: a regression has no accuracy; metrics() gives its mse, mae and r2');
+  return m.accuracy;
 }
 
 export class Evaluator {
@@ -77,18 +62,20 @@ export class Evaluator {
   }
 
   // the network's scores for examples start..start+rows-1, and their targets (reused buffers)
-  private scoresIn(data: Dataset, start: number, rows: number): { scores: Matrix; t: BatchTargets } {
+  private scoresOf(data: Dataset, start: number, rows: number): { scores: Matrix; t: BatchTargets } {
     const b = this.buffersFor(rows, data.features, data.targets);
     for (let i = 0; i < rows; i++) b.indices[i] = start + i;
     data.gather(b.indices, b.x, b.t);
     return { scores: this.net.predict(b.x), t: b.t };
   }
 
-  // correct predictions among examples start..start+rows-1
-  private correctIn(data: Dataset, start: number, rows: number): number {
-    const { scores, t } = this.scoresIn(data, start, rows);
-    if (!(t instanceof Int32Array)) throw new TypeError('Evaluator.accuracy: this set has target values, not classes; use metrics()');
-    return countCorrect(scores, t);
+  // the one chunked pass: visit(scores, targets, start) for each chunk of rows, in order; the
+  // scores are the network's buffer, valid only during the call
+  forEachChunk(data: Dataset, visit: (scores: Matrix, t: BatchTargets, start: number) => void): void {
+    for (let start = 0; start < data.count; start += this.chunk) {
+      const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+      visit(scores, t, start);
+    }
   }
 
   // the measures of the network's task over the whole set: accuracy, or MSE, MAE and R² for a
@@ -96,7 +83,7 @@ export class Evaluator {
   async metricsAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<TaskMetrics> {
     const sums = new MetricSums(this.net.task ?? 'classify');
     for (let start = 0; start < data.count; start += this.chunk) {
-      const { scores, t } = this.scoresIn(data, start, Math.min(this.chunk, data.count - start));
+      const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
       sums.add(scores, t);
       const p = pause?.();
       if (p !== undefined) await p;
@@ -104,23 +91,19 @@ export class Evaluator {
     return sums.result();
   }
 
-  // fraction of the set classified correctly; pause (if given) is awaited between chunks
+  metrics(data: Dataset): TaskMetrics {
+    const sums = new MetricSums(this.net.task ?? 'classify');
+    this.forEachChunk(data, (scores, t) => sums.add(scores, t));
+    return sums.result();
+  }
+
+  // fraction of the set classified correctly (a classifier's or a binary model's measure)
   async accuracyAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<number> {
-    let correct = 0;
-    for (let start = 0; start < data.count; start += this.chunk) {
-      correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
-      const p = pause?.();
-      if (p !== undefined) await p;
-    }
-    return correct / data.count;
+    return accuracyOf(await this.metricsAsync(data, pause));
   }
 
   accuracy(data: Dataset): number {
-    let correct = 0;
-    for (let start = 0; start < data.count; start += this.chunk) {
-      correct += this.correctIn(data, start, Math.min(this.chunk, data.count - start));
-    }
-    return correct / data.count;
+    return accuracyOf(this.metrics(data));
   }
 }
 

@@ -3,7 +3,7 @@
 // `Invalid batch size: 0`, with what was expected after it.
 
 import { describeArchitecture } from '../io/model.js';
-import { describe } from '../nn/buffers.js';
+import { describe } from '../describe.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
 import { createOptimizer, isCheckpointable, Optimizer } from '../optim/index.js';

@@ -17,7 +17,7 @@
 // options.ts checks the options and holds the defaults; resume.ts the rules of continuing a run.
 
 import type { Backend } from '../backend/types.js';
-import { describe } from '../nn/buffers.js';
+import { describe } from '../describe.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
 import type { Optimizer } from '../optim/optimizer.js';

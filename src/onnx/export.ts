@@ -1,0 +1,102 @@
+// a trained Sequential as an ONNX inference graph: its layers' forward, then the head's output, in a
+// file that ONNX Runtime (Node, browsers, Python, C#, mobile) loads and runs
+
+import type { onnx as O } from 'onnx-proto';
+import { writeFileAtomic, type AtomicWriteOptions } from '../io/atomic.js';
+import { describeArchitecture, MODEL_FORMAT } from '../io/model.js';
+import { assertDType, type DType } from '../matrix.js';
+import { describe } from '../describe.js';
+import { checkOptionKeys, Sequential } from '../nn/sequential.js';
+import type { Layer } from '../nn/types.js';
+import { version } from '../cli/version.js';
+import { OnnxGraph, valueInfo } from './graph.js';
+import { IR_VERSION, onnx, OPSET } from './proto.js';
+import { headExporter, layerExporter, type Value } from './layers.js';
+
+export interface OnnxExportOptions {
+  // 'probabilities' (default): the head's output, softmax for a classifier; 'logits': the last
+  // layer's scores, no head
+  output?: 'probabilities' | 'logits';
+  // the graph's input name (default 'input'); its shape is [batch, features] with a dynamic batch
+  inputName?: string;
+  // the graph's output name (default: the value of `output`)
+  outputName?: string;
+  // the tensors' type in the file (default the network's dtype): 'float32' exports a float64
+  // network for runtimes or operators that have no double kernels
+  dtype?: DType;
+}
+
+const OPTION_KEYS = ['output', 'inputName', 'outputName', 'dtype'];
+
+function checkName(what: string, name: unknown): string {
+  if (typeof name !== 'string' || name === '') throw new TypeError(`exportOnnx: ${what} must be a non-empty string, got ${describe(name)}`);
+  return name;
+}
+
+// the features one input row has: the first layer that knows its input width says
+function inputWidth(layers: readonly Layer[]): number {
+  for (const layer of layers) {
+    const width = layerExporter(layer, 0).inputs?.(layer);
+    if (width !== undefined) return width;
+  }
+  throw new TypeError('exportOnnx: the network has no layer that fixes its input width (an Affine, say), so the graph input cannot be shaped');
+}
+
+// the whole model as a ModelProto message
+export function onnxModel(net: Sequential, options: OnnxExportOptions = {}): O.IModelProto {
+  if (!(net instanceof Sequential)) throw new TypeError(`exportOnnx: expected a Sequential, got ${describe(net)}`);
+  checkOptionKeys('exportOnnx', options, OPTION_KEYS);
+  const { output = 'probabilities', dtype = net.dtype } = options;
+  if (output !== 'probabilities' && output !== 'logits') throw new TypeError(`exportOnnx: output must be 'probabilities' or 'logits', got ${describe(output)}`);
+  assertDType(dtype);
+  const inputName = checkName('inputName', options.inputName ?? 'input');
+  const outputName = checkName('outputName', options.outputName ?? output);
+  if (inputName === outputName) throw new TypeError(`exportOnnx: inputName and outputName are both '${inputName}'`);
+
+  const g = new OnnxGraph(dtype);
+  // every layer's exporter is found before any runs: a layer with no ONNX form fails first
+  const exporters = net.layers.map((layer, i) => layerExporter(layer, i));
+  const head = output === 'probabilities' ? headExporter(net.lastLayer) : undefined;
+  const input: Value = { name: g.reserve(inputName), shape: [inputWidth(net.layers)] };
+  let x = input;
+  exporters.forEach((exporter, i) => {
+    x = exporter.export(net.layers[i]!, g, x, net.params);
+  });
+  if (head !== undefined) x = head(g, x);
+  // a graph whose output is its input (no layers, logits) still needs one node to name the output
+  if (x.name === input.name) x = { ...x, name: g.node('Identity', [x.name]) };
+  g.renameLast(x.name, outputName);
+
+  const metadata: Record<string, string> = {
+    format: MODEL_FORMAT,
+    architecture: JSON.stringify(describeArchitecture(net)),
+    dtype: net.dtype,
+    output,
+  };
+  return {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'blasprop',
+    producerVersion: version(),
+    docString: 'exported by blasprop',
+    graph: {
+      name: 'blasprop',
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo(inputName, dtype, input.shape)],
+      output: [valueInfo(outputName, dtype, x.shape)],
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  };
+}
+
+// the network as the bytes of an .onnx file
+export function exportOnnx(net: Sequential, options: OnnxExportOptions = {}): Uint8Array {
+  const model = onnxModel(net, options);
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
+
+// atomic, as saveModel: a crash mid-save leaves the previous file as it was
+export async function saveOnnx(path: string, net: Sequential, options: OnnxExportOptions = {}, writeOptions?: AtomicWriteOptions): Promise<void> {
+  await writeFileAtomic(path, exportOnnx(net, options), writeOptions);
+}

@@ -1,0 +1,87 @@
+// training data that moves to workers without a copy: typed arrays on SharedArrayBuffer, which every
+// worker sees in place (a 47 MB MNIST set is copied once here, or never when it already is shared)
+
+import type { MnistSet } from '../data/mnist.js';
+import { Matrix } from '../matrix.js';
+import type { Labels } from '../nn/types.js';
+import type { DatasetLike, MatrixData } from '../train/dataset.js';
+import type { TrainingData } from '../train/trainer.js';
+
+// what crosses to a worker: plain objects over shared memory (class instances do not survive the trip)
+export type SharedSet =
+  | { kind: 'mnist'; set: MnistSet }
+  | { kind: 'matrix'; x: SharedMatrix; t: SharedMatrix | Int32Array | Uint8Array };
+
+interface SharedMatrix {
+  rows: number;
+  cols: number;
+  data: Float32Array | Float64Array;
+}
+
+export interface SharedTrainingData {
+  readonly shared: true;
+  train: SharedSet;
+  test?: SharedSet;
+}
+
+type Typed = Uint8Array | Int32Array | Float32Array | Float64Array;
+
+// the same values on shared memory (the array itself when it already is)
+function onShared<T extends Typed>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+function isMnistSet(d: DatasetLike): d is MnistSet {
+  return 'images' in d && d.images instanceof Uint8Array && 'labels' in d;
+}
+
+function isMatrixData(d: DatasetLike): d is MatrixData {
+  return 'x' in d && d.x instanceof Matrix && 't' in d;
+}
+
+function shareMatrix(m: Matrix): SharedMatrix {
+  return { rows: m.rows, cols: m.cols, data: onShared(m.data) };
+}
+
+function shareSet(d: DatasetLike, where: string): SharedSet {
+  if (d !== null && typeof d === 'object' && isMnistSet(d)) {
+    return { kind: 'mnist', set: { ...d, images: onShared(d.images), labels: onShared(d.labels), files: { ...d.files } } };
+  }
+  if (d !== null && typeof d === 'object' && isMatrixData(d)) {
+    const t: Labels = d.t;
+    return { kind: 'matrix', x: shareMatrix(d.x), t: t instanceof Matrix ? shareMatrix(t) : onShared(t) };
+  }
+  // a Dataset's gather() is a function, and functions cannot move to another thread
+  throw new TypeError(`${where}: a worker can train on an MNIST set or { x: Matrix, t } only, not a Dataset with gather()`);
+}
+
+export function isSharedTrainingData(data: unknown): data is SharedTrainingData {
+  return data !== null && typeof data === 'object' && (data as SharedTrainingData).shared === true;
+}
+
+// share once, then hand the result to any number of trainInWorker calls or a sweep: no further copies
+export function shareTrainingData(data: TrainingData | SharedTrainingData): SharedTrainingData {
+  if (isSharedTrainingData(data)) return data;
+  if (data === null || typeof data !== 'object' || data.train === undefined) {
+    throw new TypeError('shareTrainingData: expected { train, test? }');
+  }
+  return {
+    shared: true,
+    train: shareSet(data.train, 'train'),
+    ...(data.test !== undefined ? { test: shareSet(data.test, 'test') } : {}),
+  };
+}
+
+// in the worker: the shared arrays as the trainer's data again
+export function unshare(data: SharedTrainingData): TrainingData {
+  const revive = (s: SharedSet): DatasetLike => {
+    if (s.kind === 'mnist') return s.set;
+    const m = (x: SharedMatrix): Matrix => new Matrix(x.rows, x.cols, x.data);
+    return { x: m(s.x), t: s.t instanceof Uint8Array || s.t instanceof Int32Array ? s.t : m(s.t) };
+  };
+  return { train: revive(data.train), ...(data.test !== undefined ? { test: revive(data.test) } : {}) };
+}

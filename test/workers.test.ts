@@ -1,0 +1,202 @@
+// training off the main thread: trainInWorker against fit() on this thread, its events, stop/abort,
+// dead workers, and the addon in several workers at once (in a child process, so a crash fails a test)
+
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/data/index.js';
+import { encodeModel, loadModel } from '../src/io/model.js';
+import { Matrix } from '../src/matrix.js';
+import { packageRoot } from '../src/native/addon.js';
+import { mlp, softmax, TwoLayerNet, type Sequential } from '../src/nn/index.js';
+import { fit } from '../src/train/index.js';
+import { shareTrainingData } from '../src/workers/share.js';
+import { sweep } from '../src/workers/sweep.js';
+import { trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
+
+const run = promisify(execFile);
+const mnist = loadMnist({ dtype: 'float32' });
+// the first n images of a split
+const head = (set: typeof mnist.train, n: number) => ({ ...set, count: n, images: set.images.subarray(0, n * 784), labels: set.labels.subarray(0, n) });
+// a 6 000-image training split (60 iterations of 100 make an epoch) and 1 000 test images
+const small = { train: head(mnist.train, 6000), test: head(mnist.test, 1000) };
+
+function sameWeights(a: Sequential, b: Sequential): boolean {
+  return Buffer.compare(encodeModel(a), encodeModel(b)) === 0;
+}
+
+describe('trainInWorker', () => {
+  it('ends with bit-identical weights and losses to fit() on the main thread (same seed and settings)', async () => {
+    const options = { iterations: 150, batchSize: 100, learningRate: 0.1, seed: 2, evaluate: false as const };
+    const here = new TwoLayerNet(784, 50, 10, { dtype: 'float32', seed: 1 });
+    const h = await fit(here, small, options);
+    const start = new TwoLayerNet(784, 50, 10, { dtype: 'float32', seed: 1 });
+    const { net, history } = await trainInWorker(start, small, options).result;
+    expect(sameWeights(net, here)).toBe(true);
+    expect(Array.from(history.loss)).toEqual(Array.from(h.loss));
+    expect(history.config.seed).toBe(2);
+    // the network handed in is not touched: the worker trains a copy
+    expect(sameWeights(start, new TwoLayerNet(784, 50, 10, { dtype: 'float32', seed: 1 }))).toBe(true);
+    // and with Adam on float64 and shuffled epochs
+    const o2 = { iterations: 90, batchSize: 50, optimizer: 'adam', sampling: 'shuffle' as const, seed: 5, evaluate: false as const };
+    const a = mlp({ sizes: [784, 32, 16, 10], init: 'he', dtype: 'float64', seed: 3 });
+    const b = mlp({ sizes: [784, 32, 16, 10], init: 'he', dtype: 'float64', seed: 3 });
+    await fit(a, small, o2);
+    expect(sameWeights((await trainInWorker(b, small, o2).result).net, a)).toBe(true);
+  });
+
+  it('delivers every batch and epoch record, and each epoch\'s weights, to the main thread', async () => {
+    const batches: WorkerBatchInfo[] = [];
+    const epochs: WorkerEpochInfo[] = [];
+    const nets: Sequential[] = [];
+    const start = new TwoLayerNet(784, 20, 10, { dtype: 'float32', seed: 1 });
+    const { net, history } = await trainInWorker(start, small, {
+      iterations: 120, seed: 4,
+      onBatchEnd: (b) => void batches.push(b),
+      onEpochEnd: (e) => void epochs.push(e),
+      onWeights: (n) => void nets.push(n),
+    }).result;
+    expect(batches.map((b) => b.iteration)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(batches.map((b) => b.loss)).toEqual(Array.from(history.loss));
+    expect(epochs.map((e) => [e.epoch, e.iteration])).toEqual([[1, 60], [2, 120]]);
+    expect(epochs[1]!.testAccuracy).toBe(history.epochs[1]!.testAccuracy);
+    expect(epochs[1]!.testAccuracy).toBeGreaterThan(0.6);
+    // epoch 2 ends the run, so its published weights are the final ones; epoch 1's are not
+    expect(nets).toHaveLength(2);
+    expect(sameWeights(nets[1]!, net)).toBe(true);
+    expect(sameWeights(nets[0]!, net)).toBe(false);
+    expect(nets[0]!.accuracy(new Matrix(1, 784, new Float32Array(784)), new Int32Array([0]))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('stops when a callback returns false, and aborts on the signal; both resolve with what was done', async () => {
+    const stopped = await trainInWorker(new TwoLayerNet(784, 20, 10, { seed: 1 }), small, { iterations: 6000, evaluate: false, onEpochEnd: () => false }).result;
+    expect(stopped.history.stopReason).toBe('stopped');
+    expect(stopped.history.iterations).toBeGreaterThanOrEqual(60);
+    expect(stopped.history.iterations).toBeLessThan(6000);
+    const controller = new AbortController();
+    const aborted = await trainInWorker(new TwoLayerNet(784, 20, 10, { seed: 1 }), small, {
+      iterations: 6000, evaluate: false, signal: controller.signal, onEpochEnd: () => controller.abort(),
+    }).result;
+    expect(aborted.history.stopReason).toBe('aborted');
+    expect(aborted.history.iterations).toBeLessThan(6000);
+    // aborted before it starts: no update at all
+    const before = new AbortController();
+    before.abort();
+    const none = await trainInWorker(new TwoLayerNet(784, 20, 10, { seed: 1 }), small, { iterations: 100, signal: before.signal }).result;
+    expect(none.history.iterations).toBe(0);
+  });
+
+  it('rejects with the worker\'s error when it throws, is terminated or runs out of memory', async () => {
+    // a label outside the classes fails inside the worker's training step
+    const x = new Matrix(4, 784, new Float32Array(4 * 784));
+    const bad = trainInWorker(new TwoLayerNet(784, 5, 10, { seed: 1 }), { train: { x, t: new Int32Array([0, 1, 12, 3]) } }, { iterations: 5, batchSize: 4, evaluate: false });
+    await expect(bad.result).rejects.toThrow(/label \d+ is 12/);
+    const long = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, { iterations: 1_000_000 });
+    setTimeout(() => void long.terminate(), 200);
+    await expect(long.result).rejects.toThrow(/the worker exited with code 1 before training finished/);
+    const tiny = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, { iterations: 10, resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
+    await expect(tiny.result).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+  });
+
+  it('checks its options on the main thread, before a worker starts', () => {
+    const net = new TwoLayerNet(784, 5, 10, { seed: 1 });
+    expect(() => trainInWorker(net, small, { batchSize: 0 })).toThrow('Invalid batch size: 0');
+    expect(() => trainInWorker(net, small, { optimizer: {} as never })).toThrow(/optimizer object cannot move to a worker/);
+    expect(() => trainInWorker(net, { train: { count: 1, features: 1, gather: () => {} } }, {})).toThrow(/not a Dataset with gather/);
+  });
+
+  it('shares the data once: SharedArrayBuffer-backed arrays pass through without a copy', () => {
+    const shared = shareTrainingData(small);
+    expect(shared.train.kind === 'mnist' && shared.train.set.images.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(shareTrainingData(shared)).toBe(shared);
+    const again = shareTrainingData({ train: shared.train.kind === 'mnist' ? shared.train.set : mnist.train });
+    expect(again.train.kind === 'mnist' && shared.train.kind === 'mnist' && again.train.set.images).toBe(shared.train.kind === 'mnist' && shared.train.set.images);
+  });
+});
+
+describe('sweep', () => {
+  it('trains each configuration as fit() would from its seed, keeps order, and reports a failing run without losing the rest', async () => {
+    const configs = [0.05, 0.1, 0.2].map((lr, i) => ({ lr, seed: 10 + i }));
+    const options = (c: { lr: number; seed: number }) => ({ iterations: 40, learningRate: c.lr, seed: c.seed, evaluate: false as const });
+    const runs = [
+      ...configs.map((c) => ({ net: new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed: c.seed }), options: options(c) })),
+      { net: new TwoLayerNet(784, 10, 10, { seed: 1 }), options: { learningRate: -1 } },
+    ];
+    const results = await sweep(runs, small, { workers: 2 });
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(String((results[3] as { reason: unknown }).reason)).toMatch(/Invalid learning rate: -1/);
+    for (const [i, c] of configs.entries()) {
+      const here = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed: c.seed });
+      await fit(here, small, options(c));
+      const r = results[i]!;
+      expect(r.status === 'fulfilled' && sameWeights(r.value.net, here)).toBe(true);
+    }
+  });
+});
+
+describe('OpenBLAS threads per JavaScript thread', () => {
+  it('setNumThreads(1000) reports what OpenBLAS stored (its MAX_THREADS), on the main thread', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      const { setNumThreads, getNumThreads, info } = await import(${JSON.stringify(path.join(packageRoot, 'dist', 'index.js'))});
+      console.log(JSON.stringify({ set: setNumThreads(1000), get: getNumThreads(), config: info().native.config }));`], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { set: number; get: number; config: string };
+    const max = Number(/MAX_THREADS=(\d+)/.exec(r.config)![1]);
+    expect(r.set).toBe(max);
+    expect(r.get).toBe(max);
+  });
+
+  it('four workers load the addon and train at once, each keeping its own settings and getting single-threaded bits', async () => {
+    const { stdout } = await run(process.execPath, [path.join(packageRoot, 'test', 'workers-stress.mjs'), '1'], { timeout: 25_000 });
+    expect(stdout).toMatch(/1 rounds of 4 workers, all settings their own, all weights identical/);
+  });
+});
+
+describe('examples/serve-while-training.mjs', () => {
+  it('answers POST /predict on 127.0.0.1 while a worker trains, each answer from one epoch\'s weights', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-serve-'));
+    const save = path.join(dir, 'final.safetensors');
+    const child = spawn(process.execPath, [path.join(packageRoot, 'examples', 'serve-while-training.mjs'), '--port', '0', '--iterations', '600', '--train-count', '6000', '--exit-after-training', '--save', save], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const killer = setTimeout(() => child.kill(), 25_000);
+    try {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      while (!/listening http:\/\/127\.0\.0\.1:(\d+)/.test(out)) await new Promise((r) => setTimeout(r, 20));
+      const url = `http://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(out)![1]}`;
+      // 20 real test digits per request, one every 10 ms, until the server closes
+      const images = Array.from({ length: 20 }, (_, i) => Array.from(mnist.test.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255));
+      const answers: { epoch: number; digits: number[]; probabilities: number[][] }[] = [];
+      for (;;) {
+        try {
+          const res = await fetch(`${url}/predict`, { method: 'POST', body: JSON.stringify({ images }) });
+          answers.push(await res.json() as (typeof answers)[number]);
+          await new Promise((r) => setTimeout(r, 10));
+        } catch {
+          break;
+        }
+      }
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/training finished: epoch 10/);
+      const epochs = answers.map((a) => a.epoch);
+      // answers came during training (several epochs seen) and never went back to older weights
+      expect(new Set(epochs).size).toBeGreaterThanOrEqual(2);
+      expect(epochs).toEqual([...epochs].sort((a, b) => a - b));
+      // the last epoch's answers are exactly what its saved weights give: the whole of one epoch's weights
+      const final = (await loadModel(save)).net;
+      const x = new Matrix(20, 784, Float32Array.from(images.flat()));
+      const p = softmax(final.predict(x));
+      const last = answers.filter((a) => a.epoch === 10);
+      expect(last.length).toBeGreaterThan(0);
+      for (const a of last) expect(a.probabilities.flat()).toEqual(Array.from(p.data));
+      const right = last[0]!.digits.filter((d, i) => d === mnist.test.labels[i]).length;
+      expect(right).toBeGreaterThanOrEqual(16);
+    } finally {
+      clearTimeout(killer);
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
