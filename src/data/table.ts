@@ -254,6 +254,8 @@ export interface TableSplit {
   train: Table;
   validation?: Table;
   test?: Table;
+  // which rows of the table went where, in the parts' order (to compare with another tool on the same split)
+  rows: { train: Int32Array; validation?: Int32Array; test?: Int32Array };
 }
 
 // the table with x standardised by s (fitted on the training part); the table remembers s
@@ -281,8 +283,14 @@ export function splitTable(table: Table, options: SplitOptions): TableSplit {
   const testPart = part('test', test, nTest, 0);
   const valPart = part('validation', validation, nVal, nTest);
   if (n - nTest - nVal < 1) throw new RangeError(`splitTable: no rows are left to train on (${n} rows)`);
-  const out: TableSplit = { train: takeRows(table, order.subarray(nTest + nVal)) };
-  if (valPart !== undefined) out.validation = valPart;
-  if (testPart !== undefined) out.test = testPart;
+  const out: TableSplit = { train: takeRows(table, order.subarray(nTest + nVal)), rows: { train: order.slice(nTest + nVal) } };
+  if (valPart !== undefined) {
+    out.validation = valPart;
+    out.rows.validation = order.slice(nTest, nTest + nVal);
+  }
+  if (testPart !== undefined) {
+    out.test = testPart;
+    out.rows.test = order.slice(0, nTest);
+  }
   return out;
 }
