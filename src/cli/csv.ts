@@ -6,8 +6,8 @@ import type { Backend } from '../backend/index.js';
 import { loadCsv, readCsvRows, type CsvTable } from '../data/csv.js';
 import { predictRows } from '../data/predict.js';
 import { fitStandardization } from '../data/standardize.js';
-import { splitTable, standardizeTable, TASKS, type Table } from '../data/table.js';
-import type { DataInfo, LoadedModel } from '../io/model.js';
+import { dataInfoOf, splitTable, standardizeTable, TASKS, type Table } from '../data/table.js';
+import type { LoadedModel } from '../io/model.js';
 import { MLP_DEFAULTS, mlp, type Task } from '../nn/index.js';
 import type { TaskMetrics } from '../nn/task-metrics.js';
 import { randomSeed } from '../random.js';
@@ -101,16 +101,6 @@ export function csvFlagsOf(v: FlagValues): CsvFlags | undefined {
     standardize: v.standardize === true,
     dropMissing: v['drop-missing'] === true,
   };
-}
-
-// what a saved model keeps about its data
-export function dataInfoOf(table: Table): DataInfo {
-  const info: DataInfo = {};
-  if (table.labels !== undefined) info.labels = [...table.labels];
-  if (table.features !== undefined) info.features = [...table.features];
-  if (table.target !== undefined) info.target = [...table.target];
-  if (table.standardization !== undefined) info.standardization = table.standardization;
-  return info;
 }
 
 function plural(n: number, word: string): string {

@@ -7,6 +7,7 @@ import { describe } from '../describe.js';
 import { argmax } from '../nn/metrics.js';
 import type { Task } from '../nn/types.js';
 import { Random } from '../random.js';
+import type { DataInfo } from '../io/model.js';
 import { standardize, type Standardization } from './standardize.js';
 
 export const TASKS: readonly Task[] = ['classify', 'binary', 'regress'];
@@ -256,6 +257,17 @@ export interface TableSplit {
   test?: Table;
   // which rows of the table went where, in the parts' order (to compare with another tool on the same split)
   rows: { train: Int32Array; validation?: Int32Array; test?: Int32Array };
+}
+
+// what a saved model keeps about the data it was trained on (saveModel's data option): label names,
+// column names, and the standardisation of a standardised table
+export function dataInfoOf(table: Table): DataInfo {
+  const info: DataInfo = {};
+  if (table.labels !== undefined) info.labels = [...table.labels];
+  if (table.features !== undefined) info.features = [...table.features];
+  if (table.target !== undefined) info.target = [...table.target];
+  if (table.standardization !== undefined) info.standardization = table.standardization;
+  return info;
 }
 
 // the table with x standardised by s (fitted on the training part); the table remembers s
