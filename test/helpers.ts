@@ -2,7 +2,7 @@
 
 import { nativeBackendOrError, referenceBackend } from '../src/backend/index.js';
 import type { Backend } from '../src/backend/types.js';
-import { arrayFor, Matrix, type DType } from '../src/matrix.js';
+import { arrayFor, Matrix, type DType, type FloatArray } from '../src/matrix.js';
 
 // the native backend or a failing test: on a machine that built the addon nothing is skipped
 export function nativeBackend(): Backend {
@@ -36,6 +36,34 @@ export function randomMatrix(rng: () => number, rows: number, cols: number, dtyp
   const data = arrayFor(dtype, rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = (rng() * 2 - 1) * scale;
   return new Matrix(rows, cols, data);
+}
+
+// central differences of f over every entry of data, each entry restored exactly: the independent
+// truth gradients are checked against. h = 1e-5: truncation error h²·|f'''|/6 < 1e-10 for smooth
+// layers, rounding error eps·|f|/h ≈ 2e-16·10/1e-5 = 2e-10
+export function numericGrad(f: () => number, data: FloatArray, h = 1e-5): Float64Array {
+  const g = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const tmp = data[i]!;
+    data[i] = tmp + h;
+    const f1 = f();
+    data[i] = tmp - h;
+    const f2 = f();
+    data[i] = tmp;
+    g[i] = (f1 - f2) / (2 * h);
+  }
+  return g;
+}
+
+// max |a − b| relative to the largest |b|
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`relDiff: ${a.length} values against ${b.length}`);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
 }
 
 // machine epsilon of each dtype

@@ -4,7 +4,7 @@
 // against float64, on both backends; and the task measures (accuracy, MSE, MAE, R²) against direct sums
 
 import { describe, expect, it } from 'vitest';
-import { DTYPES, Matrix, type DType, type FloatArray } from '../src/matrix.js';
+import { DTYPES, Matrix, type DType } from '../src/matrix.js';
 import { Affine } from '../src/nn/affine.js';
 import { gradientCheck } from '../src/nn/gradcheck.js';
 import { MeanSquaredError } from '../src/nn/mean-squared-error.js';
@@ -16,32 +16,7 @@ import { SigmoidWithLoss } from '../src/nn/sigmoid-with-loss.js';
 import { SoftmaxWithLoss } from '../src/nn/softmax.js';
 import type { Labels, LossLayer } from '../src/nn/types.js';
 import type { Backend } from '../src/backend/types.js';
-import { allBackends, randomMatrix, testRng } from './helpers.js';
-
-// central differences of f over every entry of data, each entry restored exactly
-function numericGrad(f: () => number, data: FloatArray, h = 1e-5): Float64Array {
-  const g = new Float64Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const tmp = data[i]!;
-    data[i] = tmp + h;
-    const f1 = f();
-    data[i] = tmp - h;
-    const f2 = f();
-    data[i] = tmp;
-    g[i] = (f1 - f2) / (2 * h);
-  }
-  return g;
-}
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
-}
+import { allBackends, numericGrad, randomMatrix, relDiff, testRng } from './helpers.js';
 
 // the textbook binary cross-entropy, written out naively (fine for moderate scores)
 function naiveBce(x: ArrayLike<number>, t: ArrayLike<number>, rows: number): number {

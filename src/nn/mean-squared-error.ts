@@ -5,7 +5,7 @@ import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
-import { assertMatrix, ensure } from './buffers.js';
+import { assertMatrix, lossBackwardInputs, ensure, outputBuffer } from './buffers.js';
 import type { LayerOptions, Labels, LossLayer } from './types.js';
 
 // targets of a regression: a Matrix of one value per output and row, nothing else
@@ -49,10 +49,7 @@ export class MeanSquaredError implements LossLayer {
 
   // dx = dout·(y − t)/batch: the derivative of ½(y − t)², averaged like the loss
   backward(dout = 1): Matrix {
-    if (typeof dout !== 'number') throw new TypeError(`MeanSquaredError.backward: dout must be a number, got ${describe(dout)}`);
-    const y = this.y;
-    const t = this.t;
-    if (y === undefined || t === undefined) throw new Error('MeanSquaredError.backward: backward called before forward');
+    const [y, t] = lossBackwardInputs('MeanSquaredError.backward', dout, this.y, this.t);
     const dx = (this.dx = ensure(this.dx, y.rows, y.cols, y.dtype));
     const yd = y.data;
     const td = t.data;
@@ -64,10 +61,8 @@ export class MeanSquaredError implements LossLayer {
   // a regression's answer is the scores as they are
   output(x: Matrix, out?: Matrix): Matrix {
     assertMatrix('MeanSquaredError.output', 'x', x);
-    if (out === undefined) return x.clone();
-    assertMatrix('MeanSquaredError.output', 'out', out);
-    if (out.dtype !== x.dtype || !out.sameShape(x)) throw new RangeError(`MeanSquaredError.output: out is ${out.rows}×${out.cols} ${out.dtype}, x is ${x.rows}×${x.cols} ${x.dtype}`);
-    if (out !== x) out.data.set(x.data);
-    return out;
+    const y = outputBuffer('MeanSquaredError.output', x, out);
+    if (y !== x) y.data.set(x.data);
+    return y;
   }
 }

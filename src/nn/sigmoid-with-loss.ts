@@ -8,7 +8,7 @@ import type { Backend } from '../backend/types.js';
 import { binaryCrossEntropySum, sigmoidImpl } from '../kernels/sigmoid.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
-import { assertMatrix, ensure } from './buffers.js';
+import { assertMatrix, lossBackwardInputs, ensure, outputBuffer } from './buffers.js';
 import type { LayerOptions, Labels, LossLayer } from './types.js';
 
 // 0/1 per output (probabilities in [0, 1] too), or one 0/1 class index per row when there is one output
@@ -59,10 +59,7 @@ export class SigmoidWithLoss implements LossLayer {
 
   // dx = dout·(σ(x) − t)/batch
   backward(dout = 1): Matrix {
-    if (typeof dout !== 'number') throw new TypeError(`SigmoidWithLoss.backward: dout must be a number, got ${describe(dout)}`);
-    const y = this.y;
-    const t = this.t;
-    if (y === undefined || t === undefined) throw new Error('SigmoidWithLoss.backward: backward called before forward');
+    const [y, t] = lossBackwardInputs('SigmoidWithLoss.backward', dout, this.y, this.t);
     const dx = (this.dx = ensure(this.dx, y.rows, y.cols, y.dtype));
     const yd = y.data;
     const td = t instanceof Matrix ? t.data : t;
@@ -74,12 +71,8 @@ export class SigmoidWithLoss implements LossLayer {
   // the model's answer: the probability of "yes" for every output
   output(x: Matrix, out?: Matrix): Matrix {
     assertMatrix('SigmoidWithLoss.output', 'x', x);
-    if (out === undefined) out = Matrix.zeros(x.rows, x.cols, x.dtype);
-    else {
-      assertMatrix('SigmoidWithLoss.output', 'out', out);
-      if (out.dtype !== x.dtype || !out.sameShape(x)) throw new RangeError(`SigmoidWithLoss.output: out is ${out.rows}×${out.cols} ${out.dtype}, x is ${x.rows}×${x.cols} ${x.dtype}`);
-    }
-    sigmoidImpl(x.data, out.data);
-    return out;
+    const y = outputBuffer('SigmoidWithLoss.output', x, out);
+    sigmoidImpl(x.data, y.data);
+    return y;
   }
 }
