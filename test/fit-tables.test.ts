@@ -10,6 +10,7 @@ import { fitStandardization } from '../src/data/standardize.js';
 import { splitTable, standardizeTable, toTable } from '../src/data/table.js';
 import { Matrix } from '../src/matrix.js';
 import { mlp } from '../src/nn/index.js';
+import { renderHistorySvg } from '../src/plot/svg.js';
 import { fit } from '../src/train/trainer.js';
 import { nativeBackend } from './helpers.js';
 
@@ -48,6 +49,11 @@ describe('fit on tables', () => {
     for (let i = 0; i < t.rows; i++) sq += (y.data[i]! - t.data[i]!) ** 2;
     expect(last.test!.mse).toBeCloseTo(sq / t.rows, 10);
     expect(history.summary().test).toEqual(last.test);
+    // the plot's second chart is R² for a regression, with the recorded values
+    const plot = history.toPlot();
+    expect(plot.measure).toBe('R²');
+    expect(plot.epochs.at(-1)!.testAccuracy).toBe(last.test!.r2);
+    expect(renderHistorySvg(plot)).toContain('>R²</text>');
   });
 
   it('a binary task (versicolor or virginica, one sigmoid output) learns and reports its accuracy', async () => {

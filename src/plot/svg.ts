@@ -18,8 +18,10 @@ export interface EpochPoint {
 export interface PlotHistory {
   // per-iteration (or smoothed) training loss; x is the iteration number
   loss: readonly LossPoint[];
-  // per-epoch accuracies
+  // per-epoch accuracies (or, with measure 'R²', a regression's R² in the same two fields)
   epochs: readonly EpochPoint[];
+  // what the right-hand chart shows (default 'accuracy')
+  measure?: 'accuracy' | 'R²';
 }
 
 export interface PlotOptions {
@@ -476,13 +478,15 @@ export function historyPanels(history: PlotHistory, options: PlotOptions = {}): 
   const allEpochsWhole = [...train, ...test].every((p) => Number.isInteger(p.x));
 
   const loss: LineChartSpec = { title: 'Loss', xLabel: 'iteration', yLabel: 'loss', series: lossSeries, integerX: true, includeZeroY: true };
+  // R² is at most 1 and may be far below 0 early on: only its top is clamped
+  const r2 = history.measure === 'R²';
   const acc: LineChartSpec = {
-    title: 'Accuracy',
+    title: r2 ? 'R²' : 'Accuracy',
     xLabel: 'epoch',
-    yLabel: 'accuracy',
+    yLabel: r2 ? 'R²' : 'accuracy',
     series: accSeries,
     integerX: allEpochsWhole,
-    clampY: [0, 1],
+    clampY: r2 ? [-Infinity, 1] : [0, 1],
     padY: 0.08,
   };
 

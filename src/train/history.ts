@@ -160,6 +160,10 @@ export class History {
   toPlot(): PlotHistory {
     const loss = new Array<{ iteration: number; value: number }>(this.count);
     for (let i = 0; i < this.count; i++) loss[i] = { iteration: i + 1, value: this.losses[i]! };
+    // a regression's chart shows R² where a classifier's shows accuracy
+    if (this.epochs.some((e) => e.train?.r2 !== undefined)) {
+      return { loss, epochs: this.epochs.map((e) => ({ epoch: e.epoch, iteration: e.iteration, trainAccuracy: e.train?.r2, testAccuracy: e.test?.r2 })), measure: 'R²' };
+    }
     return { loss, epochs: this.epochs };
   }
 
