@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
 import { loadModel } from '../src/io/model.js';
+import type { FloatArray } from '../src/matrix.js';
 import { mlp, type Sequential } from '../src/nn/index.js';
+import { lrSpec, Optimizer, registerOptimizer, weightDecaySpec } from '../src/optim/index.js';
 import { CheckpointError, fit, History, readCheckpoint, Trainer, type EpochRecord, type TrainerOptions } from '../src/train/index.js';
 import { nativeBackend, typedArraySpy } from './helpers.js';
 
@@ -260,5 +262,36 @@ describe('a bad checkpoint is refused', () => {
     const spy = { dtype: 'float64', params: {}, predict: () => null, gradient: () => ({}), loss: () => 0, accuracy: () => 0, numericalGradient: () => ({}) };
     expect(() => new Trainer(spy as never, { checkpoint: { dir: newDir() } })).toThrow('checkpoints need a Sequential network');
     expect(() => new Trainer(network(), { checkpoint: { dir: newDir(), every: 0 } })).toThrow('Invalid checkpoint interval: 0');
+  });
+});
+
+// a user's own optimizer: sign descent, p −= lr·sign(g), with one state slot counting its updates
+class SignDescent extends Optimizer {
+  constructor(options: { lr?: number } = {}) {
+    super('sign-descent', { lr: lrSpec(0.001), weightDecay: weightDecaySpec }, ['n'], options);
+  }
+
+  protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
+    const n = state[0]!;
+    for (let i = 0; i < p.length; i++) {
+      p[i] -= this.lr * Math.sign(g[i]!);
+      n[i]! += 1;
+    }
+  }
+}
+
+describe("a user's own Optimizer subclass", () => {
+  it('is refused by checkpoints until registered, then checkpoints and resumes exactly', async () => {
+    const options: TrainerOptions = { iterations: 50, seed: 3 };
+    expect(() => new Trainer(network(), { ...options, optimizer: new SignDescent(), checkpoint: { dir: newDir() } })).toThrow(/'sign-descent' is not/);
+    registerOptimizer('sign-descent', (o) => new SignDescent(o));
+    expect(() => registerOptimizer('sign-descent', (o) => new SignDescent(o))).toThrow(/already registered/);
+    const reference = await uninterrupted({ ...options, optimizer: new SignDescent() });
+    const dir = newDir();
+    await fit(network(), data, { ...options, optimizer: 'sign-descent', checkpoint: { dir }, onBatchEnd: (b) => b.iteration < 23 });
+    const trainer = await Trainer.resume(dir);
+    expect(trainer.optimizer).toBeInstanceOf(SignDescent);
+    expect(trainer.optimizer.step).toBe(23);
+    expectSameRun(reference, { net: trainer.net as Sequential, history: await trainer.fit(data) });
   });
 });

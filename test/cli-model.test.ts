@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
+import { runCli } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -42,7 +43,7 @@ function summaryNumber(stdout: string, label: string): number {
 }
 
 // a failure: exit 1 and exactly one line on stderr, no stack trace
-function expectOneLineFailure(r: Result): string {
+function expectOneLineFailure(r: Pick<Result, 'code' | 'stderr'>): string {
   expect(r.code).toBe(1);
   expect(r.stderr.endsWith('\n')).toBe(true);
   expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -154,20 +155,27 @@ describe('checkpoint and resume from the command line', () => {
 
   it('flags that contradict the checkpoint, an existing checkpoint, a corrupt manifest', async () => {
     const dir = join(tmp, 'ckpt-small');
-    const first = await run(['train', '--iterations', '20', '--layers', '16', '--seed', '1', '--checkpoint', dir, '--quiet']);
+    const first = await runCli(['train', '--iterations', '20', '--layers', '16', '--seed', '1', '--checkpoint', dir, '--quiet']);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^checkpoint\\s+${dir} \\(iteration 20\\)`, 'm'));
-    const layers = await run(['train', '--checkpoint', dir, '--resume', '--layers', '64']);
+    const layers = await runCli(['train', '--checkpoint', dir, '--resume', '--layers', '64']);
     expect(layers.code).toBe(2);
     expect(layers.stderr.split('\n')[0]).toBe(`blasprop: --layers 64 contradicts the checkpoint in ${dir}, which has hidden layers 16; leave the flag out to continue the saved run`);
-    const dtype = await run(['train', '--checkpoint', dir, '--resume', '--dtype', 'float64']);
+    const dtype = await runCli(['train', '--checkpoint', dir, '--resume', '--dtype', 'float64']);
     expect(dtype.code).toBe(2);
     expect(dtype.stderr).toMatch(/^blasprop: --dtype float64 contradicts the checkpoint/);
-    const again = await run(['train', '--checkpoint', dir]);
+    // the trainer's own conflict check, in the flags' words
+    const batch = await runCli(['train', '--checkpoint', dir, '--resume', '--batch', '50']);
+    expect(batch.code).toBe(2);
+    expect(batch.stderr.split('\n')[0]).toBe(`blasprop: --batch 50 contradicts the checkpoint in ${dir}, which has batch 100; leave the flag out to continue the saved run`);
+    const length = await runCli(['train', '--checkpoint', dir, '--resume', '--epochs', '2']);
+    expect(length.stderr.split('\n')[0]).toMatch(/^blasprop: --epochs 2 contradicts the checkpoint in .*, which has 20 iterations;/);
+    expect((await runCli(['train', '--checkpoint', dir, '--resume', '--optimizer', 'adam'])).stderr).toMatch(/^blasprop: --optimizer adam contradicts the checkpoint in .*, which has optimizer sgd;/);
+    const again = await runCli(['train', '--checkpoint', dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a checkpoint: continue that run with --resume/);
     writeFileSync(join(dir, 'checkpoint.json'), '{"format": "blasprop-checkpoint", "vers');
-    const corrupt = await run(['train', '--checkpoint', dir, '--resume']);
+    const corrupt = await runCli(['train', '--checkpoint', dir, '--resume']);
     expect(expectOneLineFailure(corrupt)).toMatch(/^blasprop: .*checkpoint\.json is corrupt: not valid JSON/);
   });
 });
@@ -192,14 +200,14 @@ describe('blasprop eval', () => {
   it('a corrupt, truncated or missing model file: exit 1, one line naming the file', async () => {
     const garbage = join(tmp, 'garbage.safetensors');
     writeFileSync(garbage, 'this is not a model at all');
-    expect(expectOneLineFailure(await run(['eval', garbage]))).toContain(`blasprop: ${garbage}: header length`);
+    expect(expectOneLineFailure(await runCli(['eval', garbage]))).toContain(`blasprop: ${garbage}: header length`);
     const truncated = join(tmp, 'truncated.safetensors');
     copyFileSync(modelA, truncated);
     truncateSync(truncated, readFileSync(modelA).byteLength - 64);
-    expect(expectOneLineFailure(await run(['eval', truncated]))).toMatch(new RegExp(`^blasprop: ${truncated}: .*run past the end`));
-    expect(expectOneLineFailure(await run(['predict', truncated, join(tmp, 'x.png')]))).toContain(truncated);
+    expect(expectOneLineFailure(await runCli(['eval', truncated]))).toMatch(new RegExp(`^blasprop: ${truncated}: .*run past the end`));
+    expect(expectOneLineFailure(await runCli(['predict', truncated, join(tmp, 'x.png')]))).toContain(truncated);
     const missing = join(tmp, 'missing.safetensors');
-    expect(expectOneLineFailure(await run(['eval', missing]))).toBe(`blasprop: model file not found: ${missing}\n`);
+    expect(expectOneLineFailure(await runCli(['eval', missing]))).toBe(`blasprop: model file not found: ${missing}\n`);
   });
 });
 
@@ -249,14 +257,14 @@ describe('blasprop predict', () => {
   it('inputs that are not images for this model: exit 1, one line', async () => {
     const text = join(tmp, 'notes.txt');
     writeFileSync(text, 'hello');
-    expect(expectOneLineFailure(await run(['predict', modelA, text]))).toBe(`blasprop: ${text}: not a PNG or an IDX images file\n`);
+    expect(expectOneLineFailure(await runCli(['predict', modelA, text]))).toBe(`blasprop: ${text}: not a PNG or an IDX images file\n`);
     const small = join(tmp, 'small.idx');
     writeFileSync(small, idxImages(2, 20, 20, new Uint8Array(800)));
-    expect(expectOneLineFailure(await run(['predict', modelA, small]))).toBe(`blasprop: ${small}: its images are 20×20 = 400 pixels, the model takes 784 inputs\n`);
+    expect(expectOneLineFailure(await runCli(['predict', modelA, small]))).toBe(`blasprop: ${small}: its images are 20×20 = 400 pixels, the model takes 784 inputs\n`);
     const broken = join(tmp, 'broken.png');
     writeFileSync(broken, readFileSync(writePngs().rgb).subarray(0, 60));
-    expect(expectOneLineFailure(await run(['predict', modelA, broken]))).toMatch(new RegExp(`^blasprop: ${broken}: not a valid PNG`));
-    const usage = await run(['predict', modelA]);
+    expect(expectOneLineFailure(await runCli(['predict', modelA, broken]))).toMatch(new RegExp(`^blasprop: ${broken}: not a valid PNG`));
+    const usage = await runCli(['predict', modelA]);
     expect(usage.code).toBe(2);
   });
 });
@@ -288,9 +296,9 @@ describe('train --json', () => {
   });
 
   it('--help names the new commands and flags', async () => {
-    const help = await run(['--help']);
+    const help = await runCli(['--help']);
     for (const c of ['eval', 'predict']) expect(help.stdout).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
-    const train = await run(['train', '--help']);
+    const train = await runCli(['train', '--help']);
     for (const f of ['--checkpoint DIR', '--every N', '--resume', '--save FILE.safetensors', '--json']) expect(train.stdout).toContain(f);
   });
 });

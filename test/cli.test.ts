@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
+import { runCli } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -128,7 +129,7 @@ describe('blasprop train', () => {
   });
 
   it('an unknown flag exits 2 with the usage', async () => {
-    const r = await run(['train', '--bogus']);
+    const r = await runCli(['train', '--bogus']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^blasprop: Unknown option '--bogus'\n/);
@@ -142,14 +143,14 @@ describe('blasprop train', () => {
     [['--hidden', '10', '--layers', '5'], /--hidden or --layers, not both/],
     [['--plot', 'out.png'], /--plot must name a \.svg file/],
   ])('bad value %j exits 2 with one clear line', async (args, message) => {
-    const r = await run(['train', ...args]);
+    const r = await runCli(['train', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a missing data directory exits 1 with a clear message and no stack trace', async () => {
-    const r = await run(['train', '--data', '/nonexistent/mnist']);
+    const r = await runCli(['train', '--data', '/nonexistent/mnist']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('blasprop: data directory not found: /nonexistent/mnist\n');
   });
@@ -204,14 +205,14 @@ describe('blasprop gradcheck, info, help', () => {
   });
 
   it('--help lists the commands; no command or an unknown one exits 2', async () => {
-    const help = await run(['--help']);
+    const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     for (const c of ['train', 'gradcheck', 'info']) expect(help.stdout).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
-    const none = await run([]);
+    const none = await runCli([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: blasprop <command>');
-    const unknown = await run(['fly']);
+    const unknown = await runCli(['fly']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe('blasprop: unknown command "fly" (expected train, gradcheck, eval, predict or info)');
+    expect(unknown.stderr.split('\n')[0]).toBe('blasprop: unknown command "fly" (expected train, gradcheck, eval, predict, export or info)');
   });
 });

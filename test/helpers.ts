@@ -104,3 +104,29 @@ export function typedArraySpy(): { watch(): void; unwatch(): void; readonly made
     },
   };
 }
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// one command line through the CLI's exported run(), in this process, with its output captured: for
+// usage errors and other quick answers (spawning node for each costs ~0.5 s; a few tests still spawn
+// the built command end to end)
+export async function runCli(argv: string[]): Promise<CliResult> {
+  const { run } = await import('../src/cli/index.js');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await run(argv);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}

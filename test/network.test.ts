@@ -296,7 +296,7 @@ describe('networks: structure, errors, buffers, evaluation', () => {
     const chunked = net.evaluate(x, oneHot(t, 4), 4);
     expect(chunked.accuracy).toBe(correct / 23);
     expect(chunked.loss).toBeCloseTo(whole.loss, 14);
-    expect(() => net.accuracy(x, t, 0)).toThrow(/chunk must be a positive integer/);
+    expect(() => net.accuracy(x, t, 0)).toThrow(/evalBatchSize must be a positive integer/);
   });
 
   it('a training step allocates no typed arrays (native backend)', () => {

@@ -5,7 +5,8 @@ import { TwoLayerNet, type Labels, type LossAndGradients, type Network } from '.
 import { Adam, SGD } from '../src/optim/index.js';
 import { Random } from '../src/random.js';
 import { Writable } from 'node:stream';
-import { evaluateAccuracy, fit, History, Progress, Trainer, type BatchInfo } from '../src/train/index.js';
+import { Progress } from '../src/cli/progress.js';
+import { evaluateAccuracy, fit, History, Trainer, type BatchInfo } from '../src/train/index.js';
 import { nativeBackend, typedArraySpy } from './helpers.js';
 
 // a tiny MNIST-shaped set whose images spell their own index: pixel 0 = i mod 256, pixel 1 = i div 256
@@ -382,5 +383,20 @@ describe('progress', () => {
     expect(lines.length).toBe(10);
     expect(lines[0]).toBe('iteration  2/20  loss 1.9500  200 it/s  20.0k samples/s  20 ms');
     expect(lines[9]).toMatch(/^iteration 20\/20 /);
+  });
+});
+
+describe('one name per concept', () => {
+  it('the trainer says learningRate and an optimizer says lr; the other name is a clear error', () => {
+    expect(() => new Trainer(new SpyNet(), { lr: 0.1 } as never)).toThrow(/the learning rate option is learningRate/);
+    expect(() => new SGD({ learningRate: 0.1 } as never)).toThrow(/the learning rate is lr here/);
+    expect(() => new Adam({ learningRate: 0.1 } as never)).toThrow(/the learning rate is lr here/);
+  });
+
+  it('the evaluation chunk is evalBatchSize for the trainer and evaluateAccuracy alike', () => {
+    const net = new TwoLayerNet(4, 3, 10, { seed: 1 });
+    const data = indexSet(30);
+    expect(evaluateAccuracy(net, data, { evalBatchSize: 7 })).toBe(evaluateAccuracy(net, data));
+    expect(() => evaluateAccuracy(net, data, { batchSize: 7 } as never)).toThrow(/the option is evalBatchSize/);
   });
 });

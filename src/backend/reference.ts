@@ -1,11 +1,11 @@
 // the reference backend: plain TypeScript loops, obviously correct rather than fast
 
-import { addBiasImpl, checkAddBias } from '../kernels/add_bias.js';
+import { addBiasImpl, checkAddBias } from '../kernels/add-bias.js';
 import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
 import { checkSoftmax, softmaxImpl } from '../kernels/softmax.js';
 import { checkRelu, checkReluBackward, reluBackwardImpl, reluImpl } from '../kernels/relu.js';
-import { checkGatherRows, gatherRowsImpl } from '../kernels/gather_rows.js';
-import { checkColSum, colSumImpl } from '../kernels/col_sum.js';
+import { checkGatherRows, gatherRowsImpl } from '../kernels/gather-rows.js';
+import { checkColSum, colSumImpl } from '../kernels/col-sum.js';
 import { gemmImpl, gemmShape } from '../kernels/gemm.js';
 import type { Backend } from './types.js';
 

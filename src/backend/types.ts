@@ -1,4 +1,7 @@
-// the handful of ops a backend must provide; everything else is shared TypeScript
+// the handful of ops a backend must provide; everything else is shared TypeScript.
+// the rule for arguments: an op whose maths depends on the shape (rows, columns, a transpose) takes
+// Matrix; an element-wise op, which sees only a run of numbers, takes flat typed arrays. an op is
+// native only when a benchmark shows it pays (sigmoid, for one, is plain TypeScript in its layer).
 
 import type { FloatArray, Matrix } from '../matrix.js';
 

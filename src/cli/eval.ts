@@ -3,7 +3,7 @@
 import { getNumThreads, setNumThreads } from '../info.js';
 import { DEFAULT_EVAL_CHUNK, Evaluator } from '../train/evaluate.js';
 import { toDataset } from '../train/dataset.js';
-import { formatDuration } from '../train/progress.js';
+import { formatDuration } from './progress.js';
 import { choiceFlag, integerFlag, parseWithFiles, UsageError } from './args.js';
 import { activationsOf, loadData, loadModelFile, pickBackend, sizesOf } from './data.js';
 import { fixed4 } from './summary.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { DType } from '../matrix.js';
 import type { History, HistorySummary } from '../train/history.js';
-import { formatDuration, formatRate } from '../train/progress.js';
+import { formatDuration, formatRate } from './progress.js';
 import type { Trainer } from '../train/trainer.js';
 
 export function fixed4(x: number | undefined): string {

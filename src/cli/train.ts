@@ -7,12 +7,12 @@ import { getNumThreads, setNumThreads } from '../info.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model.js';
 import type { Sequential } from '../nn/index.js';
-import { OPTIMIZER_NAMES } from '../optim/index.js';
+import { optimizerNames } from '../optim/index.js';
 import { renderHistorySvg } from '../plot/svg.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 import type { History } from '../train/history.js';
-import { Progress } from '../train/progress.js';
-import type { Sampling } from '../train/options.js';
+import { Progress } from './progress.js';
+import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
 import { CSV_TRAIN_OPTIONS, CSV_TRAIN_USAGE, csvFlagsOf, csvRun } from './csv.js';
 import { pickBackend } from './data.js';
@@ -22,7 +22,7 @@ import { freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './trai
 export const TRAIN_USAGE = `Usage: blasprop train [options]
 
 Minibatch training on MNIST (or any directory of MNIST-format IDX files), with train and test
-accuracy after every epoch. The defaults are the book's: 784-50-10, batch 100, lr 0.1, 10000 iterations, SGD.
+accuracy after every epoch. The defaults are the book's: 784-50-10, batch ${TRAINER_DEFAULTS.batchSize}, lr ${TRAINER_DEFAULTS.sgdLearningRate}, ${TRAINER_DEFAULTS.iterations} iterations, SGD.
 
 Network:
   --hidden N             hidden layer width of the two-layer net (default 50)
@@ -32,11 +32,11 @@ Network:
   --dtype NAME           float32 | float64 (default float32, like PyTorch; float64 is numpy's precision)
 
 Training:
-  --batch N              batch size (default 100)
-  --lr X                 learning rate (default 0.1 for sgd, the optimizer's own default otherwise)
-  --iterations N         number of updates (default 10000)
+  --batch N              batch size (default ${TRAINER_DEFAULTS.batchSize})
+  --lr X                 learning rate (default ${TRAINER_DEFAULTS.sgdLearningRate} for sgd, the optimizer's own default otherwise)
+  --iterations N         number of updates (default ${TRAINER_DEFAULTS.iterations})
   --epochs N             train for N epochs instead (an epoch = train size / batch iterations)
-  --optimizer NAME       ${OPTIMIZER_NAMES.join(' | ')} (default sgd)
+  --optimizer NAME       ${optimizerNames().join(' | ')} (default ${TRAINER_DEFAULTS.optimizer})
   --sampling NAME        replacement (random batches, the book's) | shuffle (each example once per epoch)
   --seed N               seeds the weights (N) and the batch sampling (N+1); default random, printed
 
@@ -132,7 +132,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     lr: numberFlag('lr', v.lr, 0),
     epochs: integerFlag('epochs', v.epochs, 1),
     iterations: integerFlag('iterations', v.iterations, 1),
-    optimizer: choiceFlag('optimizer', v.optimizer, OPTIMIZER_NAMES),
+    optimizer: choiceFlag('optimizer', v.optimizer, optimizerNames()),
     sampling: choiceFlag<Sampling>('sampling', v.sampling, ['replacement', 'shuffle']),
     seed: integerFlag('seed', v.seed, 0),
   };

@@ -12,8 +12,8 @@
 //   const t = new Int32Array(100);                        // or Matrix.zeros(100, 10) for one-hot
 //   gatherBatch(train, batchIndices, x, t);
 //
-// a Matrix is always 2-D, so `flatten: false` gives the same rows of rows*cols pixels;
-// `rows` and `cols` stay on the set for anyone who wants to reshape an image back to 28×28.
+// images are always flat rows of rows*cols pixels (a Matrix is 2-D; the book's flatten option has no
+// other value here); `rows` and `cols` stay on the set for anyone who wants to reshape an image to 28×28.
 
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -47,7 +47,6 @@ export interface Mnist {
 
 export interface LoadMnistOptions {
   normalize?: boolean;
-  flatten?: boolean;
   oneHotLabel?: boolean;
   dtype?: DType;
   dir?: string;
@@ -132,9 +131,9 @@ function loadSplit(dir: string, which: 'train' | 'test', normalize: boolean, one
 
 // cheap: reads (or reuses) the four files and wraps them; no float copies are made here
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
-  const { normalize = true, flatten = true, oneHotLabel = false, dtype = DEFAULT_DTYPE, dir } = options;
+  const { normalize = true, oneHotLabel = false, dtype = DEFAULT_DTYPE, dir } = options;
+  if ('flatten' in options) throw new TypeError('loadMnist: there is no flatten option: images are always flat rows (use the set\'s rows and cols to reshape one)');
   assertBool('normalize', normalize);
-  assertBool('flatten', flatten);
   assertBool('oneHotLabel', oneHotLabel);
   assertDType(dtype);
   if (dir !== undefined && typeof dir !== 'string') {

@@ -5,6 +5,7 @@
 // (0.299 R + 0.587 G + 0.114 B), area-average to the target size, then invert when the picture is dark
 // ink on a light background (mean above one half), since MNIST digits are white on black.
 
+import { SourceError } from '../errors.js';
 import { PNG } from 'pngjs';
 
 // a side longer than this is not a digit to classify, and decoding it could take gigabytes
@@ -32,12 +33,7 @@ export interface PngInput {
   inverted: boolean;
 }
 
-export class PngError extends Error {
-  constructor(readonly source: string, message: string) {
-    super(`${source}: ${message}`);
-    this.name = 'PngError';
-  }
-}
+export class PngError extends SourceError {}
 
 export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && SIGNATURE.every((b, i) => bytes[i] === b);

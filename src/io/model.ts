@@ -1,6 +1,7 @@
 // a network in one safetensors file: weights as tensors (W1 [in, out], b1 [out], …), the layer list
 // and training facts in __metadata__, so the file is readable by the Hugging Face ecosystem too
 
+import { SourceError } from '../errors.js';
 import type { Backend } from '../backend/types.js';
 import { checkStandardization, type Standardization } from '../data/standardize.js';
 import type { DType } from '../matrix.js';
@@ -59,12 +60,7 @@ export interface LoadedModel {
   metadata: Record<string, string>;
 }
 
-export class ModelFileError extends Error {
-  constructor(readonly source: string, message: string) {
-    super(`${source}: ${message}`);
-    this.name = 'ModelFileError';
-  }
-}
+export class ModelFileError extends SourceError {}
 
 // the layer list of a network, as data
 export function describeArchitecture(net: Sequential): Architecture {

@@ -1,5 +1,6 @@
 // model files in the Hugging Face safetensors format: 8-byte header length, JSON header, raw little-endian data
 
+import { SourceError } from '../errors.js';
 import { endianness } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { Matrix, type DType, type FloatArray } from '../matrix.js';
@@ -28,14 +29,7 @@ const OTHER_FILE_DTYPES = new Set([
 ]);
 
 // a format error in a file or buffer; the message starts with where the bytes came from
-export class SafetensorsError extends Error {
-  readonly source: string;
-  constructor(source: string, problem: string) {
-    super(`${source}: ${problem}`);
-    this.name = 'SafetensorsError';
-    this.source = source;
-  }
-}
+export class SafetensorsError extends SourceError {}
 
 // typed arrays use the host byte order; the format is little-endian, so we copy bytes as they are only where they agree
 function assertLittleEndianHost(): void {

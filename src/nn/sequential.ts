@@ -162,20 +162,21 @@ export class Sequential implements Network {
   }
 
   // share of rows whose largest score is at the label (of entries on the right side of ½, for a
-  // binary task); large sets go through in chunks
-  accuracy(x: Matrix, t: Labels, chunk = DEFAULT_EVAL_CHUNK): number {
+  // binary task); large sets go through evalBatchSize rows at a time
+  accuracy(x: Matrix, t: Labels, evalBatchSize = DEFAULT_EVAL_CHUNK): number {
     if (this.task === 'regress') throw new TypeError('Sequential.accuracy: a regression has no accuracy; evaluate() gives its mse, mae and r2');
-    return this.scan(x, t, chunk, false).accuracy;
+    return this.scan(x, t, evalBatchSize, false).accuracy;
   }
 
-  // mean loss and the task's measures over a whole set, `chunk` rows per forward
-  evaluate(x: Matrix, t: Labels, chunk = DEFAULT_EVAL_CHUNK): Evaluation {
-    return this.scan(x, t, chunk, true);
+  // mean loss and the task's measures over a whole set, evalBatchSize rows per forward
+  evaluate(x: Matrix, t: Labels, evalBatchSize = DEFAULT_EVAL_CHUNK): Evaluation {
+    return this.scan(x, t, evalBatchSize, true);
   }
 
+  // over rows of x in place (views, no copies); the Evaluator does the same for a Dataset it gathers from
   private scan(x: Matrix, t: Labels, chunk: number, withLoss: boolean): Evaluation {
     assertMatrix('Sequential.accuracy', 'x', x);
-    if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`Sequential.accuracy: chunk must be a positive integer, got ${chunk}`);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`Sequential.accuracy: evalBatchSize must be a positive integer, got ${chunk}`);
     const n = x.rows;
     if (n === 0) throw new RangeError('Sequential.accuracy: x has no rows');
     // the label count is checked against all of x before any chunk runs

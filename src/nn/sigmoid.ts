@@ -1,7 +1,5 @@
 // Sigmoid: y = 1 / (1 + exp(-x)); its derivative needs only y, so y is all it keeps
 
-import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/types.js';
 import { sigmoidImpl } from '../kernels/sigmoid.js';
 import type { Matrix } from '../matrix.js';
 import { assertMatrix, checkDout, ensure } from './buffers.js';
@@ -10,14 +8,12 @@ import type { Layer, LayerOptions, Parameter } from './types.js';
 export class Sigmoid implements Layer {
   readonly kind = 'Sigmoid';
   readonly parameters: readonly Parameter[] = [];
-  readonly backend: Backend;
   // the forward output, which is also what backward needs
   private out: Matrix | undefined = undefined;
   private dx: Matrix | undefined = undefined;
 
-  constructor(options: LayerOptions = {}) {
-    this.backend = options.backend ?? getBackend();
-  }
+  // every layer takes LayerOptions; Sigmoid's maths is plain TypeScript, so no backend op runs here
+  constructor(_options: LayerOptions = {}) {}
 
   forward(x: Matrix): Matrix {
     assertMatrix('Sigmoid.forward', 'x', x);

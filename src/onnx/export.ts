@@ -4,14 +4,14 @@
 import type { onnx as O } from 'onnx-proto';
 import { writeFileAtomic, type AtomicWriteOptions } from '../io/atomic.js';
 import { describeArchitecture, MODEL_FORMAT } from '../io/model.js';
-import { assertDType, type DType } from '../matrix.js';
+import { assertDType, type DType, type Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
 import { checkOptionKeys, Sequential } from '../nn/sequential.js';
 import type { Layer } from '../nn/types.js';
 import { version } from '../cli/version.js';
 import { OnnxGraph, valueInfo } from './graph.js';
 import { IR_VERSION, onnx, OPSET } from './proto.js';
-import { headExporter, layerExporter, type Value } from './layers.js';
+import { headExporter, layerExporter, type ExportContext, type Value } from './layers.js';
 
 export interface OnnxExportOptions {
   // 'probabilities' (default): the head's output, softmax for a classifier; 'logits': the last
@@ -59,8 +59,18 @@ export function onnxModel(net: Sequential, options: OnnxExportOptions = {}): O.I
   const head = output === 'probabilities' ? headExporter(net.lastLayer) : undefined;
   const input: Value = { name: g.reserve(inputName), shape: [inputWidth(net.layers)] };
   let x = input;
+  // each parameter and state matrix under the network's own name for it (W1, b1, running_mean2, …)
+  const names = new Map<Matrix, string>();
+  for (const [key, m] of Object.entries(net.params)) names.set(m, key);
   exporters.forEach((exporter, i) => {
-    x = exporter.export(net.layers[i]!, g, x, net.params);
+    const layer = net.layers[i]!;
+    const ctx: ExportContext = {
+      g,
+      where: `exportOnnx: layers[${i}] (${layer.kind})`,
+      nameOf: (m) => names.get(m) ?? 'tensor',
+      named: (m, dims) => g.constant(names.get(m) ?? 'tensor', dims, m.data),
+    };
+    x = exporter.export(layer, ctx, x);
   });
   if (head !== undefined) x = head(g, x);
   // a graph whose output is its input (no layers, logits) still needs one node to name the output

@@ -2,7 +2,7 @@
 // a new layer kind is one new entry in LAYERS (and its head, if it ends a network, one in HEADS)
 
 import type { Matrix } from '../matrix.js';
-import { Affine } from '../nn/affine.js';
+import type { Affine } from '../nn/affine.js';
 import type { Layer } from '../nn/types.js';
 import { intAttribute, type OnnxGraph } from './graph.js';
 
@@ -12,37 +12,39 @@ export interface Value {
   shape: number[];
 }
 
+export interface ExportContext {
+  g: OnnxGraph;
+  // 'exportOnnx: layers[3] (Convolution)', the start of every error about this layer
+  where: string;
+  // a parameter or state matrix as a constant, under the network's name for it (W1, running_mean2, …)
+  named(m: Matrix, dims: readonly number[]): string;
+  // the network's name for a parameter or state matrix
+  nameOf(m: Matrix): string;
+}
+
 export interface LayerExporter {
   // the features of one input row, when the layer fixes it (the graph input is shaped by the first)
   inputs?(layer: Layer): number;
-  export(layer: Layer, g: OnnxGraph, x: Value, params: Readonly<Record<string, Matrix>>): Value;
+  export(layer: Layer, ctx: ExportContext, x: Value): Value;
 }
 
-// the network's name for one of its parameter matrices (W1, b1, …), so the file's tensors match the
-// safetensors model's
-function paramName(params: Readonly<Record<string, Matrix>>, m: Matrix): string {
-  for (const [key, value] of Object.entries(params)) if (value === m) return key;
-  throw new Error('exportOnnx: a layer parameter is not among the network\'s params');
-}
+const size = (shape: readonly number[]) => shape.reduce((a, d) => a * d, 1);
 
 // an elementwise activation: one operator, shape unchanged
 function elementwise(opType: string): LayerExporter {
-  return { export: (_layer, g, x) => ({ name: g.node(opType, [x.name]), shape: x.shape }) };
+  return { export: (_layer, { g }, x) => ({ name: g.node(opType, [x.name]), shape: x.shape }) };
 }
 
 const LAYERS: Record<string, LayerExporter> = {
   // Gemm: x·W + b in one operator, W stored [in, out] as blasprop keeps it, b 1-D and broadcast
   Affine: {
     inputs: (layer) => (layer as Affine).W.rows,
-    export(layer, g, x, params) {
+    export(layer, ctx, x) {
       const { W, b } = layer as Affine;
-      const width = x.shape.reduce((a, d) => a * d, 1);
-      if (width !== W.rows) throw new RangeError(`exportOnnx: an Affine layer takes ${W.rows} inputs, but the layer before gives ${width}`);
-      // a multi-dimensional value (a conv net's feature maps) is flattened row by row first
-      const flat = x.shape.length === 1 ? x.name : g.node('Flatten', [x.name], [intAttribute('axis', 1)]);
-      const Wname = g.constant(paramName(params, W), [W.rows, W.cols], W.data);
-      const bname = g.constant(paramName(params, b), [b.cols], b.data);
-      return { name: g.node('Gemm', [flat, Wname, bname]), shape: [W.cols] };
+      if (size(x.shape) !== W.rows) throw new RangeError(`${ctx.where} takes ${W.rows} inputs, but the layer before gives ${size(x.shape)}`);
+      // feature maps are flattened first, NCHW order, which is how blasprop's rows hold them
+      const flat = x.shape.length === 1 ? x.name : ctx.g.node('Flatten', [x.name], [intAttribute('axis', 1)]);
+      return { name: ctx.g.node('Gemm', [flat, ctx.named(W, [W.rows, W.cols]), ctx.named(b, [b.cols])]), shape: [W.cols] };
     },
   },
   Relu: elementwise('Relu'),

@@ -10,6 +10,7 @@ import { arrayFor, Matrix, type FloatArray } from '../matrix.js';
 
 export type Params = Record<string, Matrix>;
 
+// the built-in optimizers' names; any other registered name works too (registerOptimizer)
 export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';
 
 // every optimizer has a learning rate and an L2 weight decay; the rest are its own
@@ -19,7 +20,7 @@ export interface BaseHyper {
 }
 
 export interface OptimizerStateDict {
-  name: OptimizerName;
+  name: string;
   hyper: Record<string, number>;
   // how many update() calls have been made
   step: number;
@@ -68,6 +69,8 @@ export function readHyper(
     throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   }
   const given = options as Record<string, unknown>;
+  // one name per concept: an optimizer's rate is lr, as in torch.optim (the trainer's option is learningRate)
+  if ('learningRate' in given && Object.hasOwn(specs, 'lr')) throw new TypeError(`${where}: the learning rate is lr here (as in torch.optim); learningRate is the trainer's option`);
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(specs, key)) {
       throw new TypeError(`${where}: unknown option '${key}' (expected ${Object.keys(specs).join(', ')})`);
@@ -97,7 +100,8 @@ function extraGradsError(params: Params, grads: Params): TypeError {
 }
 
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
-  readonly name: OptimizerName;
+  // the name it is registered under (createOptimizer and checkpoints make it again by this name)
+  readonly name: string;
   protected hyper: H;
   private readonly specs: Readonly<Record<keyof H & string, HyperSpec>>;
   // the names of this optimizer's state buffers per parameter, e.g. ['m', 'v'] for Adam
@@ -109,7 +113,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   private buffers = new Map<string, FloatArray[]>();
 
   protected constructor(
-    name: OptimizerName,
+    name: string,
     specs: Readonly<Record<keyof H & string, HyperSpec>>,
     slots: readonly string[],
     options: unknown,

@@ -25,7 +25,7 @@ import { decodeModel, encodeModel, type LoadedModel } from '../io/model.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
 import type { DType, FloatArray } from '../matrix.js';
 import type { Sequential } from '../nn/sequential.js';
-import { OPTIMIZER_NAMES, type OptimizerName, type OptimizerStateDict } from '../optim/index.js';
+import { optimizerNames, type OptimizerStateDict } from '../optim/index.js';
 import { Random, type RandomState } from '../random.js';
 import type { EpochRecord, StopReason } from './history.js';
 
@@ -260,7 +260,7 @@ function parseManifest(path: string, text: string): Record<string, unknown> {
   for (const key of ['iterations', 'epochs'] as const) if (s[key] !== undefined && !isCount(s[key])) bad(`settings.${key} must be a positive integer, got ${JSON.stringify(s[key])}`);
   if ((s.iterations === undefined) === (s.epochs === undefined)) bad('settings must hold iterations or epochs (one of them)');
   if (typeof s.learningRate !== 'number') bad(`settings.learningRate must be a number, got ${JSON.stringify(s.learningRate)}`);
-  if (!OPTIMIZER_NAMES.includes(s.optimizer as OptimizerName)) bad(`settings.optimizer ${JSON.stringify(s.optimizer)} is unknown`);
+  if (!optimizerNames().includes(s.optimizer as string)) bad(`settings.optimizer ${JSON.stringify(s.optimizer)} is unknown`);
   if (s.sampling !== 'replacement' && s.sampling !== 'shuffle') bad(`settings.sampling ${JSON.stringify(s.sampling)} is unknown`);
   if (s.evaluate !== 'epoch' && s.evaluate !== false) bad(`settings.evaluate ${JSON.stringify(s.evaluate)} is unknown`);
   if (s.dtype !== 'float32' && s.dtype !== 'float64') bad(`settings.dtype ${JSON.stringify(s.dtype)} is unknown`);
@@ -322,7 +322,7 @@ function readOptimizer(dir: string, path: string, buf: Buffer, net: Sequential):
   };
   const md = file.metadata;
   if (md.format !== OPTIMIZER_FORMAT) bad(`__metadata__.format is ${JSON.stringify(md.format)}, expected "${OPTIMIZER_FORMAT}"`);
-  if (!OPTIMIZER_NAMES.includes(md.name as OptimizerName)) bad(`unknown optimizer ${JSON.stringify(md.name)}`);
+  if (!optimizerNames().includes(md.name as string)) bad(`unknown optimizer ${JSON.stringify(md.name)}`);
   let hyper: unknown;
   try {
     hyper = JSON.parse(md.hyper ?? '');
@@ -342,7 +342,7 @@ function readOptimizer(dir: string, path: string, buf: Buffer, net: Sequential):
     }
     buffers[key] = t.data;
   }
-  return { name: md.name as OptimizerName, hyper: hyper as Record<string, number>, step, buffers };
+  return { name: md.name as string, hyper: hyper as Record<string, number>, step, buffers };
 }
 
 function readProgress(dir: string, path: string, buf: Buffer, iteration: number, settings: CheckpointSettings): { losses: Float64Array; order?: Int32Array } {

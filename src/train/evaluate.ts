@@ -34,6 +34,7 @@ export class Evaluator {
   private features = -1;
   private targets: number | undefined = undefined;
 
+  // chunk: the evalBatchSize, rows per forward
   constructor(net: Network, chunk: number = DEFAULT_EVAL_CHUNK) {
     if (typeof chunk !== 'number' || !Number.isInteger(chunk) || chunk < 1) {
       throw new RangeError(`Invalid evaluation batch size: ${chunk} (expected an integer ≥ 1)`);
@@ -107,7 +108,9 @@ export class Evaluator {
   }
 }
 
-// the accuracy of net on a whole set, in chunks of `batchSize` rows
-export function evaluateAccuracy(net: Network, data: DatasetLike, options: { batchSize?: number } = {}): number {
-  return new Evaluator(net, options.batchSize ?? DEFAULT_EVAL_CHUNK).accuracy(toDataset(data, 'evaluateAccuracy', net.backend));
+// the accuracy of net on a whole set, in chunks of evalBatchSize rows
+export function evaluateAccuracy(net: Network, data: DatasetLike, options: { evalBatchSize?: number } = {}): number {
+  // one name for the evaluation chunk everywhere (the trainer's option, saved models)
+  if ('batchSize' in options) throw new TypeError('evaluateAccuracy: the option is evalBatchSize (rows per evaluation chunk)');
+  return new Evaluator(net, options.evalBatchSize ?? DEFAULT_EVAL_CHUNK).accuracy(toDataset(data, 'evaluateAccuracy', net.backend));
 }

@@ -1,4 +1,4 @@
-// training: the minibatch loop, its history, checkpoints, chunked evaluation and the progress display
+// training: the minibatch loop, its history, checkpoints and chunked evaluation
 
 export { Trainer, fit } from './trainer.js';
 export type { TrainingData, ResumeOptions } from './trainer.js';
@@ -13,5 +13,3 @@ export type { Checkpoint, CheckpointData, CheckpointSettings, CheckpointStatus, 
 export { toDataset } from './dataset.js';
 export type { Dataset, DatasetLike, MatrixData, BatchTargets } from './dataset.js';
 export { Evaluator, evaluateAccuracy } from './evaluate.js';
-export { Progress, formatEpochLine } from './progress.js';
-export type { ProgressOptions } from './progress.js';

@@ -199,6 +199,8 @@ function checkpointOf(value: unknown, net: Network, optimizer: Optimizer): Check
 export function resolveOptions(net: unknown, options: TrainerOptions): TrainerSettings {
   checkNetwork(net);
   if (options === null || typeof options !== 'object') throw new TypeError(`Trainer: options must be an object, got ${describe(options)}`);
+  // one name per concept: the trainer's is learningRate (lr is the optimizers' own, as in torch.optim)
+  if ('lr' in options) throw new TypeError('Trainer: the learning rate option is learningRate (lr is what an optimizer calls it)');
   for (const key of Object.keys(options)) {
     if (!(OPTION_KEYS as readonly string[]).includes(key)) throw new TypeError(`Trainer: unknown option '${key}' (expected ${OPTION_KEYS.join(', ')})`);
   }

@@ -2,7 +2,7 @@
 
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
-import type { BatchInfo, EpochInfo } from './options.js';
+import type { BatchInfo, EpochInfo } from '../train/options.js';
 
 export interface ProgressOptions {
   stream?: Writable & { isTTY?: boolean };
