@@ -93,6 +93,7 @@ describe('fit on tables', () => {
     const net = mlp({ sizes: [4, 3], seed: 1 });
     await expect(fit(net, table, { epochs: 1, earlyStopping: { patience: 2 } })).rejects.toThrow('Trainer.fit: earlyStopping needs data.validation, the set it watches');
     await expect(fit(net, table, { epochs: 1, earlyStopping: { patience: 0 } })).rejects.toThrow(/Invalid early-stopping patience: 0/);
+    await expect(fit(mlp({ sizes: [4, 1], task: 'regress', seed: 1 }), table, { epochs: 1 })).rejects.toThrow("Trainer.fit: the data is a classify task but the network's loss layer learns regress; build it with mlp({ task: 'classify', … })");
     const values = toTable({ x: [[1, 2, 3, 4]], y: [[0.5, 1, 2]] });
     await expect(fit(net, { train: table, test: values }, { epochs: 1 })).rejects.toThrow(/different targets \(class indices vs 3\)/);
   });

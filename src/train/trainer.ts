@@ -153,6 +153,11 @@ export class Trainer {
       throw new TypeError('Trainer.fit: data must be { train, validation?, test? } (loadMnist() returns one) or { x, y }');
     }
     const sets: TrainingData = 'train' in data ? data : { train: data };
+    // a table knows its task: a network whose loss learns another one is a mistake to name now
+    const table = sets.train as Partial<Table>;
+    if (typeof table.task === 'string' && this.net.task !== undefined && table.task !== this.net.task) {
+      throw new TypeError(`Trainer.fit: the data is a ${table.task} task but the network's loss layer learns ${this.net.task}; build it with mlp({ task: '${table.task}', … })`);
+    }
     const train = toDataset(sets.train, 'train', this.net.backend);
     const validation = sets.validation === undefined ? undefined : toDataset(sets.validation, 'validation', this.net.backend);
     const test = sets.test === undefined ? undefined : toDataset(sets.test, 'test', this.net.backend);
