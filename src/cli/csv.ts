@@ -205,7 +205,11 @@ export async function predictCsv(model: LoadedModel, file: string, csv: string, 
   const answers = predictRows(model.net, model.data, rows.x);
   const text = answers
     .map((a) => {
-      if (a.label !== undefined) return `${a.label}  (p ${(a.class === undefined || a.output.length === 1 ? (a.class === 1 ? a.output[0]! : 1 - a.output[0]!) : a.output[a.class]!).toFixed(4)})`;
+      // the answer's probability: its class's, or for one sigmoid output σ for "yes" and 1 − σ for "no"
+      if (a.label !== undefined) {
+        const p = a.output.length === 1 ? (a.class === 1 ? a.output[0]! : 1 - a.output[0]!) : a.output[a.class!]!;
+        return `${a.label}  (p ${p.toFixed(4)})`;
+      }
       if (a.labels !== undefined) return a.labels.join(',') || '(none)';
       return a.output.map((v) => String(Number(v.toPrecision(6)))).join(',');
     })
