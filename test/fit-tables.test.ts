@@ -66,6 +66,16 @@ describe('fit on tables', () => {
     expect(net.lastLayer.kind).toBe('SigmoidWithLoss');
   });
 
+  it('a multi-label task (two yes/no columns per row) trains through the trainer with target rows', async () => {
+    // is it a setosa? is it a virginica? — two independent sigmoid outputs per flower
+    const y = iris.map((r) => [r[4] === 'setosa' ? 1 : 0, r[4] === 'virginica' ? 1 : 0]);
+    const table = toTable({ x: iris.map((r) => r.slice(0, 4) as number[]), y, task: 'binary', target: ['setosa', 'virginica'] });
+    const net = mlp({ sizes: [4, 8, 2], task: 'binary', init: 'he', seed: 1, backend: nativeBackend() });
+    const history = await fit(net, standardizeTable(table, fitStandardization(table.x)), { epochs: 40, batchSize: 15, optimizer: 'adam', learningRate: 0.02, sampling: 'shuffle', seed: 7 });
+    // accuracy per entry: 300 yes/no answers
+    expect(history.lastEpoch!.train!.accuracy).toBeGreaterThan(0.9);
+  });
+
   it('early stopping: after `patience` epochs without a better validation measure it stops and puts the best weights back', async () => {
     const table = toTable({ x: iris.map((r) => r.slice(0, 4) as number[]), y: iris.map((r) => r[4]) });
     const { train, validation } = splitTable(table, { validation: 0.2, seed: 5 });
