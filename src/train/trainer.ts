@@ -22,7 +22,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../random.js';
-import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus } from './checkpoint.js';
+import { CheckpointError, lockCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus } from './checkpoint.js';
 import type { Table, TableSource } from '../data/table.js';
 import type { TaskMetrics } from '../nn/task-metrics.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
@@ -171,12 +171,19 @@ export class Trainer {
     }
     if (this.settings.earlyStopping !== undefined && validation === undefined) throw new TypeError('Trainer.fit: earlyStopping needs data.validation, the set it watches');
     if (this.pending !== undefined) checkResumeData(this.pending, train, test);
+    // two fits on one network would interleave their updates into a third, unreproducible run
+    if (training.has(this.net)) throw new Error('Trainer.fit: this network is already training in another fit; a network trains in one fit at a time');
+    // and two runs writing one checkpoint directory would overwrite each other's files
+    const unlock = this.settings.checkpoint === undefined ? undefined : lockCheckpoint(this.settings.checkpoint.dir);
+    training.add(this.net);
     this.running = true;
     this.stopRequested = false;
     try {
       return await this.loop(train, validation, test);
     } finally {
       this.running = false;
+      training.delete(this.net);
+      unlock?.();
     }
   }
 
@@ -389,6 +396,9 @@ class Run {
     return h;
   }
 }
+
+// the networks inside a fit right now
+const training = new WeakSet<Network>();
 
 // train net on data ({ train, validation?, test? }, or one set such as { x, y }); resolves with the
 // history (rejects on bad options or a failing step)
