@@ -4,6 +4,7 @@
 
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
+import { SourceError } from '../errors.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
 import type { Task } from '../nn/types.js';
@@ -27,12 +28,7 @@ export interface CsvTable extends Table {
   readonly dropped: number;
 }
 
-export class CsvError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = 'CsvError';
-  }
-}
+export class CsvError extends SourceError {}
 
 // what a spreadsheet or pandas writes for "no value"
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?', '-']);
