@@ -1,8 +1,6 @@
 // MeanSquaredError: the regression loss. the output is the scores themselves (identity), the loss the
 // book's mean_squared_error ½·Σ(y − t)² per row, averaged over the batch, and its gradient (y − t)/batch
 
-import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
 import { assertMatrix, lossBackwardInputs, ensure, outputBuffer } from './buffers.js';
@@ -17,7 +15,6 @@ export function checkTargets(where: string, t: unknown, rows: number, cols: numb
 export class MeanSquaredError implements LossLayer {
   readonly kind = 'MeanSquaredError';
   readonly task = 'regress';
-  readonly backend: Backend;
   // the last forward's predictions and targets, by reference (the caller must not change them before
   // backward): the identity output needs no buffer of its own
   y: Matrix | undefined = undefined;
@@ -25,9 +22,8 @@ export class MeanSquaredError implements LossLayer {
   loss = NaN;
   private dx: Matrix | undefined = undefined;
 
-  constructor(options: LayerOptions = {}) {
-    this.backend = options.backend ?? getBackend();
-  }
+  // every layer takes LayerOptions; this loss's maths is plain TypeScript, so no backend op runs here
+  constructor(_options: LayerOptions = {}) {}
 
   forward(x: Matrix, t: Labels): number {
     assertMatrix('MeanSquaredError.forward', 'x', x);

@@ -3,8 +3,6 @@
 // cancel: dx = (σ(x) − t)/batch. the loss is computed from the scores, never from log σ, so it stays
 // finite when σ rounds to 0 or 1
 
-import { getBackend } from '../backend/index.js';
-import type { Backend } from '../backend/types.js';
 import { binaryCrossEntropySum, sigmoidImpl } from '../kernels/sigmoid.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
@@ -33,7 +31,6 @@ export function checkBinaryTargets(where: string, t: unknown, rows: number, cols
 export class SigmoidWithLoss implements LossLayer {
   readonly kind = 'SigmoidWithLoss';
   readonly task = 'binary';
-  readonly backend: Backend;
   // the last forward's probabilities (the layer's own buffer), scores and targets (by reference: the
   // caller must not change them before backward)
   y: Matrix | undefined = undefined;
@@ -41,9 +38,8 @@ export class SigmoidWithLoss implements LossLayer {
   loss = NaN;
   private dx: Matrix | undefined = undefined;
 
-  constructor(options: LayerOptions = {}) {
-    this.backend = options.backend ?? getBackend();
-  }
+  // every layer takes LayerOptions; this loss's maths is plain TypeScript, so no backend op runs here
+  constructor(_options: LayerOptions = {}) {}
 
   forward(x: Matrix, t: Labels): number {
     assertMatrix('SigmoidWithLoss.forward', 'x', x);
