@@ -82,6 +82,16 @@ describe('blasprop on CSV files', () => {
     values.forEach((v, i) => expect(v).toBeCloseTo(want[i]!.output[0]!, 3));
   });
 
+  it('--test-csv: a second file with the same columns is the test set, its species mapped by name', async () => {
+    // every third flower in the test file
+    writeFileSync(join(tmp, 'train-part.csv'), `${header},species\n` + iris.filter((_, i) => i % 3 !== 2).map((r) => r.join(',')).join('\n') + '\n');
+    writeFileSync(join(tmp, 'test-part.csv'), `${header},species\n` + iris.filter((_, i) => i % 3 === 2).map((r) => r.join(',')).join('\n') + '\n');
+    const r = await run(['train', '--csv', 'train-part.csv', '--target', 'species', '--test-csv', 'test-part.csv', '--standardize', '--epochs', '40', '--seed', '4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('split     100 train, 50 test (test-part.csv), seed 4; standardised on the training rows\n');
+    expect(Number(/^test accuracy\s+([0-9.]+)/m.exec(r.stdout)![1])).toBeGreaterThanOrEqual(0.85);
+  });
+
   it('binary: two species as yes/no with one sigmoid output', async () => {
     const r = await run(['train', '--csv', 'two.csv', '--target', 'species', '--task', 'binary', '--standardize', '--epochs', '60', '--seed', '3', '--test-fraction', '0.25', '--json', '--quiet']);
     expect(r.code).toBe(0);
