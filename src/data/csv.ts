@@ -1,6 +1,7 @@
 // CSV files of examples: a header row, then one example per line. Streamed through csv-parse, so a large
-// file is never held as text (only its numbers are kept, in a growing Float64Array); every refusal
-// names the file, and a bad cell its line and column: data.csv:12:3 (column "age")
+// file is never held as text (only the chosen columns' numbers are kept, in a growing Float64Array, and
+// the target's cells); every refusal names the file, and a bad cell its line and column:
+// `data.csv: line 12, column 3 ("age"): "abc" is not a number`
 
 import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
