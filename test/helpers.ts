@@ -130,3 +130,4 @@ export async function runCli(argv: string[]): Promise<CliResult> {
     process.stderr.write = err;
   }
 }
+

@@ -163,7 +163,7 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
     `training  ${netText}, ${trainer.optimizer.name} lr ${trainer.learningRate}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${plural(threadCount, 'thread')}\n`;
   const data: TrainingData = { train, ...(validation ? { validation } : {}), ...(test ? { test } : {}) };
   const total = trainer.totalIterations(train.x.rows);
-  return { trainer, data, sizes, netText, dtype, total, header, dataInfo: dataInfoOf(train), dataName: basename(flags.csv) };
+  return { trainer, data, sizes, name: sizes.join('-'), netText, dtype, total, header, dataInfo: dataInfoOf(train), dataName: basename(flags.csv) };
 }
 
 // a second file's class indices in the first file's numbering (its labels by name)

@@ -2,7 +2,7 @@
 // never a 60000×784 float matrix, only chunk×784 at once
 
 import { Matrix } from '../matrix.js';
-import { DEFAULT_EVAL_CHUNK } from '../nn/sequential.js';
+import { DEFAULT_EVAL_CHUNK, evaluationMode } from '../nn/sequential.js';
 import { MetricSums, type TaskMetrics } from '../nn/task-metrics.js';
 import type { Network } from '../nn/types.js';
 import { toDataset, type BatchTargets, type Dataset, type DatasetLike } from './dataset.js';
@@ -72,22 +72,34 @@ export class Evaluator {
 
   // the one chunked pass: visit(scores, targets, start) for each chunk of rows, in order; the
   // scores are the network's buffer, valid only during the call
+  // scores, in evaluation mode (Dropout off, BatchNormalization's running statistics); the network's
+  // own mode comes back after
   forEachChunk(data: Dataset, visit: (scores: Matrix, t: BatchTargets, start: number) => void): void {
-    for (let start = 0; start < data.count; start += this.chunk) {
-      const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
-      visit(scores, t, start);
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+        visit(scores, t, start);
+      }
+    } finally {
+      restore();
     }
   }
 
   // the measures of the network's task over the whole set: accuracy, or MSE, MAE and R² for a
-  // regression; pause (if given) is awaited between chunks
+  // regression, in evaluation mode; pause (if given) is awaited between chunks
   async metricsAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<TaskMetrics> {
     const sums = new MetricSums(this.net.task ?? 'classify');
-    for (let start = 0; start < data.count; start += this.chunk) {
-      const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
-      sums.add(scores, t);
-      const p = pause?.();
-      if (p !== undefined) await p;
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+        sums.add(scores, t);
+        const p = pause?.();
+        if (p !== undefined) await p;
+      }
+    } finally {
+      restore();
     }
     return sums.result();
   }
