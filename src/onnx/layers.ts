@@ -129,6 +129,10 @@ type HeadExporter = (g: OnnxGraph, x: Value) => Value;
 const HEADS: Record<string, HeadExporter> = {
   // softmax over each row's classes (opset 13's Softmax normalises along one axis)
   SoftmaxWithLoss: (g, x) => ({ name: g.node('Softmax', [x.name], [intAttribute('axis', -1)]), shape: x.shape }),
+  // each output's yes-probability
+  SigmoidWithLoss: (g, x) => ({ name: g.node('Sigmoid', [x.name]), shape: x.shape }),
+  // a regression answers its scores as they are
+  MeanSquaredError: (_g, x) => x,
 };
 
 function names(record: Record<string, unknown>): string {
