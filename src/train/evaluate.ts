@@ -47,11 +47,12 @@ export class Evaluator {
     return b;
   }
 
-  // make the buffers a set's chunks will need now, so later evaluations allocate nothing
+  // make the buffers a set's chunks will need now, so later evaluations allocate nothing: ours, and
+  // the layers' own at each chunk shape (one forward of the zeroed chunk; layers keep a buffer per shape)
   prepare(data: Dataset): void {
-    this.buffersFor(Math.min(this.chunk, data.count), data.features);
+    this.net.predict(this.buffersFor(Math.min(this.chunk, data.count), data.features).x);
     const tail = data.count % this.chunk;
-    if (tail !== 0) this.buffersFor(tail, data.features);
+    if (tail !== 0) this.net.predict(this.buffersFor(tail, data.features).x);
   }
 
   // the network's scores for examples start..start+rows-1, and their labels (reused buffers)
