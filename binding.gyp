@@ -33,7 +33,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden"],
       "libraries": ["<!@(node scripts/openblas.cjs libs)"]
     }
   ]

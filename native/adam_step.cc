@@ -13,10 +13,11 @@ namespace blasprop {
 
 namespace {
 
+// the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
 constexpr const char* kFn = "adamStep";
 
 template <typename T, bool kDecay>
-void Step(size_t n, T* p, const T* g, T* m, T* v, double stepSize, double beta1, double beta2, double bc2Sqrt,
+void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, double stepSize, double beta1, double beta2, double bc2Sqrt,
           double eps, double wd) {
   for (size_t i = 0; i < n; i++) {
     const double pi = p[i];

@@ -11,10 +11,11 @@ namespace blasprop {
 
 namespace {
 
+// the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
 constexpr const char* kFn = "adaptiveStep";
 
 template <typename T, bool kDecay>
-void Step(size_t n, T* p, const T* g, T* h, double lr, double a, double b, double eps, double wd) {
+void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict h, double lr, double a, double b, double eps, double wd) {
   for (size_t i = 0; i < n; i++) {
     const double pi = p[i];
     const double gi = kDecay ? g[i] + wd * pi : static_cast<double>(g[i]);

@@ -9,10 +9,11 @@ namespace blasprop {
 
 namespace {
 
+// the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
 constexpr const char* kFn = "momentumStep";
 
 template <typename T, bool kNesterov, bool kDecay>
-void Step(size_t n, T* p, const T* g, T* v, double lr, double mu, double wd) {
+void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict v, double lr, double mu, double wd) {
   for (size_t i = 0; i < n; i++) {
     const double pi = p[i];
     const double gi = kDecay ? g[i] + wd * pi : static_cast<double>(g[i]);
