@@ -19,7 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("relu", Napi::Function::New(env, blasprop::Relu, "relu"));
   exports.Set("reluBackward", Napi::Function::New(env, blasprop::ReluBackward, "reluBackward"));
   exports.Set("softmax", Napi::Function::New(env, blasprop::Softmax, "softmax"));
-  exports.Set("largePageAlloc", Napi::Function::New(env, blasprop::LargePageAlloc, "largePageAlloc"));
+  exports.Set("hugePageAdvise", Napi::Function::New(env, blasprop::HugePageAdvise, "hugePageAdvise"));
   exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));
   exports.Set("info", Napi::Function::New(env, blasprop::Info, "info"));

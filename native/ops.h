@@ -16,7 +16,7 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info);
 Napi::Value Relu(const Napi::CallbackInfo& info);
 Napi::Value ReluBackward(const Napi::CallbackInfo& info);
 Napi::Value Softmax(const Napi::CallbackInfo& info);
-Napi::Value LargePageAlloc(const Napi::CallbackInfo& info);
+Napi::Value HugePageAdvise(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value Info(const Napi::CallbackInfo& info);

@@ -43,10 +43,10 @@ export type { Mnist, MnistSet, LoadMnistOptions, ToMatrixOptions, IdxFile, PngIn
 // ---- files ----
 // a trained network as one safetensors file (weights, layer list and training facts), written atomically
 export { saveModel, loadModel, loadWeightsInto, ModelFileError } from './io/model.js';
-export type { Architecture, LayerSpec, LoadedModel } from './io/model.js';
+export type { Architecture, LayerSpec, LoadedModel, LoadModelOptions } from './io/model.js';
 // the safetensors format itself, for tensors of your own
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
-export type { Tensor, SafetensorsFile } from './io/safetensors.js';
+export type { Tensor, IntTensor, SafetensorsFile } from './io/safetensors.js';
 
 // ---- randomness ----
 // xoshiro128**: seeded, the same stream on every platform, state saved and restored exactly

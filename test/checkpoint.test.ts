@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
-import { loadModel } from '../src/io/model.js';
 import type { FloatArray } from '../src/matrix.js';
 import { mlp, type Sequential } from '../src/nn/index.js';
 import { lrSpec, Optimizer, registerOptimizer, weightDecaySpec } from '../src/optim/index.js';
@@ -85,9 +86,8 @@ describe('resume continues a stopped run exactly', () => {
     expect(stopped.stopReason).toBe('stopped');
     const ckpt = await readCheckpoint(dir);
     expect([ckpt.iteration, ckpt.status]).toEqual([stopAt, 'stopped']);
-    // the checkpoint's model file is the network as it was when training stopped
-    const saved = await loadModel(ckpt.files.model);
-    expectSameWeights(saved.net, net);
+    // the checkpoint's network is the network as it was when training stopped
+    expectSameWeights(ckpt.model.net, net);
 
     const trainer = await Trainer.resume(dir, { backend: nativeBackend() });
     const resumed = await trainer.fit(data);
@@ -164,40 +164,34 @@ describe('resume continues a stopped run exactly', () => {
 });
 
 describe('a crash while saving', () => {
-  it('between the new files and the manifest leaves the previous checkpoint, which resumes exactly', async () => {
+  it('after the new file is written, before its rename, leaves the previous checkpoint, which resumes exactly', async () => {
     const options: TrainerOptions = { iterations: TOTAL, optimizer: 'adam', learningRate: 0.002, seed: 8 };
     const reference = await uninterrupted(options);
     const dir = newDir();
-    let written: string[] = [];
+    let saves = 0;
     const crash = fit(network(), data, {
       ...options,
       checkpoint: {
         dir,
         every: 25,
         beforeCommit: (files) => {
-          // the third save dies after writing its files, before committing them
-          if (files[0]!.includes('-000000075-')) {
-            written = files;
-            throw new Error('simulated crash');
-          }
+          // the third save (iteration 75) dies with its file complete under the temp name
+          expect(files).toHaveLength(1);
+          expect(readFileSync(files[0]!).byteLength).toBeGreaterThan(0);
+          if (++saves === 3) throw new Error('simulated crash');
         },
       },
     });
     await expect(crash).rejects.toThrow('simulated crash');
-    // the crashed save's files are on disk but not committed; the manifest still names iteration 50
-    expect(written).toHaveLength(3);
-    for (const f of written) expect(readdirSync(dir)).toContain(f.split('/').pop());
+    // the checkpoint still holds iteration 50; no temp file and no lock remain
+    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']);
     const ckpt = await readCheckpoint(dir);
     expect([ckpt.iteration, ckpt.status]).toEqual([50, 'running']);
 
     const trainer = await Trainer.resume(dir);
     const resumed = await trainer.fit(data);
     expectSameRun(reference, { net: trainer.net as Sequential, history: resumed });
-    // the next commit removed the orphans: only the manifest and its three files remain
-    const names = readdirSync(dir).sort();
-    expect(names).toHaveLength(4);
-    expect(names).toContain('checkpoint.json');
-    for (const f of written) expect(names).not.toContain(f.split('/').pop());
+    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']);
   });
 });
 
@@ -207,42 +201,40 @@ describe('a bad checkpoint is refused', () => {
     await fit(network(), data, { iterations: 30, seed: 1, checkpoint: { dir, every: 10 }, evaluate: false });
     return dir;
   }
-  const manifestOf = (dir: string): { files: Record<string, { name: string }> } => JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+  const fileOf = (dir: string): string => join(dir, 'checkpoint.safetensors');
 
-  it('a truncated model file', async () => {
+  it('a truncated file', async () => {
     const dir = await saved();
-    const model = join(dir, manifestOf(dir).files.model!.name);
-    const size = readFileSync(model).byteLength;
-    truncateSync(model, size - 100);
-    const message = `${model} is corrupt: ${size - 100} bytes, the manifest says ${size} (truncated)`;
-    await expect(readCheckpoint(dir)).rejects.toThrow(message);
+    const path = fileOf(dir);
+    truncateSync(path, readFileSync(path).byteLength - 100);
+    await expect(readCheckpoint(dir)).rejects.toThrow(new RegExp(`^${path}: tensor "\\w+" data_offsets .* run past the end`));
     await expect(Trainer.resume(dir)).rejects.toThrow(CheckpointError);
   });
 
-  it('a changed byte in the optimizer file', async () => {
+  it('a changed byte anywhere, in the tensors or in the run state', async () => {
     const dir = await saved();
-    const path = join(dir, manifestOf(dir).files.optimizer!.name);
-    const bytes = readFileSync(path);
+    const path = fileOf(dir);
+    const original = readFileSync(path);
+    const bytes = Buffer.from(original);
     bytes[bytes.length - 1] ^= 1;
     writeFileSync(path, bytes);
-    await expect(readCheckpoint(dir)).rejects.toThrow(`${path} is corrupt: its sha256 differs from the manifest's`);
+    await expect(readCheckpoint(dir)).rejects.toThrow(`${path} is corrupt: its sha256 checksum does not match its contents`);
+    // issue 10 item 5: an edited batch size (same length, valid JSON) resumed silently before
+    const text = original.toString('latin1');
+    expect(text).toContain('\\"batchSize\\":100');
+    writeFileSync(path, Buffer.from(text.replace('\\"batchSize\\":100', '\\"batchSize\\":999'), 'latin1'));
+    await expect(readCheckpoint(dir)).rejects.toThrow(`${path} is corrupt: its sha256 checksum does not match its contents`);
+    writeFileSync(path, original);
+    await expect(readCheckpoint(dir)).resolves.toMatchObject({ iteration: 30 });
   });
 
-  it('a corrupt or missing manifest, a missing file, a missing directory', async () => {
+  it('a missing file or directory, and a version 1 checkpoint', async () => {
     const dir = await saved();
-    const manifest = join(dir, 'checkpoint.json');
-    const text = readFileSync(manifest, 'utf8');
-    writeFileSync(manifest, text.slice(0, text.length / 2));
-    await expect(readCheckpoint(dir)).rejects.toThrow(`${manifest} is corrupt: not valid JSON`);
-    writeFileSync(manifest, text.replace('"iteration": 30', '"iteration": -3'));
-    await expect(readCheckpoint(dir)).rejects.toThrow(`${manifest} is corrupt: iteration must be a non-negative integer, got -3`);
-    writeFileSync(manifest, text);
-    const progress = join(dir, manifestOf(dir).files.progress!.name);
-    rmSync(progress);
-    await expect(readCheckpoint(dir)).rejects.toThrow(`${progress} (the checkpoint's progress file) is missing`);
-    rmSync(manifest);
-    await expect(readCheckpoint(dir)).rejects.toThrow(`no checkpoint in ${dir} (checkpoint.json is missing)`);
+    rmSync(fileOf(dir));
+    await expect(readCheckpoint(dir)).rejects.toThrow(`no checkpoint in ${dir} (checkpoint.safetensors is missing)`);
     await expect(readCheckpoint(join(dir, 'nope'))).rejects.toThrow(`checkpoint directory not found: ${join(dir, 'nope')}`);
+    writeFileSync(join(dir, 'checkpoint.json'), '{"format":"blasprop-checkpoint","version":1}');
+    await expect(readCheckpoint(dir)).rejects.toThrow(`${dir} holds a version 1 checkpoint (checkpoint.json and three files); this blasprop reads version 2`);
   });
 
   it('options or data that contradict the checkpoint', async () => {
@@ -262,6 +254,63 @@ describe('a bad checkpoint is refused', () => {
     const spy = { dtype: 'float64', params: {}, predict: () => null, gradient: () => ({}), loss: () => 0, accuracy: () => 0, numericalGradient: () => ({}) };
     expect(() => new Trainer(spy as never, { checkpoint: { dir: newDir() } })).toThrow('checkpoints need a Sequential network');
     expect(() => new Trainer(network(), { checkpoint: { dir: newDir(), every: 0 } })).toThrow('Invalid checkpoint interval: 0');
+  });
+});
+
+// issue 10 item 8: two runs on one directory died with a raw ENOENT in 18 of 20 trials
+describe('one run per checkpoint directory', () => {
+  it('a second run is refused while the first trains; the lock goes with the run', async () => {
+    const dir = newDir();
+    // the second run's outcome, caught at once (it fails while the first still trains)
+    let second: Promise<unknown> | undefined;
+    await fit(network(), data, {
+      iterations: 20,
+      seed: 1,
+      evaluate: false,
+      checkpoint: { dir, every: 10 },
+      onBatchEnd: (b) => {
+        if (b.iteration === 5) second = fit(network(), data, { iterations: 20, seed: 2, evaluate: false, checkpoint: { dir } }).catch((e: unknown) => e);
+      },
+    });
+    expect(await second).toEqual(new CheckpointError(dir, `${dir} is in use by another training run (this process holds ${join(dir, 'checkpoint.lock')}); wait for it to end, or remove the lock file if that process is gone`));
+    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']);
+    expect((await readCheckpoint(dir)).iteration).toBe(20);
+  });
+
+  it('refuses a lock held by another live process, takes over one whose process is gone', async () => {
+    const dir = newDir();
+    mkdirSync(dir);
+    const lock = join(dir, 'checkpoint.lock');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(lock, `${child.pid}\n`);
+      await expect(fit(network(), data, { iterations: 5, evaluate: false, checkpoint: { dir } })).rejects.toThrow(`(process ${child.pid} holds ${lock})`);
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    // the same lock, its owner killed: stale, so the run goes ahead
+    const h = await fit(network(), data, { iterations: 5, evaluate: false, checkpoint: { dir } });
+    expect(h.iterations).toBe(5);
+    expect(existsSync(lock)).toBe(false);
+  });
+});
+
+// issue 10 item 9: three concurrent fits on one network gave three different results
+describe('one fit per network', () => {
+  it('a second fit on a network in training is refused, and the first one ends as if alone', async () => {
+    const alone = network();
+    const reference = await fit(alone, data, { iterations: 12, seed: 3, evaluate: false });
+    const net = network();
+    const first = fit(net, data, { iterations: 12, seed: 3, evaluate: false });
+    await expect(fit(net, data, { iterations: 12, seed: 4, evaluate: false })).rejects.toThrow(
+      'Trainer.fit: this network is already training in another fit; a network trains in one fit at a time',
+    );
+    const h = await first;
+    expect(lossBytes(h).equals(lossBytes(reference))).toBe(true);
+    expectSameWeights(net, alone);
+    // once it has ended, the network can train again
+    await expect(fit(net, data, { iterations: 2, evaluate: false })).resolves.toBeInstanceOf(History);
   });
 });
 

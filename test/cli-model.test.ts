@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
+import { readCheckpoint } from '../src/train/checkpoint.js';
 import { runCli } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -112,12 +113,12 @@ describe('checkpoint and resume from the command line', () => {
   it('a run killed with SIGKILL and resumed ends with the same weights as the uninterrupted run', async () => {
     const dir = join(tmp, 'ckpt');
     const modelB = join(tmp, 'B.safetensors');
-    const manifest = join(dir, 'checkpoint.json');
+    const file = join(dir, 'checkpoint.safetensors');
     let poll: NodeJS.Timeout | undefined;
     // kill -9 as soon as the first checkpoint is committed
     const killed = await run([...TRAIN_ARGS, '--checkpoint', dir, '--every', '100', '--save', modelB], (child) => {
       poll = setInterval(() => {
-        if (existsSync(manifest)) {
+        if (existsSync(file)) {
           clearInterval(poll);
           child.kill('SIGKILL');
         }
@@ -126,7 +127,7 @@ describe('checkpoint and resume from the command line', () => {
     clearInterval(poll);
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(modelB)).toBe(false);
-    const saved = JSON.parse(readFileSync(manifest, 'utf8')) as { iteration: number; status: string };
+    const saved = await readCheckpoint(dir);
     expect(saved.status).toBe('running');
     expect(saved.iteration % 100).toBe(0);
     expect(saved.iteration).toBeLessThan(600);
@@ -136,6 +137,8 @@ describe('checkpoint and resume from the command line', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`resuming ${dir} at iteration ${saved.iteration} of 600`);
     expect(resumed.stdout).toMatch(/^resumed\s+from the checkpoint at iteration \d+/m);
+    // the killed run's lock was stale and taken over; its temp files, if any, were removed
+    expect(readdirSync(dir)).toEqual(['checkpoint.safetensors']);
     expect(summaryNumber(resumed.stdout, 'test accuracy')).toBe(summaryNumber(summaryA, 'test accuracy'));
     expect(summaryNumber(resumed.stdout, 'train accuracy')).toBe(summaryNumber(summaryA, 'train accuracy'));
 
@@ -174,9 +177,9 @@ describe('checkpoint and resume from the command line', () => {
     const again = await runCli(['train', '--checkpoint', dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a checkpoint: continue that run with --resume/);
-    writeFileSync(join(dir, 'checkpoint.json'), '{"format": "blasprop-checkpoint", "vers');
+    writeFileSync(join(dir, 'checkpoint.safetensors'), '{"format": "blasprop-checkpoint", "vers');
     const corrupt = await runCli(['train', '--checkpoint', dir, '--resume']);
-    expect(expectOneLineFailure(corrupt)).toMatch(/^blasprop: .*checkpoint\.json is corrupt: not valid JSON/);
+    expect(expectOneLineFailure(corrupt)).toMatch(/^blasprop: .*checkpoint\.safetensors: header length \d+ exceeds/);
   });
 });
 

@@ -96,9 +96,9 @@ const cases: Call[] = [
   ['softmax: X shorter than rows×cols', (a) => a.softmax(f64(5), 2, 3, f64(6)), RangeError, /X has 5 elements/],
   ['softmax: mixed dtypes', (a) => a.softmax(f64(6), 2, 3, f32(6)), TypeError, /Y must be a Float64Array like X/],
   ['softmax: partial overlap', (a) => { const v = f64(8); a.softmax(v.subarray(0, 6), 2, 3, v.subarray(2, 8)); }, RangeError, /must not share memory/],
-  ['largePageAlloc: no arguments', (a) => (a.largePageAlloc as unknown as () => void)(), TypeError, /^largePageAlloc: expected 1 arguments \(length\), got 0$/],
-  ['largePageAlloc: a negative length', (a) => a.largePageAlloc(-1), RangeError, /length must be an integer in \[0, 2147483647\], got -1/],
-  ['largePageAlloc: a string', (a) => a.largePageAlloc('8' as never), TypeError, /length must be a non-negative integer, got a string/],
+  ['hugePageAdvise: no arguments', (a) => (a.hugePageAdvise as unknown as () => void)(), TypeError, /^hugePageAdvise: expected 1 arguments \(bytes\), got 0$/],
+  ['hugePageAdvise: a Float64Array', (a) => a.hugePageAdvise(f64(8) as never), TypeError, /bytes must be a Uint8Array, got Float64Array/],
+  ['hugePageAdvise: less than one aligned page', (a) => a.hugePageAdvise(new Uint8Array(1 << 20)), RangeError, /must span at least one aligned 2 MB page/],
   ['setNumThreads: no arguments', (a) => (a.setNumThreads as unknown as () => void)(), TypeError, /setNumThreads: expected 1 arguments/],
   ['setNumThreads: zero', (a) => a.setNumThreads(0), RangeError, /threads must be an integer in \[1, 1024\], got 0/],
   ['setNumThreads: a string', (a) => a.setNumThreads('2' as never), TypeError, /threads must be a non-negative integer, got a string/],
@@ -121,15 +121,13 @@ describe('native entry points reject bad input', () => {
     expect(c[0]).toBe(6);
   });
 
-  it('largePageAlloc gives zeroed memory of its own, usable as any Uint8Array', () => {
+  it('hugePageAdvise names where the 2 MB-aligned part of a buffer starts, and leaves the bytes alone', () => {
     const a = addon();
-    const bytes = a.largePageAlloc(3 * 1024 * 1024 + 17);
-    expect(bytes).toBeInstanceOf(Uint8Array);
-    expect(bytes.length).toBe(3 * 1024 * 1024 + 17);
-    expect(bytes.every((v) => v === 0)).toBe(true);
-    bytes.fill(7);
-    expect(bytes[bytes.length - 1]).toBe(7);
-    expect(a.largePageAlloc(0).length).toBe(0);
+    const bytes = new Uint8Array(6 * 1024 * 1024).fill(3);
+    const offset = a.hugePageAdvise(bytes.subarray(5));
+    expect(offset).toBeGreaterThanOrEqual(0);
+    expect(offset).toBeLessThan(2 * 1024 * 1024);
+    expect(bytes.every((v) => v === 3)).toBe(true);
   });
 
   // no separate "detached" check exists in the addon: V8 reports a detached view, and a view a resizable

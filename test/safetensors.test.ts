@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Matrix } from '../src/matrix.js';
-import { writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
 import {
   MAX_HEADER_SIZE,
   SafetensorsError,
@@ -118,7 +119,19 @@ describe('encode/decode round trip', () => {
   });
 
   it('accepts a file with no tensors', () => {
-    expect(decodeSafetensors(encodeSafetensors({}))).toEqual({ tensors: {}, metadata: {} });
+    expect(decodeSafetensors(encodeSafetensors({}))).toEqual({ tensors: {}, integers: {}, metadata: {} });
+  });
+
+  it('keeps I32 and U32 tensors apart from the float ones, every bit of them', () => {
+    const i32 = Int32Array.from([-(2 ** 31), -1, 0, 2 ** 31 - 1]);
+    const u32 = Uint32Array.from([0, 1, 2 ** 32 - 1]);
+    const buf = encodeSafetensors({ f: { dtype: 'float32', shape: [1], data: Float32Array.of(0.5) }, i: { dtype: 'int32', shape: [2, 2], data: i32 }, u: { dtype: 'uint32', shape: [3], data: u32 } });
+    // the header says I32 and U32, as the format spells them
+    expect(buf.toString('latin1')).toContain('"i":{"dtype":"I32","shape":[2,2]');
+    const file = decodeSafetensors(buf);
+    expect(Object.keys(file.tensors)).toEqual(['f']);
+    expect(file.integers).toEqual({ i: { dtype: 'int32', shape: [2, 2], data: i32 }, u: { dtype: 'uint32', shape: [3], data: u32 } });
+    expect(() => encodeSafetensors({ i: { dtype: 'int32', shape: [2], data: new Uint32Array(2) as never } })).toThrow('tensor "i" is int32 so data must be a Int32Array, got Uint32Array');
   });
 });
 
@@ -364,7 +377,7 @@ describe('atomic saves', () => {
         seen = tmpPath;
         // the temp file is complete and sits next to the target
         expect(dirname(tmpPath)).toBe(dir);
-        expect(basename(tmpPath)).toMatch(new RegExp(`^model\\.safetensors\\.${process.pid}\\.[0-9a-f]+\\.tmp$`));
+        expect(basename(tmpPath)).toMatch(new RegExp(`^\\.blasprop-${process.pid}-[0-9a-f]{12}\\.tmp$`));
         expect(Array.from(decodeSafetensors(readFileSync(tmpPath)).tensors.w!.data)).toEqual([7, 8, 9]);
         throw new Error('simulated crash');
       },
@@ -399,23 +412,35 @@ describe('atomic saves', () => {
     await writeFileAtomic(path, 'first\n');
     await writeFileAtomic(path, 'second\n');
     expect(await readFile(path, 'utf8')).toBe('second\n');
-    await expect(writeFileAtomic(join(dir, 'nope', 'x.txt'), 'x')).rejects.toThrow(/ENOENT/);
     await rm(path);
   });
 
-  it('has a synchronous twin with the same crash behaviour', async () => {
-    const path = join(dir, 'sync.bin');
-    const payload = Buffer.alloc(3 << 20, 0x5a); // large enough that a single write might be partial
-    writeFileAtomicSync(path, payload);
-    expect((await stat(path)).size).toBe(payload.length);
-    expect(() =>
-      writeFileAtomicSync(path, 'replacement', {
-        beforeRename: () => {
-          throw new Error('simulated crash');
-        },
-      }),
-    ).toThrow('simulated crash');
-    expect((await readFile(path)).equals(payload)).toBe(true);
-    expect((await readdir(dir)).sort()).toEqual(['model.safetensors', 'sync.bin']);
+  // issue 10 item 7: each of these failed before the temp file got a short name of its own
+  it('works for a 255-byte name, and a failure names the target, never the temp file', async () => {
+    const long = join(dir, 'm'.repeat(243) + '.safetensors');
+    expect(basename(long)).toHaveLength(255);
+    await saveSafetensors(long, oldTensors);
+    expect(Array.from((await loadSafetensors(long)).tensors.w!.data)).toEqual([1, 2]);
+    await rm(long);
+    const missing = join(dir, 'nope', 'x.txt');
+    await expect(writeFileAtomic(missing, 'x')).rejects.toThrow(`cannot write ${missing}: its directory does not exist`);
+    const sub = join(dir, 'a-directory');
+    mkdirSync(sub);
+    await expect(writeFileAtomic(sub, 'x')).rejects.toThrow(`cannot write ${sub}: it is a directory`);
+    await rm(sub, { recursive: true });
+    expect(await readdir(dir)).toEqual(['model.safetensors']);
+  });
+
+  it('removes the temp files a killed save left, and only those', async () => {
+    // a process that has exited: its temp files are orphans
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const orphan = `.blasprop-${dead}-${'a'.repeat(12)}.tmp`;
+    // a save in progress in a live process (this one), and files that are not ours
+    const live = `.blasprop-${process.pid}-${'b'.repeat(12)}.tmp`;
+    const others = ['notes.tmp', `.blasprop-${dead}-short.tmp`];
+    for (const name of [orphan, live, ...others]) writeFileSync(join(dir, name), 'x');
+    await writeFileAtomic(join(dir, 'model.safetensors'), 'y');
+    expect((await readdir(dir)).sort()).toEqual([...others, live, 'model.safetensors'].sort());
+    for (const name of [live, ...others]) await rm(join(dir, name));
   });
 });

@@ -2,6 +2,7 @@
 // every argument itself (types, dtypes, lengths, overlaps); here only what the addon cannot see (shapes)
 
 import type { NativeAddon } from '../native/addon.js';
+import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 
 export function createNativeBackend(addon: NativeAddon): Backend {
@@ -39,5 +40,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     gatherRows(src, indices, divisor, out) {
       addon.gatherRows(src, out.cols, indices, divisor, out.data);
     },
+    allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
   };
 }

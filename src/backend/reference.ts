@@ -59,4 +59,5 @@ export const referenceBackend: Backend = {
     checkGatherRows(src, indices, divisor, out);
     gatherRowsImpl(src, out.cols, indices, divisor, out.data);
   },
+  allocateBytes: (length) => new Uint8Array(length),
 };

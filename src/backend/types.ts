@@ -37,4 +37,6 @@ export interface Backend {
   gatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
   // y = softmax(x) row by row (y may be x)
   softmax(x: Matrix, y: Matrix): void;
+  // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages)
+  allocateBytes(length: number): Uint8Array;
 }

@@ -1,7 +1,7 @@
 // flag parsing shared by every command: node's parseArgs, typed flag values, and the usage error
 // that turns a mistake in how blasprop was called into exit code 2.
 
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -78,8 +78,16 @@ export function outputFlag(name: string, value: string | boolean | undefined, ex
   const path = String(value);
   if (path === '') throw new UsageError(`--${name} needs a file path`);
   if (extname(path).toLowerCase() !== ext) throw new UsageError(`--${name} must name a ${ext} file, got ${JSON.stringify(path)}`);
-  const dir = dirname(resolve(path));
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--${name}: ${dir} is not a directory`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${name}: ${path} is a directory, not a file`);
+  // the directory is made at the end if needed: its nearest existing ancestor must be a writable directory
+  let dir = dirname(resolve(path));
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--${name}: ${dir} is not a directory`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`--${name}: cannot write into ${dir} (permission denied)`);
+  }
   return path;
 }
 

@@ -1,7 +1,7 @@
 // blasprop predict: classify images with a saved model, from an IDX images file or PNG pictures.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isGzip, parseIdx } from '../data/idx.js';
+import { isGzip, MAX_IDX_BYTES, parseIdx } from '../data/idx.js';
+import { readRegular } from '../io/read.js';
 import { isPng, pngToInput, type InvertMode } from '../data/png.js';
 import { setNumThreads } from '../info.js';
 import type { Sequential } from '../nn/index.js';
@@ -91,9 +91,10 @@ export async function predictCommand(args: string[]): Promise<number> {
   const model = await loadModelFile(file, backend);
   const features = sizesOf(model.architecture)[0]!;
   for (const input of inputs) {
-    if (!existsSync(input)) throw new Error(`input not found: ${input}`);
-    if (statSync(input).isDirectory()) throw new Error(`${input} is a directory, not an image file`);
-    const bytes = readFileSync(input);
+    // a regular file of at most what one IDX file may hold (a FIFO or a device would never end)
+    const bytes = readRegular(input, MAX_IDX_BYTES, (problem) => {
+      throw new Error(`${input}: ${problem}`);
+    });
     // what the bytes are, not what the name says: PNG's signature, gzip's, or IDX's two zero bytes
     let result: { line: Record<string, unknown>; text: string };
     if (isPng(bytes)) result = predictPng(model.net, features, input, bytes, invert);

@@ -40,6 +40,9 @@ export interface PreparedRun {
   resumedAt?: number;
 }
 
+// --hidden's default: the book's 50 units
+export const DEFAULT_HIDDEN = 50;
+
 export type RunCallbacks = Pick<ConstructorParameters<typeof Trainer>[1] & object, 'signal' | 'onBatchEnd' | 'onEpochEnd'>;
 
 function describeNet(sizes: readonly number[], activation: Activation, init: WeightInit, dtype: DType): string {
@@ -86,8 +89,8 @@ function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): voi
 }
 
 export function freshRun(given: GivenFlags, dataDir: string | undefined, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): PreparedRun {
-  // the network's defaults are mlp's; the hidden width is the CLI's own (the book's 50)
-  const hidden = given.hidden ?? 50;
+  // the network's defaults are mlp's; the hidden width is the CLI's own
+  const hidden = given.hidden ?? DEFAULT_HIDDEN;
   const layers = given.layers ?? [hidden];
   const activation = given.activation ?? MLP_DEFAULTS.activation;
   const init = given.init ?? MLP_DEFAULTS.init;

@@ -1,12 +1,11 @@
 // blasprop train: minibatch training on MNIST with progress, checkpoints, Ctrl-C that still writes
 // everything, and the summary, the saved model, the log and the plot at the end.
 
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { getNumThreads, setNumThreads } from '../info.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { makeDirectory, writeFileAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model.js';
-import type { Sequential } from '../nn/index.js';
+import { MLP_DEFAULTS, type Sequential } from '../nn/index.js';
 import { optimizerNames } from '../optim/index.js';
 import { renderHistorySvg } from '../plot/svg.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
@@ -16,7 +15,7 @@ import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
-import { freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
+import { DEFAULT_HIDDEN, freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
 
 export const TRAIN_USAGE = `Usage: blasprop train [options]
 
@@ -24,11 +23,11 @@ Minibatch training on MNIST (or any directory of MNIST-format IDX files), with t
 accuracy after every epoch. The defaults are the book's: 784-50-10, batch ${TRAINER_DEFAULTS.batchSize}, lr ${TRAINER_DEFAULTS.sgdLearningRate}, ${TRAINER_DEFAULTS.iterations} iterations, SGD.
 
 Network:
-  --hidden N             hidden layer width of the two-layer net (default 50)
+  --hidden N             hidden layer width of the two-layer net (default ${DEFAULT_HIDDEN})
   --layers A,B,...       hidden layer widths of a deeper net, e.g. 256,128 (instead of --hidden)
-  --activation NAME      relu | sigmoid (default relu)
-  --init NAME            std (0.01·randn, the book's) | xavier | he (default std)
-  --dtype NAME           float32 | float64 (default float32, like PyTorch; float64 is numpy's precision)
+  --activation NAME      relu | sigmoid (default ${MLP_DEFAULTS.activation})
+  --init NAME            std (0.01·randn, the book's) | xavier | he (default ${MLP_DEFAULTS.init})
+  --dtype NAME           float32 | float64 (default ${MLP_DEFAULTS.dtype}, like PyTorch; float64 is numpy's precision)
 
 Training:
   --batch N              batch size (default ${TRAINER_DEFAULTS.batchSize})
@@ -71,12 +70,12 @@ exits with 130; a second Ctrl-C quits at once (the last checkpoint stays usable)
 async function writeOutputs(history: History, plot: string | undefined, log: string | undefined, title: string): Promise<string[]> {
   const written: string[] = [];
   if (log !== undefined) {
-    mkdirSync(dirname(resolve(log)), { recursive: true });
+    makeDirectory(dirname(resolve(log)));
     await writeFileAtomic(log, history.toJSONLines());
     written.push(`log   ${log}`);
   }
   if (plot !== undefined) {
-    mkdirSync(dirname(resolve(plot)), { recursive: true });
+    makeDirectory(dirname(resolve(plot)));
     await writeFileAtomic(plot, renderHistorySvg(history.toPlot(), { title }));
     written.push(`plot  ${plot}`);
   }
@@ -196,7 +195,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     let writeError: unknown;
     try {
       if (save !== undefined) {
-        mkdirSync(dirname(resolve(save)), { recursive: true });
+        makeDirectory(dirname(resolve(save)));
         await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer));
         written.push(`model ${save}`);
       }

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { assertDType, DEFAULT_DTYPE, Matrix, type DType, type FloatArray } from '../matrix.js';
 import { IdxFormatError, readIdx, type IdxFile } from './idx.js';
-import type { Backend } from '../backend/types.js';
+import { getBackend, type Backend } from '../backend/index.js';
 
 export const MNIST_CLASSES = 10;
 
@@ -50,6 +50,8 @@ export interface LoadMnistOptions {
   oneHotLabel?: boolean;
   dtype?: DType;
   dir?: string;
+  // allocates the image memory (large pages on the native backend); default: the current backend
+  backend?: Backend;
 }
 
 const FILES = {
@@ -70,11 +72,11 @@ export function clearMnistCache(): void {
   cache.clear();
 }
 
-function readCached(path: string): IdxFile {
+function readCached(path: string, backend: Backend): IdxFile {
   const st = statSync(path);
   const hit = cache.get(path);
   if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.file;
-  const file = readIdx(path);
+  const file = readIdx(path, { allocate: (n) => backend.allocateBytes(n) });
   cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, file });
   return file;
 }
@@ -92,29 +94,30 @@ function assertBool(name: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') throw new TypeError(`loadMnist: ${name} must be a boolean, got ${JSON.stringify(value)}`);
 }
 
-function loadSplit(dir: string, which: 'train' | 'test', normalize: boolean, oneHotLabel: boolean, dtype: DType): MnistSet {
+function loadSplit(dir: string, which: 'train' | 'test', normalize: boolean, oneHotLabel: boolean, dtype: DType, backend: Backend): MnistSet {
   const imagesPath = locate(dir, FILES[which].images);
   const labelsPath = locate(dir, FILES[which].labels);
-  const img = readCached(imagesPath);
-  const lab = readCached(labelsPath);
+  const img = readCached(imagesPath, backend);
+  const lab = readCached(labelsPath, backend);
 
   // magic 2051: uint8 with 3 dims (count, rows, cols); magic 2049: uint8 with 1 dim (count)
   if (img.type !== 'uint8' || img.dims.length !== 3) {
     throw new IdxFormatError(
-      `${imagesPath}: not an MNIST images file (expected uint8 with 3 dims, magic 2051; got ${img.type} with dims [${img.dims.join(', ')}])`,
+      imagesPath, `not an MNIST images file (expected uint8 with 3 dims, magic 2051; got ${img.type} with dims [${img.dims.join(', ')}])`,
     );
   }
   if (lab.type !== 'uint8' || lab.dims.length !== 1) {
     throw new IdxFormatError(
-      `${labelsPath}: not an MNIST labels file (expected uint8 with 1 dim, magic 2049; got ${lab.type} with dims [${lab.dims.join(', ')}])`,
+      labelsPath, `not an MNIST labels file (expected uint8 with 1 dim, magic 2049; got ${lab.type} with dims [${lab.dims.join(', ')}])`,
     );
   }
   const [count, rows, cols] = img.dims as [number, number, number];
   if (lab.dims[0] !== count) {
-    throw new IdxFormatError(
-      `MNIST ${which} split: ${imagesPath} holds ${count} images but ${labelsPath} holds ${lab.dims[0]} labels`,
-    );
+    throw new IdxFormatError(imagesPath, `holds ${count} images but ${labelsPath} holds ${lab.dims[0]} labels (the MNIST ${which} split)`);
   }
+  if (count === 0) throw new IdxFormatError(imagesPath, `holds no images (the MNIST ${which} split is empty)`);
+  if (rows === 0 || cols === 0) throw new IdxFormatError(imagesPath, `images of ${rows}×${cols} pixels hold no data`);
+  checkLabels(lab.data as Uint8Array, MNIST_CLASSES, labelsPath);
   return {
     images: img.data as Uint8Array,
     labels: lab.data as Uint8Array,
@@ -129,9 +132,19 @@ function loadSplit(dir: string, which: 'train' | 'test', normalize: boolean, one
   };
 }
 
+// a label outside the classes would train on garbage or fail mid-run far from its cause: refuse it here
+export function checkLabels(labels: ArrayLike<number>, classes: number, file: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    const k = labels[i]!;
+    if (!(Number.isInteger(k) && k >= 0 && k < classes)) {
+      throw new IdxFormatError(file, `label ${k} at record ${i} is not a class (expected an integer in [0, ${classes}))`);
+    }
+  }
+}
+
 // cheap: reads (or reuses) the four files and wraps them; no float copies are made here
 export function loadMnist(options: LoadMnistOptions = {}): Mnist {
-  const { normalize = true, oneHotLabel = false, dtype = DEFAULT_DTYPE, dir } = options;
+  const { normalize = true, oneHotLabel = false, dtype = DEFAULT_DTYPE, dir, backend = getBackend() } = options;
   if ('flatten' in options) throw new TypeError('loadMnist: there is no flatten option: images are always flat rows (use the set\'s rows and cols to reshape one)');
   assertBool('normalize', normalize);
   assertBool('oneHotLabel', oneHotLabel);
@@ -140,10 +153,15 @@ export function loadMnist(options: LoadMnistOptions = {}): Mnist {
     throw new TypeError(`loadMnist: dir must be a string path, got ${JSON.stringify(dir)}`);
   }
   const root = resolve(dir ?? defaultMnistDir());
-  return {
-    train: loadSplit(root, 'train', normalize, oneHotLabel, dtype),
-    test: loadSplit(root, 'test', normalize, oneHotLabel, dtype),
-  };
+  const train = loadSplit(root, 'train', normalize, oneHotLabel, dtype, backend);
+  const test = loadSplit(root, 'test', normalize, oneHotLabel, dtype, backend);
+  // a network takes one input size: test images of another size cannot be evaluated
+  if (test.rows !== train.rows || test.cols !== train.cols) {
+    throw new IdxFormatError(
+      test.files.images, `test images are ${test.rows}×${test.cols} pixels, but the training images in ${train.files.images} are ${train.rows}×${train.cols}`,
+    );
+  }
+  return { train, test };
 }
 
 // pixel value → float, precomputed so gathering is one table load per pixel and equals v/255 exactly

@@ -1,9 +1,9 @@
 // write a file so that readers see either the old contents or the new, never half of either
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export interface AtomicWriteOptions {
   // test hook: runs after the temp file is complete and synced, just before the rename;
@@ -11,16 +11,26 @@ export interface AtomicWriteOptions {
   beforeRename?: (tmpPath: string) => void | Promise<void>;
 }
 
+// our temp files: short and fixed-length whatever the target's name (a 255-byte name must still
+// work), with the writer's pid so an orphan can be told from a save in progress
+const TEMP = /^\.blasprop-(\d+)-[0-9a-f]{12}\.tmp$/;
+
 // same directory as the target, so the rename never crosses a filesystem
 export function tempPathFor(path: string): string {
-  return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  return join(dirname(path), `.blasprop-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(
-  path: string,
-  data: Buffer | Uint8Array | string,
-  options: AtomicWriteOptions = {},
-): Promise<void> {
+// the failure, saying which file could not be written (never only the temp file's name)
+function writeError(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  // node's own message ends with the temp file's path, which means nothing to the reader
+  const why = e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'its directory does not exist' : e.message.split(',')[0];
+  return Object.assign(new Error(`cannot write ${path}: ${why}`), { code: e.code, cause: err });
+}
+
+export async function writeFileAtomic(path: string, data: Buffer | Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+  // renaming a file onto a directory fails only after the whole write: say so first
+  if (await stat(path).then((s) => s.isDirectory(), () => false)) throw writeError(path, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
   const tmpPath = tempPathFor(path);
   let handle: FileHandle | undefined;
   try {
@@ -36,35 +46,54 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle?.close().catch(() => {});
     await unlink(tmpPath).catch(() => {});
-    throw err;
+    // a test hook's own error goes through as it is
+    throw (err as NodeJS.ErrnoException).syscall === undefined ? err : writeError(path, err);
   }
   await syncDirectory(dirname(path));
+  await removeOrphans(dirname(path));
 }
 
-// the same steps without awaiting, for exit handlers and other places that cannot wait
-export function writeFileAtomicSync(
-  path: string,
-  data: Buffer | Uint8Array | string,
-  options: { beforeRename?: (tmpPath: string) => void } = {},
-): void {
-  const tmpPath = tempPathFor(path);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmpPath, 'wx');
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    // writeSync may write less than asked, so loop until everything is out
-    for (let done = 0; done < bytes.byteLength; ) done += writeSync(fd, bytes, done, bytes.byteLength - done);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    options.beforeRename?.(tmpPath);
-    renameSync(tmpPath, path);
-  } catch (err) {
-    if (fd !== undefined) try { closeSync(fd); } catch {}
-    try { unlinkSync(tmpPath); } catch {}
-    throw err;
+// mkdir -p, one level at a time: node's recursive mkdir spins forever where a parent refuses with ENOENT
+// (under /proc, say); this fails at once with that error
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
   }
-  syncDirectorySync(dirname(path));
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+// is a process with this pid running (on this machine)?
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// temp files left by a writer that was killed mid-save: only our own names, only when their process is gone
+export async function removeOrphans(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (m === null || processAlive(Number(m[1]))) continue;
+    await unlink(join(dir, name)).catch(() => {});
+  }
 }
 
 // persist the rename itself; best effort because some platforms cannot fsync a directory
@@ -77,17 +106,5 @@ async function syncDirectory(dir: string): Promise<void> {
     // ignored: the file is already in place, only its durability across power loss is weaker
   } finally {
     await handle?.close().catch(() => {});
-  }
-}
-
-function syncDirectorySync(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // ignored, as above
-  } finally {
-    if (fd !== undefined) try { closeSync(fd); } catch {}
   }
 }

@@ -61,13 +61,13 @@ function fileShape(net: Sequential, name: string, m: Matrix): number[] {
 }
 
 // the tensors of a network
-function tensorsOf(net: Sequential): Record<string, Tensor> {
+export function tensorsOf(net: Sequential): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};
   for (const [name, m] of Object.entries(net.params)) tensors[name] = matrixToTensor(m, fileShape(net, name, m));
   return tensors;
 }
 
-function metadataOf(net: Sequential, training: unknown): Record<string, string> {
+export function metadataOf(net: Sequential, training: unknown): Record<string, string> {
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     format_version: MODEL_FORMAT_VERSION,
@@ -140,10 +140,45 @@ function matchTensors(source: string, net: Sequential, file: SafetensorsFile): R
   return record;
 }
 
-function modelFrom(source: string, file: SafetensorsFile, options: { backend?: Backend }): LoadedModel {
+// the values the layer list needs (at least: its affine layers' weights and biases) against the values
+// the file holds, before any network is allocated: a 400-byte file must not be able to ask for gigabytes.
+// the exact names and shapes are matched once the network exists
+function checkSize(source: string, arch: Architecture, file: SafetensorsFile): void {
+  let needed = 0;
+  for (const spec of arch.layers) if (spec.type === 'affine') needed += spec.inputs * spec.outputs + spec.outputs;
+  let held = 0;
+  for (const t of Object.values(file.tensors)) held += t.data.length;
+  if (needed > held) {
+    throw new ModelFileError(source, `__metadata__.architecture needs ${needed} parameter values, but the file's tensors hold ${held}`);
+  }
+}
+
+// weights that are NaN or infinite compute nothing but NaN: refused, unless asked for (a diverged run's checkpoint)
+function checkFinite(source: string, file: SafetensorsFile): void {
+  for (const [name, t] of Object.entries(file.tensors)) {
+    let bad = 0;
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) bad++;
+    if (bad > 0) {
+      throw new ModelFileError(source, `tensor '${name}' holds ${bad} NaN or infinite values of ${t.data.length} (a diverged training run?); load it with { allowNonFinite: true } to inspect it anyway`);
+    }
+  }
+}
+
+export interface LoadModelOptions {
+  backend?: Backend;
+  // accept NaN and infinite weights (refused by default)
+  allowNonFinite?: boolean;
+}
+
+// a network from a decoded safetensors file; source names it in errors
+export function modelFromFile(source: string, file: SafetensorsFile, options: LoadModelOptions = {}): LoadedModel {
   const architecture = parseArchitecture(source, file.metadata);
   const dtype = file.metadata.dtype;
   if (dtype !== 'float32' && dtype !== 'float64') throw new ModelFileError(source, `__metadata__.dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
+  const ints = Object.keys(file.integers);
+  if (ints.length > 0) throw new ModelFileError(source, `unexpected integer tensor '${ints[0]}' (a model holds only float weights)`);
+  checkSize(source, architecture, file);
+  if (options.allowNonFinite !== true) checkFinite(source, file);
   const net = buildFromArchitecture(architecture, { dtype, backend: options.backend });
   net.loadParams(matchTensors(source, net, file));
   let training: unknown;
@@ -157,12 +192,12 @@ function modelFrom(source: string, file: SafetensorsFile, options: { backend?: B
   return { net, architecture, training, metadata: file.metadata };
 }
 
-export function decodeModel(buf: Buffer | Uint8Array, source = '<buffer>', options: { backend?: Backend } = {}): LoadedModel {
-  return modelFrom(source, decodeSafetensors(buf, source), options);
+export function decodeModel(buf: Buffer | Uint8Array, source = '<buffer>', options: LoadModelOptions = {}): LoadedModel {
+  return modelFromFile(source, decodeSafetensors(buf, source), options);
 }
 
-export async function loadModel(path: string, options: { backend?: Backend } = {}): Promise<LoadedModel> {
-  return modelFrom(path, await loadSafetensors(path), options);
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  return modelFromFile(path, await loadSafetensors(path), options);
 }
 
 // weights from a file into an existing network of the same shape (nothing is written unless all fit)

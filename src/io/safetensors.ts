@@ -2,16 +2,24 @@
 
 import { SourceError } from '../errors.js';
 import { endianness } from 'node:os';
-import { readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
 import { Matrix, type DType, type FloatArray } from '../matrix.js';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
+import { readRegular } from './read.js';
 
 export type Tensor = { dtype: DType; shape: number[]; data: FloatArray };
+// integers are kept apart, so code that computes with tensors only ever meets floats
+export type IntDType = 'int32' | 'uint32';
+export type IntTensor = { dtype: IntDType; shape: number[]; data: Int32Array | Uint32Array };
 
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
+  // the I32 and U32 tensors (a checkpoint's permutation and generator state)
+  integers: Record<string, IntTensor>;
   metadata: Record<string, string>;
 }
+
+type AnyDType = DType | IntDType;
 
 // the reference implementation refuses headers above this, so a corrupt length cannot make us allocate gigabytes
 export const MAX_HEADER_SIZE = 100_000_000;
@@ -19,12 +27,15 @@ export const MAX_HEADER_SIZE = 100_000_000;
 const METADATA_KEY = '__metadata__';
 
 // the two dtypes we compute in, and their names in the file
-const FILE_DTYPE: Record<DType, string> = { float32: 'F32', float64: 'F64' };
-const FROM_FILE: Record<string, DType> = { F32: 'float32', F64: 'float64' };
-const ITEM_SIZE: Record<DType, number> = { float32: 4, float64: 8 };
+const FILE_DTYPE: Record<AnyDType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', uint32: 'U32' };
+const FROM_FILE: Record<string, AnyDType> = { F32: 'float32', F64: 'float64', I32: 'int32', U32: 'uint32' };
+const ITEM_SIZE: Record<AnyDType, number> = { float32: 4, float64: 8, int32: 4, uint32: 4 };
+const ARRAY: Record<AnyDType, Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor> = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array,
+};
 // dtypes a valid file may hold that we cannot use: named so the error can say "unsupported" rather than "unknown"
 const OTHER_FILE_DTYPES = new Set([
-  'BOOL', 'U8', 'I8', 'I16', 'U16', 'I32', 'U32', 'I64', 'U64', 'F16', 'BF16',
+  'BOOL', 'U8', 'I8', 'I16', 'U16', 'I64', 'U64', 'F16', 'BF16',
   'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64',
 ]);
 
@@ -55,7 +66,7 @@ function elementCount(shape: readonly number[]): number {
 
 const showShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Buffer {
+export function encodeSafetensors(tensors: Record<string, Tensor | IntTensor>, metadata?: Record<string, string>): Buffer {
   assertLittleEndianHost();
   const where = 'encodeSafetensors';
   const header: Record<string, unknown> = {};
@@ -92,12 +103,12 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
 }
 
 // a tensor handed to us by code, not read from a file: wrong values are programming errors
-function checkTensor(where: string, name: string, t: Tensor): void {
+function checkTensor(where: string, name: string, t: Tensor | IntTensor): void {
   if (!isPlainObject(t)) throw new TypeError(`${where}: tensor "${name}" must be an object, got ${t === null ? 'null' : typeof t}`);
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new TypeError(`${where}: tensor "${name}" dtype must be 'float32' or 'float64', got ${JSON.stringify(t.dtype)}`);
+  if (!Object.hasOwn(ARRAY, t.dtype)) {
+    throw new TypeError(`${where}: tensor "${name}" dtype must be 'float32', 'float64', 'int32' or 'uint32', got ${JSON.stringify(t.dtype)}`);
   }
-  const want = t.dtype === 'float32' ? Float32Array : Float64Array;
+  const want = ARRAY[t.dtype];
   if (!(t.data instanceof want)) {
     throw new TypeError(`${where}: tensor "${name}" is ${t.dtype} so data must be a ${want.name}, got ${t.data?.constructor?.name ?? typeof t.data}`);
   }
@@ -137,7 +148,7 @@ export function decodeSafetensors(buf: Buffer | Uint8Array, source = '<buffer>')
   const entries = Object.entries(header as Record<string, unknown>);
 
   const metadata: Record<string, string> = {};
-  const layout: { name: string; dtype: DType; shape: number[]; begin: number; end: number }[] = [];
+  const layout: { name: string; dtype: AnyDType; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of entries) {
     if (name === METADATA_KEY) {
       // null is what the reference writer's "no metadata" looks like if it ever serialises it
@@ -182,12 +193,14 @@ export function decodeSafetensors(buf: Buffer | Uint8Array, source = '<buffer>')
 
   // copy each tensor into memory of its own: no alignment worries, and reusing buf cannot change it
   const tensors: Record<string, Tensor> = {};
+  const integers: Record<string, IntTensor> = {};
   for (const { name, dtype, shape, begin, end } of layout) {
-    const data = dtype === 'float32' ? new Float32Array((end - begin) / 4) : new Float64Array((end - begin) / 8);
+    const data = new ARRAY[dtype]((end - begin) / ITEM_SIZE[dtype]);
     new Uint8Array(data.buffer).set(buf.subarray(dataStart + begin, dataStart + end));
-    setOwn(tensors, name, { dtype, shape, data });
+    if (dtype === 'int32' || dtype === 'uint32') setOwn(integers, name, { dtype, shape, data } as IntTensor);
+    else setOwn(tensors, name, { dtype, shape, data } as Tensor);
   }
-  return { tensors, metadata };
+  return { tensors, integers, metadata };
 }
 
 // one header entry, checked field by field so the error says which field is wrong
@@ -195,7 +208,7 @@ function readEntry(
   name: string,
   entry: unknown,
   fail: (problem: string) => never,
-): { dtype: DType; shape: number[]; begin: number; end: number } {
+): { dtype: AnyDType; shape: number[]; begin: number; end: number } {
   const where = `tensor "${name}"`;
   if (!isPlainObject(entry)) return fail(`${where} must be an object with dtype, shape and data_offsets, got ${JSON.stringify(entry)}`);
   for (const field of ['dtype', 'shape', 'data_offsets']) {
@@ -211,15 +224,15 @@ function readEntry(
   }
   const ours = FROM_FILE[dtype];
   if (ours === undefined) {
-    if (OTHER_FILE_DTYPES.has(dtype)) fail(`${where} has dtype ${dtype}, which is not supported (only F32 and F64 are)`);
-    fail(`${where} has unknown dtype ${JSON.stringify(dtype)} (only F32 and F64 are supported)`);
+    if (OTHER_FILE_DTYPES.has(dtype)) fail(`${where} has dtype ${dtype}, which is not supported (only F32, F64, I32 and U32 are)`);
+    fail(`${where} has unknown dtype ${JSON.stringify(dtype)} (only F32, F64, I32 and U32 are supported)`);
   }
   return { dtype: ours!, shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
 }
 
 export async function saveSafetensors(
   path: string,
-  tensors: Record<string, Tensor>,
+  tensors: Record<string, Tensor | IntTensor>,
   metadata?: Record<string, string>,
   options?: AtomicWriteOptions,
 ): Promise<void> {
@@ -227,8 +240,15 @@ export async function saveSafetensors(
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata), options);
 }
 
+// only a regular file (a FIFO would block, /dev/zero never end), read to the size it has
+export function readSafetensorsFile(path: string): Buffer {
+  return readRegular(path, bufferConstants.MAX_LENGTH, (problem) => {
+    throw new SafetensorsError(path, problem);
+  });
+}
+
 export async function loadSafetensors(path: string): Promise<SafetensorsFile> {
-  return decodeSafetensors(await readFile(path), path);
+  return decodeSafetensors(readSafetensorsFile(path), path);
 }
 
 // a matrix as a tensor; shares the matrix's data, since encoding copies it anyway

@@ -33,7 +33,7 @@ export interface NativeAddon {
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
   softmax(X: FloatArray, rows: number, cols: number, Y: FloatArray): void;
-  largePageAlloc(length: number): Uint8Array;
+  hugePageAdvise(bytes: Uint8Array): number;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   // returns the count stored: OpenBLAS clamps to its maximum

@@ -38,7 +38,7 @@ export interface Box {
 }
 
 // more points than a screen has pixels across only make the file big
-export const MAX_PLOT_POINTS = 2000;
+const MAX_PLOT_POINTS = 2000;
 const FONT = 'system-ui, Helvetica, Arial, sans-serif';
 
 // escaped for text and attribute values; control characters are illegal in xml even escaped

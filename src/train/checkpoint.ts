@@ -1,28 +1,27 @@
-// checkpoints: everything a training run needs to continue exactly where it was, in one directory.
+// checkpoints: everything a training run needs to continue exactly where it was, in one file,
+// <dir>/checkpoint.safetensors:
+//   model.W1, model.b1, …        the network's tensors (its layer list in __metadata__.model)
+//   optimizer.m.W1, …            the optimizer's state buffers (name, hyperparameters, step in .state)
+//   loss                         every iteration's loss so far (F64)
+//   random                       the sampling generator's four state words (U32)
+//   order                        'shuffle' sampling only: the current epoch's permutation (I32)
+//   __metadata__.state           the rest as JSON: iteration, status, settings, meta, epochs, timing
+//   __metadata__.sha256          a checksum of the whole file (computed with these 64 characters as zeros)
 //
-// one checkpoint is a manifest and the three files it names:
-//   checkpoint.json                            the manifest: the iteration reached, the run's settings and meta,
-//                                              the sampling RNG state, the epoch records, the timings, and each
-//                                              file's name, size and sha256
-//   model-<iteration>-<tag>.safetensors        the network, in saveModel's format (blasprop eval reads it as is)
-//   optimizer-<iteration>-<tag>.safetensors    the optimizer's state buffers as tensors ('m.W1', …);
-//                                              its name, hyperparameters and step count in __metadata__
-//   progress-<iteration>-<tag>.safetensors     'loss': every iteration's loss so far (F64); 'order': for
-//                                              'shuffle' sampling, the current epoch's permutation (F64, exact)
-//
-// the commit: the three files are written, each atomically, under names no earlier checkpoint used; then
-// the manifest is written atomically, and only after that are files it does not name removed. a crash at
-// any instant therefore leaves checkpoint.json naming a complete set of files: the old set or the new one.
-// reading goes through the manifest, and a file whose size or hash differs from it is refused.
+// the file is written atomically (a temp file, synced, renamed over the old one), so a crash at any
+// instant leaves the old checkpoint or the new one; reading refuses a file whose checksum differs, so
+// an edited iteration count or batch size cannot resume silently into another run. <dir>/checkpoint.lock
+// holds the pid of the run writing into the directory; a second run is refused while that process lives.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
 import type { Backend } from '../backend/types.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { decodeModel, encodeModel, type LoadedModel } from '../io/model.js';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from '../io/safetensors.js';
+import { makeDirectory, processAlive, writeFileAtomic } from '../io/atomic.js';
+import { metadataOf, modelFromFile, tensorsOf, type LoadedModel } from '../io/model.js';
+import { readRegular } from '../io/read.js';
+import { decodeSafetensors, encodeSafetensors, type IntTensor, type SafetensorsFile, type Tensor } from '../io/safetensors.js';
 import type { DType, FloatArray } from '../matrix.js';
 import type { Sequential } from '../nn/sequential.js';
 import { optimizerNames, type OptimizerStateDict } from '../optim/index.js';
@@ -30,11 +29,15 @@ import { Random, type RandomState } from '../random.js';
 import type { EpochRecord, StopReason } from './history.js';
 
 export const CHECKPOINT_FORMAT = 'blasprop-checkpoint';
-export const CHECKPOINT_VERSION = 1;
-export const MANIFEST_NAME = 'checkpoint.json';
-const OPTIMIZER_FORMAT = 'blasprop-optimizer-state';
+export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+export const LOCK_FILE = 'checkpoint.lock';
+// what version 1 left in a directory: a manifest naming three files
+const VERSION_1_MANIFEST = 'checkpoint.json';
+const ZERO_SUM = '0'.repeat(64);
+// the largest batch buffer a checkpoint may ask for (2 GiB of float64)
+const MAX_BATCH_VALUES = 2 ** 28;
 
-// what fixes a run's trajectory (and its history's shape); a resumed run must use the same
 export interface CheckpointSettings {
   // as asked: one of the two (the other absent)
   iterations?: number;
@@ -87,13 +90,13 @@ export interface CheckpointData {
 export interface Checkpoint extends CheckpointData {
   dir: string;
   model: LoadedModel;
-  // the files of this checkpoint, absolute paths
-  files: { manifest: string; model: string; optimizer: string; progress: string };
+  // the checkpoint file, an absolute path
+  file: string;
 }
 
 export interface WriteCheckpointOptions {
-  // test hook: runs after the data files are in place, before the manifest commits them;
-  // throwing here is a crash at the worst moment
+  // test hook: runs when the new file is complete on disk under its temp name, before the rename
+  // commits it; throwing here is a crash at the worst moment
   beforeCommit?: (files: string[]) => void | Promise<void>;
 }
 
@@ -107,117 +110,109 @@ export class CheckpointError extends Error {
   }
 }
 
-interface FileEntry {
-  name: string;
-  bytes: number;
-  sha256: string;
-}
+const sha256 = (buf: Uint8Array): string => createHash('sha256').update(buf).digest('hex');
 
-type FileKind = 'model' | 'optimizer' | 'progress';
-const KINDS: readonly FileKind[] = ['model', 'optimizer', 'progress'];
-// our data files (and the temp files of their atomic writes); nothing else in the directory is touched
-const OURS = /^(model|optimizer|progress)-\d+-[0-9a-f]+\.safetensors(\.\d+\.[0-9a-f]+\.tmp)?$/;
-const MANIFEST_TMP = /^checkpoint\.json\.\d+\.[0-9a-f]+\.tmp$/;
-
-function sha256(buf: Uint8Array): string {
-  return createHash('sha256').update(buf).digest('hex');
-}
-
-// JSON has no NaN or Infinity (a diverged loss is NaN): they are written as strings and read back
-function jsonNumber(x: number): number | string {
-  return Number.isFinite(x) ? x : String(x);
-}
-
-function readNumber(v: unknown): unknown {
-  return v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v;
-}
-
-function encodeEpoch(e: EpochRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) out[k] = typeof v === 'number' ? jsonNumber(v) : v;
-  return out;
-}
-
-function float64(data: ArrayLike<number>): Float64Array {
-  return data instanceof Float64Array ? data : Float64Array.from(data);
-}
-
-function optimizerFile(state: OptimizerStateDict): Buffer {
-  const tensors: Record<string, Tensor> = {};
-  for (const [key, b] of Object.entries(state.buffers)) tensors[key] = { dtype: b instanceof Float32Array ? 'float32' : 'float64', shape: [b.length], data: b };
-  return encodeSafetensors(tensors, {
-    format: OPTIMIZER_FORMAT,
-    name: state.name,
-    hyper: JSON.stringify(state.hyper),
-    step: String(state.step),
-  });
-}
-
-function progressFile(data: CheckpointData): Buffer {
-  const tensors: Record<string, Tensor> = { loss: { dtype: 'float64', shape: [data.losses.length], data: float64(data.losses) } };
-  if (data.order !== undefined) tensors.order = { dtype: 'float64', shape: [data.order.length], data: Float64Array.from(data.order) };
-  return encodeSafetensors(tensors, { format: 'blasprop-progress', iteration: String(data.iteration) });
-}
-
-// write one checkpoint into dir (made if needed); resolves with the manifest's path once it is committed
-export async function writeCheckpoint(dir: string, net: Sequential, data: CheckpointData, options: WriteCheckpointOptions = {}): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  // a fresh tag: no file of the current checkpoint is ever overwritten, even at the same iteration
-  const tag = `${String(data.iteration).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-  const training = { checkpoint: true, iteration: data.iteration, status: data.status, ...data.settings, meta: data.meta };
-  const buffers: Record<FileKind, Buffer> = {
-    model: encodeModel(net, training),
-    optimizer: optimizerFile(data.optimizer),
-    progress: progressFile(data),
-  };
-  const files = {} as Record<FileKind, FileEntry>;
-  for (const kind of KINDS) {
-    const name = `${kind}-${tag}.safetensors`;
-    await writeFileAtomic(join(dir, name), buffers[kind]);
-    files[kind] = { name, bytes: buffers[kind].byteLength, sha256: sha256(buffers[kind]) };
+// JSON has no NaN or Infinity (a diverged loss is NaN): such a number is written as { "$number": "NaN" }
+const toJson = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v);
+const fromJson = (_key: string, v: unknown): unknown => {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$number') return Number((v as { $number: unknown }).$number);
   }
-  await options.beforeCommit?.(KINDS.map((k) => join(dir, files[k].name)));
-  const manifest = {
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
+  return v;
+};
+
+// the file with its checksum in place: hashed with 64 zeros where the checksum goes, then filled in
+function encodeCheckpoint(net: Sequential, data: CheckpointData): Buffer {
+  const tensors: Record<string, Tensor | IntTensor> = {};
+  for (const [name, t] of Object.entries(tensorsOf(net))) tensors[`model.${name}`] = t;
+  for (const [key, b] of Object.entries(data.optimizer.buffers)) {
+    tensors[`optimizer.${key}`] = { dtype: b instanceof Float32Array ? 'float32' : 'float64', shape: [b.length], data: b };
+  }
+  tensors.loss = { dtype: 'float64', shape: [data.losses.length], data: data.losses instanceof Float64Array ? data.losses : Float64Array.from(data.losses) };
+  tensors.random = { dtype: 'uint32', shape: [4], data: Uint32Array.from(data.random.s) };
+  if (data.order !== undefined) tensors.order = { dtype: 'int32', shape: [data.order.length], data: data.order };
+  const state = {
     iteration: data.iteration,
     status: data.status,
     every: data.every,
     savedAt: new Date().toISOString(),
-    files,
-    settings: { ...data.settings, learningRate: jsonNumber(data.settings.learningRate) },
+    settings: data.settings,
     meta: data.meta,
-    random: data.random,
-    epochs: data.epochs.map(encodeEpoch),
-    timing: {
-      wallTimeMs: jsonNumber(data.timing.wallTimeMs),
-      evalTimeMs: jsonNumber(data.timing.evalTimeMs),
-      checkpointTimeMs: jsonNumber(data.timing.checkpointTimeMs),
-    },
+    spare: data.random.spare,
+    optimizer: { name: data.optimizer.name, hyper: data.optimizer.hyper, step: data.optimizer.step },
+    epochs: data.epochs,
+    timing: data.timing,
   };
-  const path = join(dir, MANIFEST_NAME);
-  // the commit: from here on the new files are the checkpoint
-  await writeFileAtomic(path, JSON.stringify(manifest, null, 1) + '\n');
-  await removeStale(dir, new Set(KINDS.map((k) => files[k].name)));
+  const buf = encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+    model: JSON.stringify(metadataOf(net, undefined)),
+    state: JSON.stringify(state, toJson),
+    sha256: ZERO_SUM,
+  });
+  const at = buf.indexOf(`"sha256":"${ZERO_SUM}"`) + '"sha256":"'.length;
+  buf.write(sha256(buf), at, 'latin1');
+  return buf;
+}
+
+// write one checkpoint into dir (made if needed), replacing the last; resolves with the file's path
+export async function writeCheckpoint(dir: string, net: Sequential, data: CheckpointData, options: WriteCheckpointOptions = {}): Promise<string> {
+  makeDirectory(dir);
+  const path = join(dir, CHECKPOINT_FILE);
+  const beforeCommit = options.beforeCommit;
+  await writeFileAtomic(path, encodeCheckpoint(net, data), beforeCommit === undefined ? {} : { beforeRename: (tmp) => beforeCommit([tmp]) });
   return path;
 }
 
-// files of superseded (or half-written) checkpoints; best effort, a leftover file harms nothing
-async function removeStale(dir: string, keep: Set<string>): Promise<void> {
-  let names: string[];
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_FILE)) || existsSync(join(dir, VERSION_1_MANIFEST));
+}
+
+// ---------- the lock ----------
+
+// take dir for this process: a lock file holding our pid, refused while another live process holds it;
+// a lock left by a killed run (its pid gone) is taken over. returns the function that releases it
+export function lockCheckpoint(dir: string): () => void {
   try {
-    names = await readdir(dir);
-  } catch {
-    return;
+    makeDirectory(dir);
+  } catch (e) {
+    throw new CheckpointError(dir, `cannot use ${dir} as a checkpoint directory: ${(e as Error).message.split(',')[0]}`);
   }
-  for (const name of names) {
-    if (keep.has(name) || !(OURS.test(name) || MANIFEST_TMP.test(name))) continue;
-    await unlink(join(dir, name)).catch(() => {});
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CheckpointError(dir, `cannot lock the checkpoint directory ${dir}: ${(e as Error).message.split(',')[0]}`);
+      const owner = lockOwner(path);
+      if (owner !== undefined && (owner === process.pid || processAlive(owner)) || attempt > 0) {
+        const who = owner === process.pid ? 'this process' : `process ${owner ?? '(unknown)'}`;
+        throw new CheckpointError(dir, `${dir} is in use by another training run (${who} holds ${path}); wait for it to end, or remove the lock file if that process is gone`);
+      }
+      // stale: its owner was killed
+      try {
+        unlinkSync(path);
+      } catch {}
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    return () => {
+      // only our own lock is removed
+      if (lockOwner(path) === process.pid) try { unlinkSync(path); } catch {}
+    };
   }
 }
 
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, MANIFEST_NAME));
+function lockOwner(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------- reading ----------
@@ -228,37 +223,30 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-function parseManifest(path: string, text: string): Record<string, unknown> {
-  const bad = (what: string): never => {
-    throw new CheckpointError(path, `${path} is corrupt: ${what}`);
-  };
+// the run state, checked field by field: the checksum catches damage, this catches a file made by hand
+function parseState(text: string, bad: (what: string) => never): Record<string, unknown> {
   let m: unknown;
   try {
-    m = JSON.parse(text);
+    m = JSON.parse(text, fromJson);
   } catch (e) {
-    return bad(`not valid JSON (${(e as Error).message})`);
+    return bad(`__metadata__.state is not valid JSON (${(e as Error).message})`);
   }
-  if (!isObject(m)) return bad('not a JSON object');
-  if (m.format !== CHECKPOINT_FORMAT) return bad(`format is ${JSON.stringify(m.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (m.version !== CHECKPOINT_VERSION) bad(`version ${JSON.stringify(m.version)} is not supported (this blasprop reads ${CHECKPOINT_VERSION})`);
+  if (!isObject(m)) return bad('__metadata__.state is not a JSON object');
   if (!isCount(m.iteration)) bad(`iteration must be a non-negative integer, got ${JSON.stringify(m.iteration)}`);
   if (!['running', 'completed', 'stopped', 'aborted'].includes(m.status as string)) bad(`status ${JSON.stringify(m.status)} is unknown`);
   if (!isCount(m.every) || m.every < 1) bad(`every must be a positive integer, got ${JSON.stringify(m.every)}`);
-  if (!isObject(m.files)) return bad('has no files');
-  for (const kind of KINDS) {
-    const f = m.files[kind];
-    if (!isObject(f) || typeof f.name !== 'string' || !/^[\w.-]+$/.test(f.name) || !isCount(f.bytes) || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) {
-      bad(`files.${kind} must be { name, bytes, sha256 }, got ${JSON.stringify(f)}`);
-    }
-  }
   const s = m.settings;
   if (!isObject(s)) return bad('has no settings');
-  s.learningRate = readNumber(s.learningRate);
   for (const key of ['totalIterations', 'iterationsPerEpoch', 'batchSize', 'seed', 'evalBatchSize', 'trainCount', 'testCount', 'features'] as const) {
     if (!isCount(s[key])) bad(`settings.${key} must be a non-negative integer, got ${JSON.stringify(s[key])}`);
   }
   for (const key of ['iterations', 'epochs'] as const) if (s[key] !== undefined && !isCount(s[key])) bad(`settings.${key} must be a positive integer, got ${JSON.stringify(s[key])}`);
   if ((s.iterations === undefined) === (s.epochs === undefined)) bad('settings must hold iterations or epochs (one of them)');
+  // the batch buffers are allocated from these: a file must not be able to ask for gigabytes
+  const batchValues = (s.batchSize as number) * (s.features as number);
+  if ((s.batchSize as number) < 1 || batchValues > MAX_BATCH_VALUES) {
+    bad(`settings.batchSize ${s.batchSize} with ${s.features} features needs a batch of ${batchValues} values (at most ${MAX_BATCH_VALUES})`);
+  }
   if (typeof s.learningRate !== 'number') bad(`settings.learningRate must be a number, got ${JSON.stringify(s.learningRate)}`);
   if (!optimizerNames().includes(s.optimizer as string)) bad(`settings.optimizer ${JSON.stringify(s.optimizer)} is unknown`);
   if (s.sampling !== 'replacement' && s.sampling !== 'shuffle') bad(`settings.sampling ${JSON.stringify(s.sampling)} is unknown`);
@@ -266,153 +254,137 @@ function parseManifest(path: string, text: string): Record<string, unknown> {
   if (s.dtype !== 'float32' && s.dtype !== 'float64') bad(`settings.dtype ${JSON.stringify(s.dtype)} is unknown`);
   if ((m.iteration as number) > (s.totalIterations as number)) bad(`iteration ${m.iteration} is past the run's ${s.totalIterations}`);
   if (!isObject(m.meta)) bad('meta must be an object');
-  try {
-    Random.fromState(m.random as RandomState);
-  } catch (e) {
-    bad(`random: ${(e as Error).message}`);
-  }
+  if (m.spare !== null && typeof m.spare !== 'number') bad(`spare must be a number or null, got ${JSON.stringify(m.spare)}`);
+  const o = m.optimizer;
+  if (!isObject(o) || !optimizerNames().includes(o.name as string)) return bad(`optimizer ${JSON.stringify(isObject(o) ? o.name : o)} is unknown`);
+  if (!isObject(o.hyper) || !Object.values(o.hyper).every((v) => typeof v === 'number')) bad('optimizer.hyper must be an object of numbers');
+  if (!isCount(o.step)) bad(`optimizer.step must be a non-negative integer, got ${JSON.stringify(o.step)}`);
   if (!Array.isArray(m.epochs)) return bad('epochs must be an array');
-  m.epochs = m.epochs.map((e: unknown, i) => {
+  m.epochs.forEach((e: unknown, i) => {
     if (!isObject(e)) return bad(`epochs[${i}] is not an object`);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(e)) out[k] = readNumber(v);
-    for (const key of ['epoch', 'iteration', 'loss', 'elapsedMs']) if (typeof out[key] !== 'number') bad(`epochs[${i}].${key} must be a number`);
-    if ((out.iteration as number) > (m as { iteration: number }).iteration) bad(`epochs[${i}] is at iteration ${out.iteration}, after the checkpoint's ${m.iteration}`);
-    return out;
+    for (const key of ['epoch', 'iteration', 'loss', 'elapsedMs']) if (typeof e[key] !== 'number') bad(`epochs[${i}].${key} must be a number`);
+    if ((e.iteration as number) > (m as { iteration: number }).iteration) bad(`epochs[${i}] is at iteration ${e.iteration}, after the checkpoint's ${m.iteration}`);
   });
   if (!isObject(m.timing)) return bad('has no timing');
-  for (const key of ['wallTimeMs', 'evalTimeMs', 'checkpointTimeMs']) {
-    m.timing[key] = readNumber(m.timing[key]);
-    if (typeof m.timing[key] !== 'number') bad(`timing.${key} must be a number`);
-  }
+  for (const key of ['wallTimeMs', 'evalTimeMs', 'checkpointTimeMs']) if (typeof m.timing[key] !== 'number') bad(`timing.${key} must be a number`);
   return m;
 }
 
-// a data file, checked against the manifest before it is decoded
-async function readChecked(dir: string, kind: FileKind, entry: FileEntry): Promise<{ path: string; buf: Buffer }> {
-  const path = join(dir, entry.name);
-  let buf: Buffer;
+// the tensors after the run state: losses, generator, permutation, optimizer buffers
+function readTensors(file: SafetensorsFile, m: Record<string, unknown>, net: Sequential, bad: (what: string) => never): Pick<CheckpointData, 'losses' | 'order' | 'random' | 'optimizer'> {
+  const settings = m.settings as unknown as CheckpointSettings;
+  const iteration = m.iteration as number;
+  const loss = file.tensors.loss;
+  if (loss === undefined || loss.dtype !== 'float64' || loss.data.length !== iteration) bad(`'loss' must hold ${iteration} float64 values`);
+  const words = file.integers.random;
+  if (words === undefined || words.dtype !== 'uint32' || words.data.length !== 4) bad(`'random' must hold 4 uint32 words`);
+  const random: RandomState = { algorithm: 'xoshiro128**', s: Array.from(words!.data) as RandomState['s'], spare: m.spare as number | null };
   try {
-    buf = await readFile(path);
+    Random.fromState(random);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(dir, `${path} (the checkpoint's ${kind} file) ${code === 'ENOENT' ? 'is missing' : `cannot be read: ${(e as Error).message}`}`);
+    bad(`random: ${(e as Error).message}`);
   }
-  if (buf.byteLength !== entry.bytes) {
-    throw new CheckpointError(dir, `${path} is corrupt: ${buf.byteLength} bytes, the manifest says ${entry.bytes}${buf.byteLength < entry.bytes ? ' (truncated)' : ''}`);
+  let order: Int32Array | undefined;
+  if (settings.sampling === 'shuffle') {
+    const t = file.integers.order;
+    const n = settings.trainCount;
+    if (t === undefined || t.dtype !== 'int32' || t.data.length !== n) return bad(`'order' must hold ${n} int32 indices`);
+    // a permutation of 0..n-1, or the next epochs would see some examples twice and others never
+    const seen = new Uint8Array(n);
+    for (const k of t.data as Int32Array) {
+      if (!(k >= 0 && k < n) || seen[k]) bad(`'order' is not a permutation of 0..${n - 1}`);
+      seen[k] = 1;
+    }
+    order = t.data as Int32Array;
   }
-  if (sha256(buf) !== entry.sha256) throw new CheckpointError(dir, `${path} is corrupt: its sha256 differs from the manifest's`);
-  return { path, buf };
-}
-
-// a decoding error from the safetensors or model reader, as a checkpoint error (its message names the file)
-function decoding<T>(dir: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError(dir, (e as Error).message);
-  }
-}
-
-function readOptimizer(dir: string, path: string, buf: Buffer, net: Sequential): OptimizerStateDict {
-  const file = decoding(dir, () => decodeSafetensors(buf, path));
-  const bad = (what: string): never => {
-    throw new CheckpointError(dir, `${path} is corrupt: ${what}`);
-  };
-  const md = file.metadata;
-  if (md.format !== OPTIMIZER_FORMAT) bad(`__metadata__.format is ${JSON.stringify(md.format)}, expected "${OPTIMIZER_FORMAT}"`);
-  if (!optimizerNames().includes(md.name as string)) bad(`unknown optimizer ${JSON.stringify(md.name)}`);
-  let hyper: unknown;
-  try {
-    hyper = JSON.parse(md.hyper ?? '');
-  } catch {
-    bad('__metadata__.hyper is not valid JSON');
-  }
-  if (!isObject(hyper) || !Object.values(hyper).every((v) => typeof v === 'number')) bad('__metadata__.hyper must be an object of numbers');
-  const step = Number(md.step);
-  if (!/^\d+$/.test(md.step ?? '') || !Number.isSafeInteger(step)) bad(`__metadata__.step must be an integer, got ${JSON.stringify(md.step)}`);
-  // every buffer belongs to a parameter of the network and has its size and dtype
+  // every optimizer buffer belongs to a parameter of the network and has its size and dtype
+  const o = m.optimizer as { name: string; hyper: Record<string, number>; step: number };
   const buffers: Record<string, FloatArray> = {};
-  for (const [key, t] of Object.entries(file.tensors)) {
-    const param = net.params[key.slice(key.indexOf('.') + 1)];
+  for (const [name, t] of Object.entries(file.tensors)) {
+    if (!name.startsWith('optimizer.')) continue;
+    const key = name.slice('optimizer.'.length);
+    const paramName = key.slice(key.indexOf('.') + 1);
+    const param = net.params[paramName];
     if (key.indexOf('.') < 0 || param === undefined) bad(`buffer '${key}' names no parameter of the network (${Object.keys(net.params).join(', ')})`);
     if (t.shape.length !== 1 || t.data.length !== param!.size || t.dtype !== param!.dtype) {
-      bad(`buffer '${key}' is [${t.shape.join(', ')}] ${t.dtype}, parameter '${key.slice(key.indexOf('.') + 1)}' is ${param!.size} ${param!.dtype} values`);
+      bad(`buffer '${key}' is [${t.shape.join(', ')}] ${t.dtype}, parameter '${paramName}' is ${param!.size} ${param!.dtype} values`);
     }
     buffers[key] = t.data;
   }
-  return { name: md.name as string, hyper: hyper as Record<string, number>, step, buffers };
+  return { losses: loss!.data as Float64Array, random, order, optimizer: { name: o.name, hyper: o.hyper, step: o.step, buffers } };
 }
 
-function readProgress(dir: string, path: string, buf: Buffer, iteration: number, settings: CheckpointSettings): { losses: Float64Array; order?: Int32Array } {
-  const file = decoding(dir, () => decodeSafetensors(buf, path));
-  const bad = (what: string): never => {
-    throw new CheckpointError(dir, `${path} is corrupt: ${what}`);
-  };
-  const loss = file.tensors.loss;
-  if (loss === undefined || loss.dtype !== 'float64' || loss.data.length !== iteration) bad(`'loss' must hold ${iteration} float64 values`);
-  const out: { losses: Float64Array; order?: Int32Array } = { losses: loss!.data as Float64Array };
-  if (settings.sampling === 'shuffle') {
-    const t = file.tensors.order;
-    const n = settings.trainCount;
-    if (t === undefined || t.data.length !== n) return bad(`'order' must hold ${n} indices`);
-    // a permutation of 0..n-1, or the next epochs would see some examples twice and others never
-    const order = new Int32Array(n);
-    const seen = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const k = t.data[i]!;
-      if (!(Number.isInteger(k) && k >= 0 && k < n) || seen[k]) bad(`'order' is not a permutation of 0..${n - 1}`);
-      seen[k] = 1;
-      order[i] = k;
-    }
-    out.order = order;
-  }
-  return out;
-}
-
-// the checkpoint dir's manifest names, loaded and checked; the network is built on `backend`
+// the checkpoint in dir, checked whole (checksum) and in every part; the network is built on `backend`
 export async function readCheckpoint(dir: string, options: { backend?: Backend } = {}): Promise<Checkpoint> {
   const root = resolve(dir);
   if (!existsSync(root)) throw new CheckpointError(dir, `checkpoint directory not found: ${dir}`);
   if (!statSync(root).isDirectory()) throw new CheckpointError(dir, `checkpoint path is not a directory: ${dir}`);
-  const manifestPath = join(root, MANIFEST_NAME);
-  let text: string;
-  try {
-    text = await readFile(manifestPath, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointError(dir, `no checkpoint in ${dir} (${MANIFEST_NAME} is missing)`);
-    throw new CheckpointError(dir, `${manifestPath} cannot be read: ${(e as Error).message}`);
+  const path = join(root, CHECKPOINT_FILE);
+  if (!existsSync(path)) {
+    if (existsSync(join(root, VERSION_1_MANIFEST))) {
+      throw new CheckpointError(dir, `${dir} holds a version 1 checkpoint (${VERSION_1_MANIFEST} and three files); this blasprop reads version ${CHECKPOINT_VERSION} (one ${CHECKPOINT_FILE}): finish that run with the blasprop that started it, or start a new one`);
+    }
+    throw new CheckpointError(dir, `no checkpoint in ${dir} (${CHECKPOINT_FILE} is missing)`);
   }
-  const m = parseManifest(manifestPath, text);
-  const files = m.files as Record<FileKind, FileEntry>;
-  const settings = m.settings as unknown as CheckpointSettings;
-  const iteration = m.iteration as number;
+  const bad = (what: string): never => {
+    throw new CheckpointError(dir, `${path} is corrupt: ${what}`);
+  };
+  const buf = readRegular(path, bufferConstants.MAX_LENGTH, (problem) => {
+    throw new CheckpointError(dir, `${path}: ${problem}`);
+  });
+  let file: SafetensorsFile;
+  try {
+    file = decodeSafetensors(buf, path);
+  } catch (e) {
+    throw new CheckpointError(dir, `${(e as Error).message}`);
+  }
+  const md = file.metadata;
+  if (md.format !== CHECKPOINT_FORMAT) bad(`__metadata__.format is ${JSON.stringify(md.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (md.version !== String(CHECKPOINT_VERSION)) bad(`checkpoint version ${JSON.stringify(md.version)} is not supported (this blasprop reads ${CHECKPOINT_VERSION})`);
+  // the checksum: the file as written, with its own checksum zeroed
+  const sum = md.sha256 ?? '';
+  const at = buf.indexOf(`"sha256":"${sum}"`);
+  if (!/^[0-9a-f]{64}$/.test(sum) || at < 0) bad('__metadata__.sha256 is missing or malformed');
+  const zeroed = Buffer.from(buf);
+  zeroed.write(ZERO_SUM, at + '"sha256":"'.length, 'latin1');
+  if (sha256(zeroed) !== sum) bad('its sha256 checksum does not match its contents (the file was changed or damaged)');
 
-  const model = await readChecked(root, 'model', files.model);
-  const loaded = decoding(dir, () => decodeModel(model.buf, model.path, { backend: options.backend }));
-  if (loaded.net.dtype !== settings.dtype) throw new CheckpointError(dir, `${model.path} is ${loaded.net.dtype}, the manifest says ${settings.dtype}`);
-  const inputs = (loaded.architecture.layers.find((l) => l.type === 'affine') as { inputs: number }).inputs;
-  if (inputs !== settings.features) throw new CheckpointError(dir, `${model.path} takes ${inputs} inputs, the manifest says the data has ${settings.features} features`);
-  const opt = await readChecked(root, 'optimizer', files.optimizer);
-  const optimizer = readOptimizer(dir, opt.path, opt.buf, loaded.net);
-  if (optimizer.name !== settings.optimizer) throw new CheckpointError(dir, `${opt.path} holds ${optimizer.name} state, the manifest says the run uses ${settings.optimizer}`);
-  const prog = await readChecked(root, 'progress', files.progress);
-  const progress = readProgress(dir, prog.path, prog.buf, iteration, settings);
+  const m = parseState(md.state ?? '', bad);
+  const settings = m.settings as unknown as CheckpointSettings;
+  // the network, from the model.* tensors and the model's own metadata
+  let modelMetadata: unknown;
+  try {
+    modelMetadata = JSON.parse(md.model ?? '');
+  } catch {
+    bad('__metadata__.model is not valid JSON');
+  }
+  if (!isObject(modelMetadata) || !Object.values(modelMetadata).every((v) => typeof v === 'string')) return bad('__metadata__.model must be an object of strings');
+  const modelTensors: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(file.tensors)) if (name.startsWith('model.')) modelTensors[name.slice('model.'.length)] = t;
+  let model: LoadedModel;
+  try {
+    // a diverged run is a run too: its NaN weights resume as they were
+    model = modelFromFile(path, { tensors: modelTensors, integers: {}, metadata: modelMetadata as Record<string, string> }, { backend: options.backend, allowNonFinite: true });
+  } catch (e) {
+    throw new CheckpointError(dir, (e as Error).message);
+  }
+  if (model.net.dtype !== settings.dtype) bad(`the network is ${model.net.dtype}, the settings say ${settings.dtype}`);
+  const inputs = (model.architecture.layers.find((l) => l.type === 'affine') as { inputs: number }).inputs;
+  if (inputs !== settings.features) bad(`the network takes ${inputs} inputs, the settings say the data has ${settings.features} features`);
+  const o = m.optimizer as { name: string };
+  if (o.name !== settings.optimizer) bad(`it holds ${o.name} state, the settings say the run uses ${settings.optimizer}`);
 
   return {
     dir: root,
-    iteration,
+    iteration: m.iteration as number,
     status: m.status as CheckpointStatus,
     every: m.every as number,
     settings,
     meta: m.meta as Record<string, unknown>,
-    random: m.random as RandomState,
-    ...progress,
+    ...readTensors(file, m, model.net, bad),
     epochs: m.epochs as EpochRecord[],
-    optimizer,
     timing: m.timing as unknown as CheckpointTiming,
-    model: loaded,
-    files: { manifest: manifestPath, model: model.path, optimizer: opt.path, progress: prog.path },
+    model,
+    file: path,
   };
 }

@@ -19,7 +19,7 @@ export interface CheckpointOptions {
   dir: string;
   // save after every this many iterations (default: once per epoch); always also when the run ends or stops
   every?: number;
-  // test hook: runs after a checkpoint's data files are written, before its manifest commits them
+  // test hook: runs when a checkpoint's new file is complete under its temp name, before the rename commits it
   beforeCommit?: WriteCheckpointOptions['beforeCommit'];
 }
 
@@ -116,7 +116,7 @@ const OPTION_KEYS: readonly (keyof TrainerOptions)[] = [
   'evaluate', 'evalBatchSize', 'yieldEveryMs', 'onBatchEnd', 'onEpochEnd', 'signal', 'meta', 'checkpoint',
 ];
 
-export function positiveInteger(label: string, value: unknown): number {
+function positiveInteger(label: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(`Invalid ${label}: ${describe(value)} (expected an integer ≥ 1)`);
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Invalid ${label}: ${value} (expected an integer ≥ 1)`);
   return value;
@@ -128,7 +128,7 @@ function callbackOf<I>(name: string, value: unknown): TrainingCallback<I> | unde
   return value as TrainingCallback<I>;
 }
 
-export function checkNetwork(net: unknown): asserts net is Network {
+function checkNetwork(net: unknown): asserts net is Network {
   const n = net as Partial<Network> | null;
   if (n === null || typeof n !== 'object' || typeof n.gradient !== 'function' || typeof n.predict !== 'function' || n.params === null || typeof n.params !== 'object') {
     throw new TypeError('Trainer: net must be a Network (with params, predict and gradient)');

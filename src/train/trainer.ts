@@ -22,7 +22,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../random.js';
-import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus } from './checkpoint.js';
+import { CheckpointError, lockCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus } from './checkpoint.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 import { Evaluator } from './evaluate.js';
 import { History, type EpochRecord } from './history.js';
@@ -147,12 +147,19 @@ export class Trainer {
       throw new RangeError(`Trainer.fit: train examples have ${train.features} features but test examples have ${test.features}`);
     }
     if (this.pending !== undefined) checkResumeData(this.pending, train, test);
+    // two fits on one network would interleave their updates into a third, unreproducible run
+    if (training.has(this.net)) throw new Error('Trainer.fit: this network is already training in another fit; a network trains in one fit at a time');
+    // and two runs writing one checkpoint directory would overwrite each other's files
+    const unlock = this.settings.checkpoint === undefined ? undefined : lockCheckpoint(this.settings.checkpoint.dir);
+    training.add(this.net);
     this.running = true;
     this.stopRequested = false;
     try {
       return await this.loop(train, test);
     } finally {
       this.running = false;
+      training.delete(this.net);
+      unlock?.();
     }
   }
 
@@ -338,6 +345,9 @@ class Run {
 }
 
 // train net on data; resolves with the history (rejects on bad options or a failing step)
+// the networks inside a fit right now
+const training = new WeakSet<Network>();
+
 export async function fit(net: Network, data: TrainingData, options: TrainerOptions = {}): Promise<History> {
   return new Trainer(net, options).fit(data);
 }
