@@ -17,6 +17,7 @@ import { DEFAULT_EVAL_CHUNK, Evaluator } from '../train/evaluate.js';
 import { createOptimizer, OPTIMIZER_NAMES } from '../optim/index.js';
 import { toDataset } from '../train/dataset.js';
 import { benchOnnx, type OnnxBenchRow } from './onnx.js';
+import { benchScaling, writeScalingSvg } from './scaling.js';
 import { time, type Timing } from './timing.js';
 import { CONFIGS, floorRunner, forwardProducts, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
 
@@ -45,11 +46,13 @@ const { values } = parseArgs({
     'skip-train': { type: 'boolean', default: false },
     'skip-onnx': { type: 'boolean', default: false },
     'only-onnx': { type: 'boolean', default: false },
+    scaling: { type: 'boolean', default: false },
+    'scaling-svg': { type: 'string', default: 'docs/bench-scaling.svg' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-onnx | --only-onnx]');
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-onnx | --only-onnx] [-- --scaling [--scaling-svg FILE]]');
   process.exit(0);
 }
 
@@ -73,6 +76,16 @@ const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
 if (values['only-onnx']) {
   const onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
   if (values.json) console.log(JSON.stringify({ onnx }, null, 2));
+  process.exit(0);
+}
+
+// --scaling: only the batch × width × dtype × threads sweep, its table and its chart
+if (values.scaling) {
+  const rows = benchScaling(native, mnist.train, threadCounts, values.quick, log);
+  setNumThreads(maxThreads);
+  writeScalingSvg(values['scaling-svg']!, rows, 'float32', maxThreads);
+  log(`chart (float32, ${maxThreads} thr): ${values['scaling-svg']}`);
+  if (values.json) console.log(JSON.stringify({ scaling: rows }, null, 2));
   process.exit(0);
 }
 
