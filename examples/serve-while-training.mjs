@@ -102,4 +102,5 @@ live = { net, epoch: history.lastEpoch?.epoch ?? live.epoch };
 status.training = false;
 if (values.save) await saveModel(values.save, net);
 console.log(`training finished: epoch ${live.epoch}, test accuracy ${history.summary().testAccuracy?.toFixed(4)}`);
-if (values['exit-after-training']) server.close();
+// serve the final weights a second longer, then stop (for scripts and tests)
+if (values['exit-after-training']) setTimeout(() => server.close(), 1000);

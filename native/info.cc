@@ -12,7 +12,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("blas", "OpenBLAS");
   out.Set("config", openblas_get_config());
   out.Set("corename", openblas_get_corename());
-  out.Set("threads", ThreadSetting());
+  out.Set("threads", ThreadSetting(env));
   out.Set("defaultThreads", OpenblasDefaultThreads());
   out.Set("singleThreadBelow", kSmallProduct);
   int parallel = openblas_get_parallel();

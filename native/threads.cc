@@ -15,15 +15,18 @@
 // the rule that follows, enforced here: while more than one JavaScript thread has the addon loaded,
 // OpenBLAS's count stays 1 and every product runs on its caller's thread, so N workers use N cores
 // (never N × M threads) and no thread's results depend on another's settings. a thread alone uses its
-// own setting (products under kSmallProduct still on one thread). each thread's setting is its own
-// (thread_local: Node runs every worker on a thread of its own) and getNumThreads reports it.
+// own setting (products under kSmallProduct still on one thread). each thread's setting is its own,
+// kept per Node environment (the main thread's, each worker's), and getNumThreads reports it.
 #include <cblas.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "ops.h"
@@ -33,17 +36,29 @@ namespace blasprop {
 
 namespace {
 
-// 0: this thread has not chosen yet, and gets OpenBLAS's default
-thread_local int t_threads = 0;
+// a JavaScript thread (Node environment) with the addon loaded, and its setting (0: not chosen yet,
+// OpenBLAS's default)
+struct JsThread {
+  napi_env env;
+  int threads;
+};
 
-// Node environments (the main thread, workers) with the addon loaded; changed under the lock below
-std::atomic<int> g_js_threads{0};
-
-// serialises every change of OpenBLAS's count, and the check that only a lone thread may raise it
+// serialises every change of OpenBLAS's count and of the registry below. both are made once and never
+// destroyed: a worker's cleanup hook may still run while the process exits
 std::mutex& CountLock() {
-  static std::mutex lock;
-  return lock;
+  static auto* lock = new std::mutex();
+  return *lock;
 }
+
+// every JavaScript thread with the addon loaded; changed under CountLock
+std::vector<JsThread>& Registry() {
+  static auto* threads = new std::vector<JsThread>();
+  return *threads;
+}
+
+// the most threads a large product may use right now: the setting of the one JavaScript thread, or 1
+// when there are several. products read it without the lock; it changes under the lock
+std::atomic<int> g_large_product_threads{1};
 
 // the most threads OpenBLAS accepts (it clamps to this), from its build configuration
 int OpenblasMaxThreads() {
@@ -56,40 +71,71 @@ int OpenblasMaxThreads() {
   return most;
 }
 
+int SettingOf(const JsThread& t) {
+  return t.threads == 0 ? OpenblasDefaultThreads() : t.threads;
+}
+
+// under CountLock: the registry changed, so may the count large products get
+void Recount() {
+  auto& threads = Registry();
+  g_large_product_threads.store(threads.size() == 1 ? SettingOf(threads[0]) : 1);
+}
+
+// under CountLock: this environment's entry (every environment registers in Init before any call)
+JsThread* Find(napi_env env) {
+  for (auto& t : Registry()) {
+    if (t.env == env) return &t;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int OpenblasDefaultThreads() {
-  // read once, before anything of ours has set a count (every setter calls this first)
+  // read once, before anything of ours has set a count (Init calls this before any setter can run)
   static const int threads = openblas_get_num_threads();
   return threads;
 }
 
-int ThreadSetting() {
-  if (t_threads == 0) t_threads = OpenblasDefaultThreads();
-  return t_threads;
+int ThreadSetting(napi_env env) {
+  std::lock_guard<std::mutex> hold(CountLock());
+  JsThread* t = Find(env);
+  return t == nullptr ? OpenblasDefaultThreads() : SettingOf(*t);
 }
 
 void UseThreadsFor(size_t m, size_t n, size_t k) {
   bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct;
-  int want = small ? 1 : ThreadSetting();
-  if (want > 1 && g_js_threads.load() > 1) want = 1;
+  int want = small ? 1 : g_large_product_threads.load();
   // changing OpenBLAS's count costs a lock and ~50 ns; skip it when it already holds this value
-  // (with other threads about it holds 1, and nobody may raise it)
+  // (with several JavaScript threads about it holds 1, and nobody may raise it)
   if (openblas_get_num_threads() == want) return;
   std::lock_guard<std::mutex> hold(CountLock());
   // decided again under the lock: a thread that started meanwhile has set 1 and must keep it
-  if (want > 1 && g_js_threads.load() > 1) want = 1;
+  if (!small) want = g_large_product_threads.load();
   openblas_set_num_threads(want);
 }
 
 void AddJsThread(Napi::Env env) {
   OpenblasDefaultThreads();
+  napi_env raw = env;
   {
     std::lock_guard<std::mutex> hold(CountLock());
+    Registry().push_back({raw, 0});
     // a second thread: from now on every product runs single-threaded
-    if (g_js_threads.fetch_add(1) + 1 > 1) openblas_set_num_threads(1);
+    if (Registry().size() > 1) openblas_set_num_threads(1);
+    Recount();
   }
-  env.AddCleanupHook([] { g_js_threads.fetch_sub(1); });
+  env.AddCleanupHook([raw] {
+    std::lock_guard<std::mutex> hold(CountLock());
+    auto& threads = Registry();
+    for (size_t i = 0; i < threads.size(); i++) {
+      if (threads[i].env == raw) {
+        threads.erase(threads.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+    Recount();
+  });
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
@@ -100,22 +146,25 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "setNumThreads: threads must be an integer in [1, 1024], got " +
                                          std::to_string(threads));
   }
-  OpenblasDefaultThreads();
   std::lock_guard<std::mutex> hold(CountLock());
-  if (g_js_threads.load() > 1) {
+  JsThread* self = Find(env);
+  int stored;
+  if (Registry().size() > 1 || self == nullptr) {
     // others are computing: OpenBLAS's count stays 1, so take its clamp from its configuration
-    t_threads = std::min(static_cast<int>(threads), OpenblasMaxThreads());
+    stored = std::min(static_cast<int>(threads), OpenblasMaxThreads());
   } else {
     // alone: set it now and keep what OpenBLAS stored (1000 becomes its maximum), so getNumThreads
     // tells the truth
     openblas_set_num_threads(static_cast<int>(threads));
-    t_threads = openblas_get_num_threads();
+    stored = openblas_get_num_threads();
   }
-  return Napi::Number::New(env, t_threads);
+  if (self != nullptr) self->threads = stored;
+  Recount();
+  return Napi::Number::New(env, stored);
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), ThreadSetting());
+  return Napi::Number::New(info.Env(), ThreadSetting(info.Env()));
 }
 
 }  // namespace blasprop

@@ -12,11 +12,12 @@ namespace blasprop {
 // products below this many multiply-adds (m·n·k) run on one thread
 constexpr double kSmallProduct = 8.0 * 1024 * 1024;
 
-// set OpenBLAS's count for a product of this size, from the calling thread's setting
+// set OpenBLAS's count for a product of this size: 1 for a small one; for a large one the setting of
+// the JavaScript thread when it is the only one with the addon loaded, else 1 (threads.cc says why)
 void UseThreadsFor(size_t m, size_t n, size_t k);
 
-// the calling thread's setting: the most threads its products may use
-int ThreadSetting();
+// this JavaScript thread's setting: the most threads its products may use
+int ThreadSetting(napi_env env);
 
 // counts the JavaScript thread loading the addon (until its environment is torn down); with more than
 // one, every product runs single-threaded (see threads.cc for why)

@@ -150,6 +150,40 @@ function expectSamePredictionsLoose(net: Sequential, x: Matrix, fromOnnx: ArrayL
   expect(maxAbsDiff(fromOnnx, expected.data)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE[net.dtype]);
 }
 
+describe('a model trained on standardised features takes raw rows in ONNX', () => {
+  it('Sub and Div at the input: raw MNIST rows in ONNX Runtime give predict on the standardised rows', async () => {
+    // mean and population std per pixel over 5000 training images; a constant pixel gets std 1
+    const count = 5000;
+    const raw = toMatrix(mnist.train, { dtype: 'float32', normalize: true, end: count });
+    const cols = raw.cols;
+    const mean = new Array<number>(cols).fill(0);
+    const std = new Array<number>(cols).fill(0);
+    for (let i = 0; i < count; i++) for (let j = 0; j < cols; j++) mean[j]! += raw.data[i * cols + j]! / count;
+    for (let i = 0; i < count; i++) for (let j = 0; j < cols; j++) std[j]! += (raw.data[i * cols + j]! - mean[j]!) ** 2 / count;
+    for (let j = 0; j < cols; j++) std[j] = std[j]! > 0 ? Math.sqrt(std[j]!) : 1;
+    const standardize = (x: Matrix) => new Matrix(x.rows, x.cols, x.data.map((v, k) => (v - mean[k % cols]!) / std[k % cols]!));
+    const net = mlp({ sizes: [784, 32, 10], init: 'he', seed: 5, dtype: 'float32', backend: nativeBackend() });
+    await fit(net, { train: { x: standardize(raw), t: Int32Array.from(mnist.train.labels.subarray(0, count)) } }, { iterations: 200, batchSize: 100, optimizer: 'adam', learningRate: 0.002, seed: 6, evaluate: false });
+    const labels = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const bytes = exportOnnx(net, { data: { labels, standardization: { mean, std } } });
+    const model = onnx.ModelProto.decode(bytes);
+    expect((model.graph as O.GraphProto).node.slice(0, 2).map((n) => n.opType)).toEqual(['Sub', 'Div']);
+    const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+    expect(JSON.parse(meta.labels!)).toEqual(labels);
+    expect(JSON.parse(meta.standardization!).std).toHaveLength(784);
+    const x = images.float32;
+    // ONNX Runtime gets the raw pixels; blasprop's predict the standardised ones
+    const y = await runOnnx(bytes, x);
+    const z = standardize(x);
+    const expected = softmax(net.predict(z));
+    expect(argmaxRows(y, x.rows, 10)).toEqual(argmaxRows(expected.data, x.rows, 10));
+    // x − mean and ÷ std rounded once more in float32 inside the graph: a few more epsilons at most
+    expect(maxAbsDiff(y, expected.data)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE.float32);
+    expect(() => exportOnnx(net, { data: { standardization: { mean: mean.slice(1), std } } })).toThrow(/data\.standardization must be \{ mean, std \} of 784 finite numbers/);
+    expect(() => exportOnnx(net, { data: { labels: [1, 2] as unknown as string[] } })).toThrow(/data\.labels must be an array of strings/);
+  });
+});
+
 describe('the ONNX file', () => {
   const net = mlp({ sizes: [784, 8, 10], activation: ['sigmoid'], seed: 1, dtype: 'float32' });
 

@@ -12,7 +12,7 @@ import { encodeModel, loadModel } from '../src/io/model.js';
 import { Matrix } from '../src/matrix.js';
 import { packageRoot } from '../src/native/addon.js';
 import { mlp, softmax, TwoLayerNet, type Sequential } from '../src/nn/index.js';
-import { fit } from '../src/train/index.js';
+import { fit, readCheckpoint } from '../src/train/index.js';
 import { shareTrainingData } from '../src/workers/share.js';
 import { sweep } from '../src/workers/sweep.js';
 import { trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
@@ -99,6 +99,18 @@ describe('trainInWorker', () => {
     await expect(long.result).rejects.toThrow(/the worker exited with code 1 before training finished/);
     const tiny = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, { iterations: 10, resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
     await expect(tiny.result).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+  });
+
+  it('writes checkpoints as fit() does: the last one holds the returned weights', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-worker-ck-'));
+    try {
+      const { net } = await trainInWorker(new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed: 1 }), small, { iterations: 60, seed: 1, evaluate: false, checkpoint: { dir, every: 25 } }).result;
+      const ck = await readCheckpoint(dir);
+      expect(ck.iteration).toBe(60);
+      expect(sameWeights(ck.model.net, net)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks its options on the main thread, before a worker starts', () => {
@@ -196,6 +208,27 @@ describe('examples/serve-while-training.mjs', () => {
     } finally {
       clearTimeout(killer);
       child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('blasprop train --worker', () => {
+  it('trains in a worker to the very weights of the same run on the main thread', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-cli-worker-'));
+    try {
+      const cli = path.join(packageRoot, 'dist', 'cli.js');
+      const args = (file: string) => [cli, 'train', '--iterations', '120', '--seed', '1', '--json', '--quiet', '--save', path.join(dir, file)];
+      const [w, m] = await Promise.all([run(process.execPath, [...args('w.safetensors'), '--worker']), run(process.execPath, args('m.safetensors'))]);
+      const sw = JSON.parse(w.stdout) as { testAccuracy: number; threads: number };
+      const sm = JSON.parse(m.stdout) as { testAccuracy: number };
+      expect(sw.testAccuracy).toBe(sm.testAccuracy);
+      expect(sw.threads).toBe(1);
+      const a = (await loadModel(path.join(dir, 'w.safetensors'))).net;
+      const b = (await loadModel(path.join(dir, 'm.safetensors'))).net;
+      expect(sameWeights(a, b)).toBe(true);
+      await expect(run(process.execPath, [cli, 'train', '--worker', '--resume', '--checkpoint', dir])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--worker cannot --resume/) });
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: a training step against its gemm floor, native against reference, per thread count;
 // an evaluation pass over all 70 000 MNIST images against its gemm floor; each optimizer's step against
-// SGD's; one-row predict latency and the cost of one native call; wall time and peak memory of a whole `npm run train`
+// SGD's; one-row predict latency and the cost of one native call; wall time and peak memory of a whole
+// `npm run train`; serving latency while a worker trains, and a sweep on a worker pool (workers.ts);
+// --scaling: the batch × width sweep alone (scaling.ts)
 
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'skip-train': { type: 'boolean', default: false },
+    'skip-workers': { type: 'boolean', default: false },
     'skip-onnx': { type: 'boolean', default: false },
     'only-onnx': { type: 'boolean', default: false },
     scaling: { type: 'boolean', default: false },
@@ -52,7 +55,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-onnx | --only-onnx] [-- --scaling [--scaling-svg FILE]]');
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-workers] [-- --skip-onnx | --only-onnx] [-- --scaling [--scaling-svg FILE]]');
   process.exit(0);
 }
 
@@ -199,6 +202,26 @@ if (!values['skip-train']) {
   log(`npm run train (10 000 iterations + 16 evaluations): ${(train.wallMs / 1000).toFixed(2)} s, peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
 }
 
+// issue 14: serving while a worker trains, and a sweep on a worker pool (a process of its own: workers.ts)
+interface WorkersBench {
+  latency: { rate: number; count: number; idle: { p99: number }; worker: { p99: number }; main: { p99: number }; workerOverIdle: number; mainOverIdle: number };
+  sweep: { networks: number; iterations: number; sequentialMs: number; poolMs: number; speedup: number; failed: number };
+}
+let workers: WorkersBench | undefined;
+if (!values['skip-workers']) {
+  const script = path.join(packageRoot, 'dist', 'bench', 'workers.js');
+  const run = spawnSync(process.execPath, [script, '--json', ...(values.quick ? ['--quick'] : [])], { encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.error(`the worker benchmark failed:\n${run.stderr}`);
+    process.exit(1);
+  }
+  workers = JSON.parse(run.stdout.trim().split('\n').pop()!) as WorkersBench;
+  const l = workers.latency;
+  log(`POST /predict p99 at ${l.rate}/s (${l.count} requests): idle ${fmt(l.idle.p99)} ms, worker training ${fmt(l.worker.p99)} ms (${l.workerOverIdle.toFixed(2)}×), main-thread training ${fmt(l.main.p99)} ms (${l.mainOverIdle.toFixed(2)}×)`);
+  const w = workers.sweep;
+  log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s, 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (${w.speedup.toFixed(2)}×)`);
+}
+
 // the same model in blasprop and in ONNX Runtime Web, per image
 let onnx: OnnxBenchRow[] | undefined;
 if (!values['skip-onnx']) {
@@ -230,11 +253,15 @@ if (train) {
   targets.push({ target: 'npm run train: training loop under 5 s', measured: `${(train.wallMs / 1000).toFixed(2)} s`, met: train.wallMs < 5000 });
   targets.push({ target: 'npm run train: peak RSS under 200 MB', measured: `${train.peakRssMB.toFixed(0)} MB`, met: train.peakRssMB < 200 });
 }
+if (workers) {
+  targets.push({ target: 'p99 /predict, worker training ≤ 1.5× idle', measured: `${workers.latency.workerOverIdle.toFixed(2)}×`, met: workers.latency.workerOverIdle <= 1.5 });
+  targets.push({ target: 'sweep of 8 on 2 workers ≥ 1.6× sequential', measured: `${workers.sweep.speedup.toFixed(2)}×`, met: workers.sweep.speedup >= 1.6 && workers.sweep.failed === 0 });
+}
 log('');
 log('targets:');
 for (const t of targets) log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEnd(48)} ${t.measured}`);
 
 if (values.json) {
   console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
-    steps, references, evaluation, optimizerSteps, predict: { latency: predictLatency, nativeCallMs }, train, onnx, targets }, null, 2));
+    steps, references, evaluation, optimizerSteps, predict: { latency: predictLatency, nativeCallMs }, train, workers, onnx, targets }, null, 2));
 }

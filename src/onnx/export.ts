@@ -24,9 +24,31 @@ export interface OnnxExportOptions {
   // the tensors' type in the file (default the network's dtype): 'float32' exports a float64
   // network for runtimes or operators that have no double kernels
   dtype?: DType;
+  // what the model knows about its data (loadModel's `data`): label, feature and target names go in
+  // metadata_props; the standardisation becomes Sub and Div at the graph's input, so raw rows go in
+  data?: OnnxDataInfo;
 }
 
-const OPTION_KEYS = ['output', 'inputName', 'outputName', 'dtype'];
+export interface OnnxDataInfo {
+  labels?: string[];
+  features?: string[];
+  target?: string[];
+  standardization?: { mean: number[]; std: number[] };
+}
+
+const OPTION_KEYS = ['output', 'inputName', 'outputName', 'dtype', 'data'];
+const DATA_KEYS = ['labels', 'features', 'target', 'standardization'] as const;
+
+// (x − mean) / std per feature, as two broadcast operators in front of the first layer
+function standardize(g: OnnxGraph, x: Value, s: { mean: number[]; std: number[] }): Value {
+  const width = x.shape[0]!;
+  const ok = (v: unknown, positive: boolean) => Array.isArray(v) && v.length === width && v.every((n) => typeof n === 'number' && Number.isFinite(n) && (!positive || n > 0));
+  if (s === null || typeof s !== 'object' || !ok(s.mean, false) || !ok(s.std, true)) {
+    throw new TypeError(`exportOnnx: data.standardization must be { mean, std } of ${width} finite numbers each (std positive), one per input feature`);
+  }
+  const centred = g.node('Sub', [x.name, g.constant('standardization_mean', [width], Float64Array.from(s.mean))]);
+  return { name: g.node('Div', [centred, g.constant('standardization_std', [width], Float64Array.from(s.std))]), shape: x.shape };
+}
 
 function checkName(what: string, name: unknown): string {
   if (typeof name !== 'string' || name === '') throw new TypeError(`exportOnnx: ${what} must be a non-empty string, got ${describe(name)}`);
@@ -58,7 +80,14 @@ export function onnxModel(net: Sequential, options: OnnxExportOptions = {}): O.I
   const exporters = net.layers.map((layer, i) => layerExporter(layer, i));
   const head = output === 'probabilities' ? headExporter(net.lastLayer) : undefined;
   const input: Value = { name: g.reserve(inputName), shape: [inputWidth(net.layers)] };
-  let x = input;
+  const data = options.data ?? {};
+  if (data === null || typeof data !== 'object') throw new TypeError(`exportOnnx: data must be an object, got ${describe(data)}`);
+  checkOptionKeys('exportOnnx: data', data, DATA_KEYS);
+  for (const key of ['labels', 'features', 'target'] as const) {
+    const names: unknown = data[key];
+    if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) throw new TypeError(`exportOnnx: data.${key} must be an array of strings, got ${describe(names)}`);
+  }
+  let x = data.standardization === undefined ? input : standardize(g, input, data.standardization);
   // each parameter and state matrix under the network's own name for it (W1, b1, running_mean2, …)
   const names = new Map<Matrix, string>();
   for (const [key, m] of Object.entries(net.params)) names.set(m, key);
@@ -83,6 +112,8 @@ export function onnxModel(net: Sequential, options: OnnxExportOptions = {}): O.I
     dtype: net.dtype,
     output,
   };
+  // names as JSON, the same keys and form as the safetensors model's __metadata__
+  for (const key of DATA_KEYS) if (data[key] !== undefined) metadata[key] = JSON.stringify(data[key]);
   return {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],

@@ -1,0 +1,53 @@
+// the latency benchmark's client, in a process of its own: POST /predict at a fixed rate on 127.0.0.1
+// and report latency percentiles. open loop: request i is due at start + i/rate whatever the answers
+// do, and its latency counts from when it was due, so a stalled server cannot hide its backlog.
+//   node dist/bench/predict-client.js URL RATE COUNT → one JSON line { p50, p99, max, errors }
+
+import { Agent, request } from 'node:http';
+
+const [url, rateArg, countArg] = process.argv.slice(2);
+const rate = Number(rateArg);
+const count = Number(countArg);
+if (!url?.startsWith('http://127.0.0.1:') || !(rate > 0) || !(count > 0)) {
+  console.error('usage: predict-client.js http://127.0.0.1:PORT/predict RATE COUNT');
+  process.exit(2);
+}
+// one real-sized request: a 28×28 image of mid-grey
+const body = JSON.stringify({ images: [Array.from({ length: 784 }, (_, i) => (i % 7) / 7)] });
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const latencies: number[] = [];
+let errors = 0;
+
+function send(due: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request(url!, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode === 200) latencies.push(performance.now() - due);
+        else errors++;
+        resolve();
+      });
+    });
+    req.on('error', () => {
+      errors++;
+      resolve();
+    });
+    // bounded: a request that takes 10 s is an error, not a wait
+    req.setTimeout(10_000, () => req.destroy());
+    req.end(body);
+  });
+}
+
+const start = performance.now() + 50;
+const pending: Promise<void>[] = [];
+for (let i = 0; i < count; i++) {
+  const due = start + (i * 1000) / rate;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  pending.push(send(due));
+}
+await Promise.all(pending);
+agent.destroy();
+latencies.sort((a, b) => a - b);
+const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+console.log(JSON.stringify({ p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN, count: latencies.length, errors }));

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// the worker benchmarks of issue 14, in a process of their own (npm run bench runs it; alone:
+// node dist/bench/workers.js [--quick] [--json]):
+// - p99 latency of POST /predict on 127.0.0.1 at a fixed rate, from a client process: with nothing
+//   training, while a worker trains the book's network, and while the main thread trains it
+// - a sweep of 8 book-sized networks on a 2-worker pool against the same 8 one after another here
+
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { loadMnist } from '../data/mnist.js';
+import { Matrix } from '../matrix.js';
+import { packageRoot } from '../native/addon.js';
+import { TwoLayerNet } from '../nn/two-layer-net.js';
+import type { Sequential } from '../nn/sequential.js';
+import { fit } from '../train/trainer.js';
+import { shareTrainingData } from '../workers/share.js';
+import { sweep } from '../workers/sweep.js';
+import { trainInWorker } from '../workers/train-in-worker.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const quick = values.quick;
+const log = (s: string): void => {
+  if (!values.json) console.log(s);
+};
+const run = promisify(execFile);
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+  errors: number;
+}
+
+const mnist = loadMnist({ dtype: 'float32' });
+const shared = shareTrainingData(mnist);
+const book = (seed: number): Sequential => new TwoLayerNet(784, 50, 10, { dtype: 'float32', seed });
+
+// the server: predicts one request's images with the live network, on this thread
+let live = book(1);
+function serve(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const images = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { images: number[][] }).images;
+      const x = new Matrix(images.length, 784, Float32Array.from(images.flat()));
+      const y = live.predict(x);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ scores: Array.from(y.data) }));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const rate = 200;
+const count = quick ? 300 : 1000;
+async function measure(server: Server): Promise<Latency> {
+  const port = (server.address() as { port: number }).port;
+  const client = path.join(packageRoot, 'dist', 'bench', 'predict-client.js');
+  const { stdout } = await run(process.execPath, [client, `http://127.0.0.1:${port}/predict`, String(rate), String(count)], { timeout: 120_000 });
+  return JSON.parse(stdout) as Latency;
+}
+
+// the book's training, running until the client is done; resolves once its first epoch has ended
+async function whileTraining(where: 'worker' | 'main', server: Server): Promise<Latency> {
+  const controller = new AbortController();
+  let started!: () => void;
+  const firstEpoch = new Promise<void>((r) => (started = r));
+  const options = { iterations: 10_000_000, seed: 2, signal: controller.signal };
+  let training: Promise<unknown>;
+  if (where === 'worker') {
+    // as the example serves: each epoch's weights go live
+    training = trainInWorker(book(1), shared, { ...options, onWeights: (net) => ((live = net), started()) }).result;
+  } else {
+    const net = book(1);
+    live = net;
+    training = fit(net, mnist, { ...options, onEpochEnd: () => started() });
+  }
+  await firstEpoch;
+  const latency = await measure(server);
+  controller.abort();
+  await training;
+  live = book(1);
+  return latency;
+}
+
+const server = await serve();
+// warm the server and the client's path once
+await measure(server);
+const idle = await measure(server);
+const worker = await whileTraining('worker', server);
+const main = await whileTraining('main', server);
+server.close();
+const fmt = (l: Latency): string => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(1)} ms${l.errors ? `, ${l.errors} errors` : ''}`;
+log(`POST /predict at ${rate}/s, ${count} requests from a client process on 127.0.0.1:`);
+log(`  nothing training:             ${fmt(idle)}`);
+log(`  a worker training the book:   ${fmt(worker)}  (p99 ${(worker.p99 / idle.p99).toFixed(2)}× idle)`);
+log(`  main thread training the book: ${fmt(main)}  (p99 ${(main.p99 / idle.p99).toFixed(2)}× idle)`);
+
+// the sweep: 8 book-sized networks, each from its own seed and learning rate
+const iterations = quick ? 600 : 3000;
+const configs = Array.from({ length: 8 }, (_, i) => ({ seed: i + 1, options: { iterations, learningRate: 0.05 + 0.02 * i, seed: 100 + i, evaluate: false as const } }));
+let t = performance.now();
+for (const c of configs) await fit(book(c.seed), mnist, c.options);
+const sequentialMs = performance.now() - t;
+t = performance.now();
+// the data is shared inside the timed part: a sweep pays for it
+const results = await sweep(configs.map((c) => ({ net: book(c.seed), options: c.options })), mnist, { workers: 2 });
+const poolMs = performance.now() - t;
+const failed = results.filter((r) => r.status === 'rejected').length;
+log(`sweep of 8 book networks, ${iterations} iterations each: one after another here ${(sequentialMs / 1000).toFixed(2)} s, ` +
+  `2-worker pool ${(poolMs / 1000).toFixed(2)} s (${(sequentialMs / poolMs).toFixed(2)}×)${failed ? `, ${failed} FAILED` : ''}`);
+
+const out = {
+  latency: { rate, count, idle, worker, main, workerOverIdle: worker.p99 / idle.p99, mainOverIdle: main.p99 / idle.p99 },
+  sweep: { networks: 8, iterations, sequentialMs, poolMs, speedup: sequentialMs / poolMs, failed },
+};
+if (values.json) console.log(JSON.stringify(out));
