@@ -17,6 +17,10 @@
         "native/softmax.cc",
         "native/large_pages.cc",
         "native/threads.cc",
+        "native/window.cc",
+        "native/im2col.cc",
+        "native/swap_axes.cc",
+        "native/max_pool.cc",
         "native/info.cc"
       ],
       "include_dirs": [

@@ -19,6 +19,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("relu", Napi::Function::New(env, blasprop::Relu, "relu"));
   exports.Set("reluBackward", Napi::Function::New(env, blasprop::ReluBackward, "reluBackward"));
   exports.Set("softmax", Napi::Function::New(env, blasprop::Softmax, "softmax"));
+  exports.Set("im2col", Napi::Function::New(env, blasprop::Im2col, "im2col"));
+  exports.Set("col2im", Napi::Function::New(env, blasprop::Col2im, "col2im"));
+  exports.Set("swapAxes", Napi::Function::New(env, blasprop::SwapAxes, "swapAxes"));
+  exports.Set("maxPool", Napi::Function::New(env, blasprop::MaxPool, "maxPool"));
+  exports.Set("maxPoolBackward", Napi::Function::New(env, blasprop::MaxPoolBackward, "maxPoolBackward"));
   exports.Set("hugePageAdvise", Napi::Function::New(env, blasprop::HugePageAdvise, "hugePageAdvise"));
   exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));

@@ -20,6 +20,14 @@ export type {
   AffineOptions, SequentialOptions, MlpOptions, Activation, Evaluation, TwoLayerNetOptions, WeightInit,
   Labels, Layer, LayerOptions, LossAndGradients, Network, Parameter, ParameterRole,
 } from './nn/index.js';
+// the book's chapter 7 and 6: conv nets (NCHW rows: a 784-value MNIST row is a 1×28×28 image),
+// Dropout and BatchNormalization; SimpleConvNet is the book's; buildNetwork composes any; parseLayers
+// reads the CLI's --net form
+export { Convolution, Pooling, Dropout, BatchNormalization, SimpleConvNet, buildNetwork, parseLayers } from './nn/index.js';
+export type {
+  ConvolutionOptions, PoolingOptions, DropoutOptions, BatchNormalizationOptions, ImageShape, LayerConfig, NetworkOptions,
+  SimpleConvNetOptions, Size2, StateTensor,
+} from './nn/index.js';
 
 // ---- optimizers (torch.optim's update rules; registerOptimizer makes your own subclass checkpointable) ----
 export { Optimizer, SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, createOptimizer, registerOptimizer, optimizerNames, lrSpec, weightDecaySpec } from './optim/index.js';

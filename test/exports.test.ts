@@ -12,6 +12,8 @@ const PUBLIC = [
   'isNativeAvailable', 'loadMnist', 'loadModel', 'loadSafetensors', 'loadWeightsInto', 'lrSpec', 'mlp', 'oneHot',
   'optimizerNames', 'pngToInput', 'readCheckpoint', 'readIdx', 'referenceBackend', 'registerOptimizer', 'saveModel',
   'saveSafetensors', 'setNumThreads', 'softmax', 'toMatrix', 'useBackend', 'weightDecaySpec',
+  // conv nets, Dropout, BatchNormalization (issue 13)
+  'Convolution', 'Pooling', 'Dropout', 'BatchNormalization', 'SimpleConvNet', 'buildNetwork', 'parseLayers',
   // ONNX
   'exportOnnx', 'saveOnnx', 'importOnnx', 'loadOnnx',
   // worker threads

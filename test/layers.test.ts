@@ -2,33 +2,16 @@
 // function of its output, no mutation of its arguments, reused buffers; on both backends
 
 import { describe, expect, it } from 'vitest';
-import { DTYPES, Matrix, type DType, type FloatArray } from '../src/matrix.js';
+import { DTYPES, Matrix, type DType } from '../src/matrix.js';
 import { Affine } from '../src/nn/affine.js';
 import { Relu } from '../src/nn/relu.js';
 import { Sigmoid } from '../src/nn/sigmoid.js';
 import { crossEntropyError, softmax, SoftmaxWithLoss } from '../src/nn/softmax.js';
 import type { Layer } from '../src/nn/types.js';
-import { allBackends, randomMatrix, testRng } from './helpers.js';
+import { allBackends, numericGrad, randomMatrix, testRng } from './helpers.js';
 
 // ---- an independent truth for gradients: central differences of L = Σ out ⊙ R, so dL/dout = R ----
 
-// h = 1e-5: truncation error h²·|f'''|/6 < 1e-10 for these smooth layers, and rounding error
-// eps·|L|/h ≈ 2e-16·10/1e-5 = 2e-10; both far below the 1e-8 relative tolerance used below
-const H = 1e-5;
-
-function numericGrad(f: () => number, data: FloatArray): Float64Array {
-  const g = new Float64Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const tmp = data[i]!;
-    data[i] = tmp + H;
-    const f1 = f();
-    data[i] = tmp - H;
-    const f2 = f();
-    data[i] = tmp;
-    g[i] = (f1 - f2) / (2 * H);
-  }
-  return g;
-}
 
 function dot(a: Matrix, b: Matrix): number {
   let s = 0;

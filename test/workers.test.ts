@@ -94,8 +94,15 @@ describe('trainInWorker', () => {
     const x = new Matrix(4, 784, new Float32Array(4 * 784));
     const bad = trainInWorker(new TwoLayerNet(784, 5, 10, { seed: 1 }), { train: { x, t: new Int32Array([0, 1, 12, 3]) } }, { iterations: 5, batchSize: 4, evaluate: false });
     await expect(bad.result).rejects.toThrow(/label \d+ is 12/);
-    const long = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, { iterations: 1_000_000 });
-    setTimeout(() => void long.terminate(), 200);
+    // terminated once it is training (a worker ended while still starting up may report exit code 0)
+    let terminating = false;
+    const long = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, {
+      iterations: 1_000_000,
+      onBatchEnd: () => {
+        if (!terminating) void long.terminate();
+        terminating = true;
+      },
+    });
     await expect(long.result).rejects.toThrow(/the worker exited with code 1 before training finished/);
     const tiny = trainInWorker(new TwoLayerNet(784, 50, 10, { seed: 1 }), small, { iterations: 10, resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
     await expect(tiny.result).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });

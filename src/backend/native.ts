@@ -2,6 +2,9 @@
 // every argument itself (types, dtypes, lengths, overlaps); here only what the addon cannot see (shapes)
 
 import type { NativeAddon } from '../native/addon.js';
+import { checkCol2im } from '../kernels/col2im.js';
+import { checkIm2col } from '../kernels/im2col.js';
+import { checkMaxPool } from '../kernels/max_pool.js';
 import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 
@@ -40,6 +43,23 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     gatherRows(src, indices, divisor, out) {
       addon.gatherRows(src, out.cols, indices, divisor, out.data);
     },
+    // the addon checks lengths against the geometry; the matrices' shapes are checked here
+    im2col(x, g, col) {
+      checkIm2col(x, g, col);
+      addon.im2col(x.data, x.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, col.data);
+    },
+    col2im(col, g, dx) {
+      checkCol2im(col, g, dx);
+      addon.col2im(col.data, dx.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, dx.data);
+    },
+    swapAxes(x, d0, d1, bias, out) {
+      addon.swapAxes(x.data, d0, d1, bias === null ? null : bias.data, out.data);
+    },
+    maxPool(x, g, out, argmax) {
+      checkMaxPool(x, g, out, argmax);
+      addon.maxPool(x.data, x.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, out.data, argmax);
+    },
+    maxPoolBackward: (dout, argmax, dx) => addon.maxPoolBackward(dout.data, argmax, dx.data),
     allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
   };
 }

@@ -10,6 +10,10 @@ import { checkRelu, checkReluBackward, reluBackwardImpl, reluImpl } from '../ker
 import { checkGatherRows, gatherRowsImpl } from '../kernels/gather-rows.js';
 import { checkColSum, colSumImpl } from '../kernels/col-sum.js';
 import { gemmImpl, gemmShape } from '../kernels/gemm.js';
+import { checkIm2col, im2colImpl } from '../kernels/im2col.js';
+import { checkCol2im, col2imImpl } from '../kernels/col2im.js';
+import { checkSwapAxes, swapAxesImpl } from '../kernels/swap_axes.js';
+import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max_pool.js';
 import type { Backend } from './types.js';
 
 export const referenceBackend: Backend = {
@@ -58,6 +62,26 @@ export const referenceBackend: Backend = {
   gatherRows(src, indices, divisor, out) {
     checkGatherRows(src, indices, divisor, out);
     gatherRowsImpl(src, out.cols, indices, divisor, out.data);
+  },
+  im2col(x, g, col) {
+    checkIm2col(x, g, col);
+    im2colImpl(x.data, x.rows, g, col.data);
+  },
+  col2im(col, g, dx) {
+    checkCol2im(col, g, dx);
+    col2imImpl(col.data, dx.rows, g, dx.data);
+  },
+  swapAxes(x, d0, d1, bias, out) {
+    checkSwapAxes(x, d0, d1, bias, out);
+    swapAxesImpl(x.data, d0, d1, bias === null ? null : bias.data, out.data);
+  },
+  maxPool(x, g, out, argmax) {
+    checkMaxPool(x, g, out, argmax);
+    maxPoolImpl(x.data, x.rows, g, out.data, argmax);
+  },
+  maxPoolBackward(dout, argmax, dx) {
+    checkMaxPoolBackward(dout, argmax, dx);
+    maxPoolBackwardImpl(dout.data, argmax, dx.data);
   },
   allocateBytes: (length) => new Uint8Array(length),
 };

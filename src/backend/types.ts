@@ -3,6 +3,7 @@
 // Matrix; an element-wise op, which sees only a run of numbers, takes flat typed arrays. an op is
 // native only when a benchmark shows it pays (sigmoid, for one, is plain TypeScript in its layer).
 
+import type { WindowGeometry } from '../kernels/window.js';
 import type { FloatArray, Matrix } from '../matrix.js';
 
 export type BackendName = 'native' | 'reference';
@@ -37,6 +38,12 @@ export interface Backend {
   gatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
   // y = softmax(x) row by row (y may be x)
   softmax(x: Matrix, y: Matrix): void;
+  // the convolution's ops (src/kernels/im2col.ts, col2im.ts, swap_axes.ts, max_pool.ts say how)
+  im2col(x: Matrix, g: WindowGeometry, col: Matrix): void;
+  col2im(col: Matrix, g: WindowGeometry, dx: Matrix): void;
+  swapAxes(x: Matrix, d0: number, d1: number, bias: Matrix | null, out: Matrix): void;
+  maxPool(x: Matrix, g: WindowGeometry, out: Matrix, argmax: Int32Array): void;
+  maxPoolBackward(dout: Matrix, argmax: Int32Array, dx: Matrix): void;
   // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages)
   allocateBytes(length: number): Uint8Array;
 }

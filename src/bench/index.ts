@@ -22,6 +22,7 @@ import { benchOnnx, type OnnxBenchRow } from './onnx.js';
 import { benchScaling, writeScalingSvg } from './scaling.js';
 import { time, type Timing } from './timing.js';
 import { CONFIGS, floorRunner, forwardProducts, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
+import { CONV_BATCH, convFloorRunner, convFlops, convProducts, convStepRunner } from './conv.js';
 
 interface StepRow {
   config: string;
@@ -118,6 +119,21 @@ for (const config of CONFIGS) {
       log(`${config.name.padEnd(25)} ${dtype.padEnd(8)} ${String(threads).padStart(3)}   ${`${fmt(step.median)} [${fmt(step.min)}–${fmt(step.max)}]`.padEnd(22)} ${fmt(floor.median).padStart(8)}   ${row.stepOverFloor.toFixed(2).padStart(9)}×  ${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${row.gflops.toFixed(1).padStart(8)}`);
     }
   }
+}
+// the book's SimpleConvNet (issue 13): PEERS.md measured PyTorch 1.13 at 14.5 ms per step here
+const convSteps: StepRow[] = [];
+for (const threads of threadCounts) {
+  setNumThreads(threads);
+  const floor = time(convFloorRunner(native, convProducts('float32')), { warmup: 5, reps, minRepMs });
+  const step = time(convStepRunner(native, 'float32', mnist.train), { warmup: 5, reps, minRepMs });
+  const row: StepRow = {
+    config: 'SimpleConvNet, Adam', dtype: 'float32', threads, step, floor,
+    stepOverFloor: step.median / floor.median,
+    samplesPerSecond: (CONV_BATCH * 1000) / step.median,
+    gflops: convFlops() / (step.median * 1e6),
+  };
+  convSteps.push(row);
+  log(`${row.config.padEnd(25)} ${row.dtype.padEnd(8)} ${String(threads).padStart(3)}   ${`${fmt(step.median)} [${fmt(step.min)}–${fmt(step.max)}]`.padEnd(22)} ${fmt(floor.median).padStart(8)}   ${row.stepOverFloor.toFixed(2).padStart(9)}×  ${Math.round(row.samplesPerSecond).toString().padStart(9)}  ${row.gflops.toFixed(1).padStart(8)}`);
 }
 setNumThreads(maxThreads);
 
@@ -239,6 +255,12 @@ for (const [config, limit] of [[CONFIGS[0]!, 1.25], [CONFIGS[1]!, 1.15]] as cons
     const ratio = defaultRatio(config, dtype);
     targets.push({ target: `${config.name} ${dtype}, ${maxThreads} thr: step ≤ ${limit}× floor`, measured: `${ratio.toFixed(2)}×`, met: ratio <= limit });
   }
+}
+{
+  // the conv step: its best thread count, against the floor measured at that count, and PyTorch's 14.5 ms
+  const best = convSteps.reduce((a, b) => (b.step.median < a.step.median ? b : a));
+  targets.push({ target: `SimpleConvNet float32, ${best.threads} thr: step ≤ 1.3× floor`, measured: `${best.stepOverFloor.toFixed(2)}×`, met: best.stepOverFloor <= 1.3 });
+  targets.push({ target: 'SimpleConvNet float32: step ≤ 7 ms (2× PyTorch\'s 14.5)', measured: `${fmt(best.step.median)} ms`, met: best.step.median <= 7 });
 }
 for (const r of references.filter((r) => r.config === CONFIGS[1]!.name)) {
   targets.push({ target: `${r.config} ${r.dtype}: native ≥ 20× reference`, measured: `${r.nativeSpeedup.toFixed(1)}×`, met: r.nativeSpeedup >= 20 });

@@ -5,7 +5,7 @@ import { DEFAULT_EVAL_CHUNK, Evaluator } from '../train/evaluate.js';
 import { toDataset } from '../train/dataset.js';
 import { formatDuration } from './progress.js';
 import { choiceFlag, integerFlag, parseWithFiles, UsageError } from './args.js';
-import { activationsOf, loadData, loadModelFile, pickBackend, sizesOf } from './data.js';
+import { activationsOf, convText, loadData, loadModelFile, networkName, pickBackend, sizesOf } from './data.js';
 import { fixed4 } from './summary.js';
 
 export const EVAL_USAGE = `Usage: blasprop eval FILE.safetensors [options]
@@ -59,14 +59,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   const trainAccuracy = v.train ? evaluator.accuracy(toDataset(data.train, 'train', backend)) : undefined;
   const ms = performance.now() - t0;
   if (v.json) {
-    const out: Record<string, unknown> = { model: file, network: sizes.join('-'), dtype: net.dtype, backend: backend.name, threads: threadCount, testAccuracy, testCount: data.test.count };
+    const out: Record<string, unknown> = { model: file, network: networkName(model.architecture), dtype: net.dtype, backend: backend.name, threads: threadCount, testAccuracy, testCount: data.test.count };
     if (trainAccuracy !== undefined) Object.assign(out, { trainAccuracy, trainCount: data.train.count });
     out.evalTimeMs = ms;
     process.stdout.write(JSON.stringify(out) + '\n');
     return 0;
   }
-  const acts = [...new Set(activationsOf(model.architecture))];
-  const lines = [`model           ${file} (${sizes.join('-')}, ${acts.length > 0 ? `${acts.join(', ')}, ` : ''}${net.dtype})`, `test accuracy   ${fixed4(testAccuracy)} (${data.test.count} examples)`];
+  const acts = convText(model.architecture) === undefined ? [...new Set(activationsOf(model.architecture))] : [];
+  const lines = [`model           ${file} (${networkName(model.architecture)}, ${acts.length > 0 ? `${acts.join(', ')}, ` : ''}${net.dtype})`, `test accuracy   ${fixed4(testAccuracy)} (${data.test.count} examples)`];
   if (trainAccuracy !== undefined) lines.push(`train accuracy  ${fixed4(trainAccuracy)} (${data.train.count} examples)`);
   lines.push(`time            ${formatDuration(ms)}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}`);
   process.stdout.write(lines.join('\n') + '\n');

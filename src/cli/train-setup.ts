@@ -4,17 +4,21 @@
 import type { Backend } from '../backend/index.js';
 import type { Mnist } from '../data/mnist.js';
 import type { DType } from '../matrix.js';
-import { mlp, MLP_DEFAULTS, TwoLayerNet, type Activation, type Network, type WeightInit } from '../nn/index.js';
+import { describeArchitecture } from '../io/model.js';
+import { buildNetwork, mlp, MLP_DEFAULTS, parseLayers, SimpleConvNet, TwoLayerNet, type Activation, type Network, type Sequential, type WeightInit } from '../nn/index.js';
 import { randomSeed } from '../random.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import type { Sampling, TrainerOptions } from '../train/options.js';
 import { findResumeConflict } from '../train/resume.js';
 import { Trainer } from '../train/trainer.js';
 import { UsageError } from './args.js';
-import { activationsOf, loadData, sizesOf } from './data.js';
+import { activationsOf, convText, loadData, networkName, sizesOf } from './data.js';
 
 // the flags of train that shape the network and the trajectory, as given (undefined when left out)
 export interface GivenFlags {
+  // a conv net: the book's SimpleConvNet, or a layer list (parseLayers' form)
+  model?: 'mlp' | 'simple-conv';
+  net?: string;
   hidden?: number;
   layers?: number[];
   activation?: Activation;
@@ -33,6 +37,8 @@ export interface PreparedRun {
   trainer: Trainer;
   data: Mnist;
   sizes: number[];
+  // 784-50-10, or a conv net's layer list
+  name: string;
   netText: string;
   dtype: DType;
   total: number;
@@ -67,6 +73,14 @@ function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): voi
   const contradicts = (flag: string, value: unknown, saved: string): never => {
     throw new UsageError(`--${flag} ${String(value)} contradicts the checkpoint in ${dir}, which has ${saved}; leave the flag out to continue the saved run`);
   };
+  const savedConv = convText(ckpt.model.architecture);
+  if (given.model !== undefined || given.net !== undefined) {
+    const flag = given.net !== undefined ? `--net ${given.net}` : `--model ${given.model}`;
+    const [c, h, w] = (ckpt.model.architecture.layers.find((l) => l.type === 'convolution' || l.type === 'pooling') as { input?: [number, number, number] } | undefined)?.input ?? [1, 1, 1];
+    const outputs = sizesOf(ckpt.model.architecture).at(-1)!;
+    const wanted = given.model === 'mlp' ? undefined : convText(describeArchitecture(convNet(given, [c, h, w], outputs, 'float64', 0)));
+    if (wanted !== savedConv) throw new UsageError(`${flag} contradicts the checkpoint in ${dir}, which has ${networkName(ckpt.model.architecture)}; leave the flag out to continue the saved run`);
+  }
   const hidden = sizesOf(ckpt.model.architecture).slice(1, -1);
   const hiddenText = `hidden layers ${hidden.join(',') || '(none)'}`;
   if (given.hidden !== undefined && !(hidden.length === 1 && hidden[0] === given.hidden)) contradicts('hidden', given.hidden, hiddenText);
@@ -90,7 +104,33 @@ function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): voi
   }
 }
 
+// the conv net the flags ask for: SimpleConvNet (its own init, the book's 0.01·randn) or a built one
+function convNet(given: GivenFlags, input: [number, number, number], outputs: number, dtype: DType, seed: number, backend?: Backend): Sequential {
+  if (given.model === 'simple-conv') return new SimpleConvNet({ input, outputs, dtype, seed, backend });
+  try {
+    return buildNetwork({ input, layers: parseLayers(given.net!), outputs, init: given.init ?? MLP_DEFAULTS.init, dtype, seed, backend });
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(`--net: ${e.message}`);
+    throw e;
+  }
+}
+
+// a conv run's flags: the net's shape comes from --model/--net only, and the book's chapter 7
+// settings (Adam, lr 0.001, batch 100, 20 epochs) fill what is left out
+function convFlags(given: GivenFlags): GivenFlags {
+  if (given.model === 'simple-conv' && given.net !== undefined) throw new UsageError('give --model simple-conv or --net, not both');
+  for (const flag of ['hidden', 'layers', 'activation'] as const) {
+    if (given[flag] !== undefined) throw new UsageError(`--${flag} shapes an MLP; a conv net's layers come from --model or --net`);
+  }
+  if (given.model === 'simple-conv' && given.init !== undefined) throw new UsageError('--init does not apply to --model simple-conv (the book initialises it with 0.01·randn); use --net to choose');
+  const length = given.iterations === undefined && given.epochs === undefined ? { epochs: 20 } : {};
+  return { ...given, optimizer: given.optimizer ?? 'adam', ...length };
+}
+
 export function freshRun(given: GivenFlags, dataDir: string | undefined, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): PreparedRun {
+  const conv = given.model === 'simple-conv' || given.net !== undefined;
+  if (given.model === 'mlp' && given.net !== undefined) throw new UsageError('--net describes a conv net; leave out --model mlp');
+  if (conv) given = convFlags(given);
   // the network's defaults are mlp's; the hidden width is the CLI's own
   const hidden = given.hidden ?? DEFAULT_HIDDEN;
   const layers = given.layers ?? [hidden];
@@ -103,17 +143,19 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   const inputs = data.train.rows * data.train.cols;
   const sizes = [inputs, ...layers, data.train.classes];
   // the book's class when the book's network is asked for; the general builder otherwise
-  const net: Network =
-    given.layers === undefined && init === 'std' && activation === 'relu'
+  const net: Network = conv
+    ? convNet(given, [1, data.train.rows, data.train.cols], data.train.classes, dtype, seed, backend)
+    : given.layers === undefined && init === 'std' && activation === 'relu'
       ? new TwoLayerNet(inputs, hidden, data.train.classes, { dtype, seed, backend })
       : mlp({ sizes, activation, init, dtype, seed, backend });
-  const netText = describeNet(sizes, activation, init, dtype);
+  const name = conv ? networkName(describeArchitecture(net as Sequential)) : sizes.join('-');
+  const netText = conv ? `${name} (init ${given.model === 'simple-conv' ? 'std' : init}, ${dtype})` : describeNet(sizes, activation, init, dtype);
   const options: TrainerOptions = {
     ...trainerOptionsOf(given),
     // a stream of its own, so the batches do not echo the weight draws
     seed: seed + 1,
     // seed: the --seed value, which reproduces the run (weights from it, batches from seed + 1)
-    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
+    meta: { network: name, ...(conv ? {} : { activation }), init: given.model === 'simple-conv' ? 'std' : init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1 },
     checkpoint,
   };
   let trainer: Trainer;
@@ -128,7 +170,7 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   const header =
     `training ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
     `${trainer.optimizer.name} lr ${trainer.learningRate}, batch ${trainer.batchSize}, ${what}, sampling ${trainer.sampling}, seed ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
-  return { trainer, data, sizes, netText, dtype, total, header, options };
+  return { trainer, data, sizes: conv ? sizesOf(describeArchitecture(net as Sequential)) : sizes, name, netText, dtype, total, header, options };
 }
 
 export async function resumedRun(
@@ -148,7 +190,8 @@ export async function resumedRun(
   const sizes = sizesOf(arch);
   const acts = [...new Set(activationsOf(arch))];
   const init = typeof ckpt.meta.init === 'string' ? ckpt.meta.init : undefined;
-  const netText = `${sizes.join('-')} (${acts.length > 0 ? `${acts.join(', ')}, ` : ''}${init !== undefined ? `init ${init}, ` : ''}${s.dtype})`;
+  const name = networkName(arch);
+  const netText = `${name} (${acts.length > 0 && convText(arch) === undefined ? `${acts.join(', ')}, ` : ''}${init !== undefined ? `init ${init}, ` : ''}${s.dtype})`;
   const trainer = await Trainer.resume(ckpt, {
     // the run's facts stay; where it continues may differ
     meta: { ...ckpt.meta, backend: backend.name, threads: threadCount },
@@ -160,5 +203,5 @@ export async function resumedRun(
   const header =
     `resuming ${checkpoint.dir} at iteration ${ckpt.iteration} of ${s.totalIterations}: ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
     `${s.optimizer} lr ${trainer.learningRate}, batch ${s.batchSize}, ${what}, sampling ${s.sampling}, ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
-  return { trainer, data, sizes, netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration };
+  return { trainer, data, sizes, name, netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration };
 }

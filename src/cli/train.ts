@@ -24,6 +24,13 @@ Minibatch training on MNIST (or any directory of MNIST-format IDX files), with t
 accuracy after every epoch. The defaults are the book's: 784-50-10, batch ${TRAINER_DEFAULTS.batchSize}, lr ${TRAINER_DEFAULTS.sgdLearningRate}, ${TRAINER_DEFAULTS.iterations} iterations, SGD.
 
 Network:
+  --model NAME           mlp (default) | simple-conv: the book's chapter 7 conv net (conv 30×5×5 → ReLU →
+                         max-pool 2×2 → 100 → ReLU → 10), trained by default as the book does: Adam lr
+                         0.001, batch 100, 20 epochs
+  --net LAYERS           any conv net, as comma-separated layers (a last dense layer to the classes is
+                         added): conv:F:K[xK][:sS][:pP] pool:K[xK][:sS][:pP] dense:N relu sigmoid
+                         dropout[:R] batchnorm, e.g. conv:30:5,relu,pool:2,dense:100,relu (the same
+                         defaults as simple-conv; --init applies)
   --hidden N             hidden layer width of the two-layer net (default ${DEFAULT_HIDDEN})
   --layers A,B,...       hidden layer widths of a deeper net, e.g. 256,128 (instead of --hidden)
   --activation NAME      relu | sigmoid (default ${MLP_DEFAULTS.activation})
@@ -87,6 +94,8 @@ async function writeOutputs(history: History, plot: string | undefined, log: str
 
 export async function trainCommand(args: string[]): Promise<number> {
   const v = parse(args, {
+    model: { type: 'string' },
+    net: { type: 'string' },
     hidden: { type: 'string' },
     layers: { type: 'string' },
     activation: { type: 'string' },
@@ -122,6 +131,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (v.iterations !== undefined && v.epochs !== undefined) throw new UsageError('give --iterations or --epochs, not both');
   // as given: a fresh run fills in the defaults, a resumed one takes the checkpoint's values
   const given: GivenFlags = {
+    model: choiceFlag('model', v.model, ['mlp', 'simple-conv'] as const),
+    net: v.net as string | undefined,
     hidden: integerFlag('hidden', v.hidden, 1),
     layers: listFlag('layers', v.layers),
     activation: choiceFlag('activation', v.activation, ['relu', 'sigmoid'] as const),
@@ -224,7 +235,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         written.push(`model ${save}`);
       }
       const acc = history.summary().testAccuracy;
-      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.sizes.join('-')} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
+      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.name} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
     } catch (e) {
       writeError = e;
     }

@@ -4,8 +4,13 @@
 import { SourceError } from '../errors.js';
 import type { Backend } from '../backend/types.js';
 import type { DType } from '../matrix.js';
+import { windowGeometry } from '../kernels/window.js';
 import { DEFAULT_DTYPE, Matrix } from '../matrix.js';
 import { Affine } from '../nn/affine.js';
+import { BatchNormalization } from '../nn/batch-norm.js';
+import { Convolution } from '../nn/convolution.js';
+import { Dropout } from '../nn/dropout.js';
+import { Pooling } from '../nn/pooling.js';
 import { Relu } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
 import { Sigmoid } from '../nn/sigmoid.js';
@@ -17,7 +22,15 @@ import { decodeSafetensors, encodeSafetensors, loadSafetensors, matrixToTensor, 
 export const MODEL_FORMAT = 'blasprop-sequential';
 export const MODEL_FORMAT_VERSION = '1';
 
-export type LayerSpec = { type: 'affine'; inputs: number; outputs: number } | { type: 'relu' } | { type: 'sigmoid' };
+// conv layers carry their input image [channels, height, width] and window; weights are the tensors
+export type LayerSpec =
+  | { type: 'affine'; inputs: number; outputs: number }
+  | { type: 'relu' }
+  | { type: 'sigmoid' }
+  | { type: 'convolution'; input: [number, number, number]; filters: number; kernel: [number, number]; stride: number; pad: number }
+  | { type: 'pooling'; input: [number, number, number]; kernel: [number, number]; stride: number; pad: number }
+  | { type: 'dropout'; ratio: number }
+  | { type: 'batchnorm'; channels: number; momentum: number; eps: number };
 
 export interface Architecture {
   layers: LayerSpec[];
@@ -40,30 +53,74 @@ export function describeArchitecture(net: Sequential): Architecture {
     if (layer instanceof Affine) return { type: 'affine', inputs: layer.W.rows, outputs: layer.W.cols };
     if (layer instanceof Relu) return { type: 'relu' };
     if (layer instanceof Sigmoid) return { type: 'sigmoid' };
-    throw new TypeError(`describeArchitecture: layers[${i}] (${layer.kind}) cannot be saved: only Affine, Relu and Sigmoid are`);
+    if (layer instanceof Convolution || layer instanceof Pooling) {
+      const g = layer.geometry;
+      const window = { kernel: [g.kernelHeight, g.kernelWidth] as [number, number], stride: g.stride, pad: g.pad };
+      const input: [number, number, number] = [g.channels, g.height, g.width];
+      return layer instanceof Convolution ? { type: 'convolution', input, filters: layer.filters, ...window } : { type: 'pooling', input, ...window };
+    }
+    if (layer instanceof Dropout) return { type: 'dropout', ratio: layer.ratio };
+    if (layer instanceof BatchNormalization) return { type: 'batchnorm', channels: layer.channels, momentum: layer.momentum, eps: layer.eps };
+    throw new TypeError(`describeArchitecture: layers[${i}] (${layer.kind}) cannot be saved: only Affine, Relu, Sigmoid, Convolution, Pooling, Dropout and BatchNormalization are`);
   });
   return { layers, loss: 'softmax-cross-entropy' };
+}
+
+// how many values one sample has going in: the first layer that says (what a data set must match)
+export function inputWidth(arch: Architecture): number {
+  for (const spec of arch.layers) {
+    if (spec.type === 'affine') return spec.inputs;
+    if (spec.type === 'convolution' || spec.type === 'pooling') return spec.input[0] * spec.input[1] * spec.input[2];
+  }
+  throw new TypeError('inputWidth: the layer list has no layer with a fixed input width');
 }
 
 // a network with this layer list and zero weights (load values into it with loadParams)
 export function buildFromArchitecture(arch: Architecture, options: { dtype?: DType; backend?: Backend } = {}): Sequential {
   const { dtype = DEFAULT_DTYPE, backend } = options;
   const layers: Layer[] = arch.layers.map((spec) => {
-    if (spec.type === 'affine') return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
-    return spec.type === 'relu' ? new Relu({ backend }) : new Sigmoid({ backend });
+    switch (spec.type) {
+      case 'affine':
+        return new Affine(Matrix.zeros(spec.inputs, spec.outputs, dtype), Matrix.zeros(1, spec.outputs, dtype), { backend });
+      case 'relu':
+        return new Relu({ backend });
+      case 'sigmoid':
+        return new Sigmoid({ backend });
+      case 'convolution': {
+        const [c] = spec.input;
+        const W = Matrix.zeros(spec.filters, c * spec.kernel[0] * spec.kernel[1], dtype);
+        return new Convolution(W, Matrix.zeros(1, spec.filters, dtype), { input: spec.input, kernel: spec.kernel, stride: spec.stride, pad: spec.pad, backend });
+      }
+      case 'pooling':
+        return new Pooling({ input: spec.input, kernel: spec.kernel, stride: spec.stride, pad: spec.pad, backend });
+      case 'dropout':
+        // its generator words come from the file's state tensor
+        return new Dropout(spec.ratio, { seed: 0 });
+      case 'batchnorm':
+        return new BatchNormalization(Matrix.zeros(1, spec.channels, dtype), Matrix.zeros(1, spec.channels, dtype), { momentum: spec.momentum, eps: spec.eps, backend });
+    }
   });
   return new Sequential(layers, new SoftmaxWithLoss({ backend }), { dtype });
 }
 
-// a parameter's shape in a file: weights as [in, out], vectors (biases, …) 1-D like PyTorch's
-function fileShape(net: Sequential, name: string, m: Matrix): number[] {
-  return net.roles[name] === 'weight' ? [m.rows, m.cols] : [m.cols];
+// each parameter and state tensor of a network with its file name and shape: Affine weights as
+// [in, out], convolution weights as PyTorch's [filters, channels, kh, kw], everything else 1-D
+// (biases, γ, β, running statistics, generator words)
+function namedTensors(net: Sequential): { name: string; value: Matrix; shape: number[] }[] {
+  const out: { name: string; value: Matrix; shape: number[] }[] = [];
+  net.layers.forEach((layer, i) => {
+    const k = net.layerNumbers[i]!;
+    const weightShape = (m: Matrix): number[] => (layer instanceof Convolution ? [m.rows, layer.geometry.channels, layer.geometry.kernelHeight, layer.geometry.kernelWidth] : [m.rows, m.cols]);
+    for (const p of layer.parameters) out.push({ name: `${p.name}${k}`, value: p.value, shape: p.role === 'weight' ? weightShape(p.value) : [p.value.size] });
+    for (const t of layer.state ?? []) out.push({ name: `${t.name}${k}`, value: t.value, shape: [t.value.size] });
+  });
+  return out;
 }
 
 // the tensors of a network
 export function tensorsOf(net: Sequential): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};
-  for (const [name, m] of Object.entries(net.params)) tensors[name] = matrixToTensor(m, fileShape(net, name, m));
+  for (const { name, value, shape } of namedTensors(net)) tensors[name] = matrixToTensor(value, shape);
   return tensors;
 }
 
@@ -104,48 +161,95 @@ function parseArchitecture(source: string, metadata: Record<string, string>): Ar
   if (arch === null || typeof arch !== 'object' || !Array.isArray((arch as Architecture).layers)) throw bad('has no layers list');
   const layers = (arch as Architecture).layers;
   let width: number | undefined;
+  const count = (i: number, key: string, n: unknown, min = 1): void => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > 2 ** 31 - 1) {
+      throw bad(`layers[${i}].${key} must be ${min === 1 ? 'a positive integer' : 'an integer ≥ 0'}, got ${JSON.stringify(n)}`);
+    }
+  };
+  const tuple = (i: number, key: string, v: unknown, length: number): number[] => {
+    if (!Array.isArray(v) || v.length !== length) throw bad(`layers[${i}].${key} must be an array of ${length} positive integers, got ${JSON.stringify(v)}`);
+    v.forEach((n, j) => count(i, `${key}[${j}]`, n));
+    return v as number[];
+  };
+  const chain = (i: number, inputs: number, outputs: number): void => {
+    if (width !== undefined && inputs !== width) throw bad(`layers[${i}] takes ${inputs} inputs but the layer before gives ${width}`);
+    width = outputs;
+  };
   layers.forEach((spec: unknown, i) => {
     const s = spec as Record<string, unknown>;
     if (s === null || typeof s !== 'object') throw bad(`layers[${i}] is not an object`);
-    if (s.type === 'relu' || s.type === 'sigmoid') return;
-    if (s.type !== 'affine') throw bad(`layers[${i}] has unknown type ${JSON.stringify(s.type)}`);
-    for (const key of ['inputs', 'outputs'] as const) {
-      const n = s[key];
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) throw bad(`layers[${i}].${key} must be a positive integer, got ${JSON.stringify(n)}`);
+    switch (s.type) {
+      case 'relu':
+      case 'sigmoid':
+        return;
+      case 'affine':
+        count(i, 'inputs', s.inputs);
+        count(i, 'outputs', s.outputs);
+        return chain(i, s.inputs as number, s.outputs as number);
+      case 'convolution':
+      case 'pooling': {
+        const [c, h, w] = tuple(i, 'input', s.input, 3) as [number, number, number];
+        const [kh, kw] = tuple(i, 'kernel', s.kernel, 2) as [number, number];
+        count(i, 'stride', s.stride);
+        count(i, 'pad', s.pad, 0);
+        if (s.type === 'convolution') count(i, 'filters', s.filters);
+        let g;
+        try {
+          g = windowGeometry(`layers[${i}]`, { channels: c, height: h, width: w }, { kernelHeight: kh, kernelWidth: kw, stride: s.stride as number, pad: s.pad as number });
+        } catch (e) {
+          throw bad((e as Error).message);
+        }
+        const planes = s.type === 'convolution' ? (s.filters as number) : c;
+        return chain(i, c * h * w, planes * g.outHeight * g.outWidth);
+      }
+      case 'dropout':
+        if (typeof s.ratio !== 'number' || !(s.ratio >= 0 && s.ratio < 1)) throw bad(`layers[${i}].ratio must be a number in [0, 1), got ${JSON.stringify(s.ratio)}`);
+        return;
+      case 'batchnorm':
+        count(i, 'channels', s.channels);
+        if (typeof s.momentum !== 'number' || !(s.momentum >= 0 && s.momentum <= 1)) throw bad(`layers[${i}].momentum must be a number in [0, 1], got ${JSON.stringify(s.momentum)}`);
+        if (typeof s.eps !== 'number' || !(s.eps > 0 && Number.isFinite(s.eps))) throw bad(`layers[${i}].eps must be a positive number, got ${JSON.stringify(s.eps)}`);
+        if (width !== undefined && width % (s.channels as number) !== 0) throw bad(`layers[${i}] normalises ${s.channels as number} channels, but the layer before gives ${width} values`);
+        return;
+      default:
+        throw bad(`layers[${i}] has unknown type ${JSON.stringify(s.type)}`);
     }
-    if (width !== undefined && s.inputs !== width) throw bad(`layers[${i}] takes ${s.inputs} inputs but the layer before gives ${width}`);
-    width = s.outputs as number;
   });
   if (width === undefined) throw bad('has no affine layer');
   return { layers: layers as LayerSpec[], loss: 'softmax-cross-entropy' };
 }
 
-// tensors against the network: the same names, each with the shape the layer list says
-function matchTensors(source: string, net: Sequential, file: SafetensorsFile): Record<string, Matrix> {
-  const expected = Object.keys(net.params);
-  const names = Object.keys(file.tensors);
-  for (const name of names) if (!expected.includes(name)) throw new ModelFileError(source, `unexpected tensor '${name}' (the network has ${expected.join(', ')})`);
-  const record: Record<string, Matrix> = {};
-  for (const name of expected) {
+// tensors against the network: the same names, each with the shape the layer list says; parameters
+// and state apart, for loadParams and loadState
+function matchTensors(source: string, net: Sequential, file: SafetensorsFile): { params: Record<string, Matrix>; state: Record<string, Matrix> } {
+  const expected = namedTensors(net);
+  const names = expected.map((e) => e.name);
+  for (const name of Object.keys(file.tensors)) if (!names.includes(name)) throw new ModelFileError(source, `unexpected tensor '${name}' (the network has ${names.join(', ')})`);
+  const params: Record<string, Matrix> = {};
+  const state: Record<string, Matrix> = {};
+  for (const { name, value: p, shape: want } of expected) {
     const t = file.tensors[name];
-    const p = net.params[name]!;
     if (t === undefined) throw new ModelFileError(source, `tensor '${name}' is missing`);
-    const want = fileShape(net, name, p);
     if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
       throw new ModelFileError(source, `tensor '${name}' has shape [${t.shape.join(', ')}], the network needs [${want.join(', ')}]`);
     }
     if (t.dtype !== p.dtype) throw new ModelFileError(source, `tensor '${name}' is ${t.dtype}, but the model's dtype is ${p.dtype}`);
-    record[name] = new Matrix(p.rows, p.cols, t.data);
+    (Object.hasOwn(net.params, name) ? params : state)[name] = new Matrix(p.rows, p.cols, t.data);
   }
-  return record;
+  return { params, state };
 }
 
-// the values the layer list needs (at least: its affine layers' weights and biases) against the values
+// the values the layer list needs (its affine and conv layers' weights and biases, batch norm's four
+// vectors) against the values
 // the file holds, before any network is allocated: a 400-byte file must not be able to ask for gigabytes.
 // the exact names and shapes are matched once the network exists
 function checkSize(source: string, arch: Architecture, file: SafetensorsFile): void {
   let needed = 0;
-  for (const spec of arch.layers) if (spec.type === 'affine') needed += spec.inputs * spec.outputs + spec.outputs;
+  for (const spec of arch.layers) {
+    if (spec.type === 'affine') needed += spec.inputs * spec.outputs + spec.outputs;
+    if (spec.type === 'convolution') needed += spec.filters * (spec.input[0] * spec.kernel[0] * spec.kernel[1] + 1);
+    if (spec.type === 'batchnorm') needed += 4 * spec.channels;
+  }
   let held = 0;
   for (const t of Object.values(file.tensors)) held += t.data.length;
   if (needed > held) {
@@ -179,8 +283,17 @@ export function modelFromFile(source: string, file: SafetensorsFile, options: Lo
   if (ints.length > 0) throw new ModelFileError(source, `unexpected integer tensor '${ints[0]}' (a model holds only float weights)`);
   checkSize(source, architecture, file);
   if (options.allowNonFinite !== true) checkFinite(source, file);
-  const net = buildFromArchitecture(architecture, { dtype, backend: options.backend });
-  net.loadParams(matchTensors(source, net, file));
+  let net: Sequential;
+  try {
+    net = buildFromArchitecture(architecture, { dtype, backend: options.backend });
+  } catch (e) {
+    throw new ModelFileError(source, `__metadata__.architecture does not make a network: ${(e as Error).message}`);
+  }
+  const { params, state } = matchTensors(source, net, file);
+  net.loadParams(params);
+  net.loadState(state);
+  // a loaded model predicts (Dropout off, running statistics); a trainer turns training on for its steps
+  net.setTraining(false);
   let training: unknown;
   if (file.metadata.training !== undefined) {
     try {
@@ -202,5 +315,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
 
 // weights from a file into an existing network of the same shape (nothing is written unless all fit)
 export async function loadWeightsInto(net: Sequential, path: string): Promise<void> {
-  net.loadParams(matchTensors(path, net, await loadSafetensors(path)));
+  const { params, state } = matchTensors(path, net, await loadSafetensors(path));
+  net.loadParams(params);
+  net.loadState(state);
 }

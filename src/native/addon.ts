@@ -33,6 +33,11 @@ export interface NativeAddon {
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
   softmax(X: FloatArray, rows: number, cols: number, Y: FloatArray): void;
+  im2col(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, col: FloatArray): void;
+  col2im(col: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, dx: FloatArray): void;
+  swapAxes(X: FloatArray, d0: number, d1: number, bias: FloatArray | null, out: FloatArray): void;
+  maxPool(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, out: FloatArray, argmax: Int32Array): void;
+  maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray): void;
   hugePageAdvise(bytes: Uint8Array): number;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;

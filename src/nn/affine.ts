@@ -16,6 +16,17 @@ const PLAIN: GemmOptions = Object.freeze({ beta: 0 });
 const TRANS_A: GemmOptions = Object.freeze({ transA: true, beta: 0 });
 const TRANS_B: GemmOptions = Object.freeze({ transB: true, beta: 0 });
 
+// a weight and a bias with gradient buffers beside them, as one layer's parameters (Affine, Convolution)
+export function weightAndBias(W: Matrix, b: Matrix): { dW: Matrix; db: Matrix; parameters: readonly Parameter[] } {
+  const dW = Matrix.zeros(W.rows, W.cols, W.dtype);
+  const db = Matrix.zeros(1, b.cols, b.dtype);
+  const parameters = Object.freeze([
+    Object.freeze({ name: 'W', role: 'weight' as const, value: W, grad: dW }),
+    Object.freeze({ name: 'b', role: 'bias' as const, value: b, grad: db }),
+  ]);
+  return { dW, db, parameters };
+}
+
 export class Affine implements Layer {
   readonly kind = 'Affine';
   readonly backend: Backend;
@@ -47,12 +58,7 @@ export class Affine implements Layer {
     this.backend = backend ?? getBackend();
     this.W = W;
     this.b = b;
-    this.dW = Matrix.zeros(W.rows, W.cols, W.dtype);
-    this.db = Matrix.zeros(1, b.cols, b.dtype);
-    this.parameters = Object.freeze([
-      Object.freeze({ name: 'W', role: 'weight', value: W, grad: this.dW }),
-      Object.freeze({ name: 'b', role: 'bias', value: b, grad: this.db }),
-    ]);
+    ({ dW: this.dW, db: this.db, parameters: this.parameters } = weightAndBias(W, b));
     this.inputGrad = inputGrad;
     this.empty = Matrix.zeros(0, 0, W.dtype);
   }

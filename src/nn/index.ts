@@ -11,3 +11,9 @@ export { Sequential, mlp, MLP_DEFAULTS, DEFAULT_EVAL_CHUNK, type SequentialOptio
 export { TwoLayerNet, type TwoLayerNetOptions } from './two-layer-net.js';
 export { gradientCheck } from './gradcheck.js';
 export type { Labels, Layer, LayerOptions, LossAndGradients, Network, Parameter, ParameterRole } from './types.js';
+export { Convolution, type ConvolutionOptions, type ImageShape } from './convolution.js';
+export { Pooling, type PoolingOptions } from './pooling.js';
+export { Dropout, type DropoutOptions } from './dropout.js';
+export { BatchNormalization, type BatchNormalizationOptions } from './batch-norm.js';
+export { buildNetwork, parseLayers, SimpleConvNet, type LayerConfig, type NetworkOptions, type SimpleConvNetOptions, type Size2 } from './builder.js';
+export type { StateTensor } from './types.js';

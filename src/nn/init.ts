@@ -1,7 +1,8 @@
 // weight initialisation: normal values with a standard deviation picked by rule, from a seeded Random
 
 import { describe } from '../describe.js';
-import type { Matrix } from '../matrix.js';
+import type { Backend } from '../backend/types.js';
+import type { DType, Matrix } from '../matrix.js';
 import { Random, randomSeed } from '../random.js';
 
 // 'std': weightInitStd·randn (the book's TwoLayerNet); 'xavier': randn·√(1/fan_in) (the book's
@@ -9,6 +10,18 @@ import { Random, randomSeed } from '../random.js';
 export type WeightInit = 'std' | 'xavier' | 'he' | number;
 
 export const DEFAULT_WEIGHT_INIT_STD = 0.01;
+
+// what every network builder (mlp, buildNetwork) takes for its weights and where they live
+export interface InitOptions {
+  // default 'std' (weightInitStd·randn, the book's)
+  init?: WeightInit;
+  weightInitStd?: number;
+  dtype?: DType;
+  // the generator: a seed, or a Random to draw from (not both); neither gives an unseeded net
+  seed?: number;
+  random?: Random;
+  backend?: Backend;
+}
 
 
 export function checkStd(where: string, name: string, std: unknown): asserts std is number {

@@ -2,11 +2,10 @@
 
 import type { Backend } from '../backend/types.js';
 import { assertDType, DEFAULT_DTYPE, Matrix, type DType } from '../matrix.js';
-import type { Random } from '../random.js';
 import { Affine } from './affine.js';
 import { describe } from '../describe.js';
 import { assertMatrix } from './buffers.js';
-import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type WeightInit } from './init.js';
+import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type InitOptions, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
 import { countCorrect } from './metrics.js';
@@ -47,18 +46,42 @@ function labelsView(t: Labels, start: number, end: number): Labels {
   return t instanceof Matrix ? rowsView(t, start, end) : t.subarray(start, end);
 }
 
+// a layer's declared input and output widths, when it has fixed ones (Affine, Convolution, Pooling)
+function widths(layer: Layer): { inputs: number; outputs: number } | undefined {
+  const l = layer as { inputSize?: unknown; outputSize?: unknown };
+  return typeof l.inputSize === 'number' && typeof l.outputSize === 'number' ? { inputs: l.inputSize, outputs: l.outputSize } : undefined;
+}
+
+// layers that can skip their dx (Affine, Convolution) say so with a boolean inputGrad
+function skipsInputGrad(layer: Layer): layer is Layer & { inputGrad: boolean } {
+  return typeof (layer as { inputGrad?: unknown }).inputGrad === 'boolean';
+}
+
+// a measurement, not a step: Dropout passes everything (scaled) and BatchNormalization uses its running
+// statistics until the returned function gives the network its mode back
+export function evaluationMode(net: Network): () => void {
+  if (net.training !== true) return () => {};
+  net.setTraining?.(false);
+  return () => net.setTraining?.(true);
+}
+
 export class Sequential implements Network {
   readonly layers: readonly Layer[];
   readonly lastLayer: SoftmaxWithLoss;
   readonly dtype: DType;
-  // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters, built once
+  // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters or state, built once
   readonly params: Readonly<Record<string, Matrix>>;
+  // running_mean2, running_var2, rng3, …: the layers' saved non-learnable tensors, numbered likewise
+  readonly state: Readonly<Record<string, Matrix>>;
+  // each layer's number in those names (0: a layer with neither)
+  readonly layerNumbers: readonly number[];
   // what each of params is for, by the same keys
   readonly roles: Readonly<Record<string, ParameterRole>>;
   // what gradient() returns, one object reused
   private readonly result: LossAndGradients;
   // backward stops at the first layer with parameters: nothing below it needs a gradient
   private readonly firstTrainable: number;
+  private isTraining = true;
 
   constructor(layers: readonly Layer[], lastLayer: SoftmaxWithLoss, options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
@@ -69,28 +92,35 @@ export class Sequential implements Network {
     const seen = new Set<Layer>();
     const params: Record<string, Matrix> = {};
     const grads: Record<string, Matrix> = {};
+    const state: Record<string, Matrix> = {};
+    const numbers: number[] = [];
     const roles: Record<string, ParameterRole> = {};
     let dtype = options.dtype;
     let firstTrainable = -1;
     let count = 0;
-    // the width flowing between Affine layers, checked now rather than at the first forward
+    // the width flowing between layers of fixed widths, checked now rather than at the first forward
     let width: number | undefined;
     layers.forEach((layer: unknown, i) => {
       if (!isLayer(layer)) throw new TypeError(`Sequential: layers[${i}] is not a layer (it needs forward, backward and parameters), got ${describe(layer)}`);
       // one layer object twice would overwrite its own cached input and output
       if (seen.has(layer)) throw new TypeError(`Sequential: layers[${i}] (${layer.kind}) appears twice; make a new layer instead`);
       seen.add(layer);
-      if (layer instanceof Affine) {
-        if (width !== undefined && layer.W.rows !== width) {
-          throw new RangeError(`Sequential: layers[${i}] (Affine, W ${layer.W.rows}×${layer.W.cols}) expects ${layer.W.rows} inputs, but the layer before gives ${width}`);
+      const w = widths(layer);
+      if (w !== undefined) {
+        if (width !== undefined && w.inputs !== width) {
+          throw new RangeError(`Sequential: layers[${i}] (${layer.kind}) expects ${w.inputs} inputs, but the layer before gives ${width}`);
         }
-        width = layer.W.cols;
+        width = w.outputs;
       } else if (layer.parameters.length > 0) {
         width = undefined;
       }
-      if (layer.parameters.length === 0) return;
-      count++;
-      if (firstTrainable < 0) firstTrainable = i;
+      const layerState = layer.state ?? [];
+      if (layer.parameters.length === 0 && layerState.length === 0) {
+        numbers.push(0);
+        return;
+      }
+      numbers.push(++count);
+      if (layer.parameters.length > 0 && firstTrainable < 0) firstTrainable = i;
       for (const p of layer.parameters) {
         dtype ??= p.value.dtype;
         if (p.value.dtype !== dtype) throw new TypeError(`Sequential: ${p.name}${count} is ${p.value.dtype}, the network is ${dtype}`);
@@ -98,24 +128,40 @@ export class Sequential implements Network {
         grads[`${p.name}${count}`] = p.grad;
         roles[`${p.name}${count}`] = p.role;
       }
+      for (const t of layerState) state[`${t.name}${count}`] = t.value;
     });
     if (dtype === undefined) throw new TypeError('Sequential: no layer has parameters, so options.dtype is needed');
     // layers above the first trainable one must pass dx down
     layers.forEach((layer, i) => {
-      if (i > firstTrainable && layer instanceof Affine && !layer.inputGrad) {
-        throw new TypeError(`Sequential: layers[${i}] (Affine) has inputGrad false, but the layers below it need its dx`);
+      if (i > firstTrainable && skipsInputGrad(layer) && !layer.inputGrad) {
+        throw new TypeError(`Sequential: layers[${i}] (${layer.kind}) has inputGrad false, but the layers below it need its dx`);
       }
     });
-    // the first trainable layer's dx is never read: an Affine there skips computing it
+    // the first trainable layer's dx is never read: an Affine or Convolution there skips computing it
     const first = layers[firstTrainable];
-    if (first instanceof Affine) first.inputGrad = false;
+    if (first !== undefined && skipsInputGrad(first)) first.inputGrad = false;
     this.layers = Object.freeze(layers.slice());
     this.lastLayer = lastLayer;
     this.dtype = dtype;
     this.params = Object.freeze(params);
     this.roles = Object.freeze(roles);
     this.result = { loss: NaN, grads: Object.freeze(grads) };
+    this.state = Object.freeze(state);
+    this.layerNumbers = Object.freeze(numbers);
     this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
+    this.setTraining(true);
+  }
+
+  // true: Dropout draws masks and BatchNormalization uses batch statistics (for training steps);
+  // false: both act as at inference. accuracy() and evaluate() switch it off for their pass themselves
+  get training(): boolean {
+    return this.isTraining;
+  }
+
+  setTraining(on: boolean): void {
+    if (typeof on !== 'boolean') throw new TypeError(`setTraining: expected a boolean, got ${describe(on)}`);
+    this.isTraining = on;
+    for (const layer of this.layers) layer.setTraining?.(on);
   }
 
   // the backend of its layers (they are built with one), for the data gather and SGD's axpy
@@ -163,15 +209,20 @@ export class Sequential implements Network {
     if (tRows !== n) throw new RangeError(`Sequential.accuracy: ${tRows} labels for ${n} rows`);
     let correct = 0;
     let lossSum = 0;
-    for (let start = 0; start < n; start += chunk) {
-      const end = Math.min(n, start + chunk);
-      const whole = start === 0 && end === n;
-      const xs = whole ? x : rowsView(x, start, end);
-      const ts = whole ? t : labelsView(t, start, end);
-      const y = this.predict(xs);
-      correct += countCorrect(y, ts);
-      // chunk means weighted by their rows give the mean over the set
-      if (withLoss) lossSum += this.lastLayer.forward(y, ts) * (end - start);
+    const restore = evaluationMode(this);
+    try {
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(n, start + chunk);
+        const whole = start === 0 && end === n;
+        const xs = whole ? x : rowsView(x, start, end);
+        const ts = whole ? t : labelsView(t, start, end);
+        const y = this.predict(xs);
+        correct += countCorrect(y, ts);
+        // chunk means weighted by their rows give the mean over the set
+        if (withLoss) lossSum += this.lastLayer.forward(y, ts) * (end - start);
+      }
+    } finally {
+      restore();
     }
     return { loss: withLoss ? lossSum / n : NaN, accuracy: correct / n };
   }
@@ -211,24 +262,33 @@ export class Sequential implements Network {
   // copy another network's (or a checkpoint's) parameter values into this one's; everything is
   // checked before anything is written
   loadParams(record: Readonly<Record<string, Matrix>>): void {
-    if (record === null || typeof record !== 'object') throw new TypeError(`loadParams: expected a record of Matrix, got ${describe(record)}`);
-    const keys = Object.keys(this.params);
-    for (const key of Object.keys(record)) {
-      if (!Object.hasOwn(this.params, key)) throw new TypeError(`loadParams: unexpected parameter '${key}' (this network has ${keys.join(', ')})`);
-    }
-    for (const key of keys) {
-      const src: unknown = record[key];
-      const dst = this.params[key]!;
-      if (src === undefined) throw new TypeError(`loadParams: parameter '${key}' is missing`);
-      if (!(src instanceof Matrix)) throw new TypeError(`loadParams: '${key}' must be a Matrix, got ${describe(src)}`);
-      if (src.dtype !== dst.dtype) throw new TypeError(`loadParams: '${key}' is ${src.dtype}, the network is ${dst.dtype}`);
-      if (!src.sameShape(dst)) throw new RangeError(`loadParams: '${key}' is ${shape(src)}, the network's is ${shape(dst)}`);
-    }
-    for (const key of keys) {
-      const dst = this.params[key]!;
-      const src = record[key]!;
-      if (src !== dst) dst.data.set(src.data);
-    }
+    copyRecord('loadParams', 'parameter', this.params, record);
+  }
+
+  // the same for the layers' state (running statistics, generator words)
+  loadState(record: Readonly<Record<string, Matrix>>): void {
+    copyRecord('loadState', 'state tensor', this.state, record);
+  }
+}
+
+function copyRecord(where: string, what: string, target: Readonly<Record<string, Matrix>>, record: Readonly<Record<string, Matrix>>): void {
+  if (record === null || typeof record !== 'object') throw new TypeError(`${where}: expected a record of Matrix, got ${describe(record)}`);
+  const keys = Object.keys(target);
+  for (const key of Object.keys(record)) {
+    if (!Object.hasOwn(target, key)) throw new TypeError(`${where}: unexpected ${what} '${key}' (this network has ${keys.join(', ') || 'none'})`);
+  }
+  for (const key of keys) {
+    const src: unknown = record[key];
+    const dst = target[key]!;
+    if (src === undefined) throw new TypeError(`${where}: ${what} '${key}' is missing`);
+    if (!(src instanceof Matrix)) throw new TypeError(`${where}: '${key}' must be a Matrix, got ${describe(src)}`);
+    if (src.dtype !== dst.dtype) throw new TypeError(`${where}: '${key}' is ${src.dtype}, the network is ${dst.dtype}`);
+    if (!src.sameShape(dst)) throw new RangeError(`${where}: '${key}' is ${shape(src)}, the network's is ${shape(dst)}`);
+  }
+  for (const key of keys) {
+    const dst = target[key]!;
+    const src = record[key]!;
+    if (src !== dst) dst.data.set(src.data);
   }
 }
 
@@ -236,19 +296,11 @@ export class Sequential implements Network {
 
 export type Activation = 'relu' | 'sigmoid';
 
-export interface MlpOptions {
+export interface MlpOptions extends InitOptions {
   // layer widths, input first: [784, 256, 128, 10] is three Affine layers
   sizes: readonly number[];
   // one for every hidden layer, or a list with one per hidden layer (default 'relu')
   activation?: Activation | readonly Activation[];
-  // default 'std' (weightInitStd·randn, the book's)
-  init?: WeightInit;
-  weightInitStd?: number;
-  dtype?: DType;
-  // the generator: a seed, or a Random to draw from (not both); neither gives an unseeded net
-  seed?: number;
-  random?: Random;
-  backend?: Backend;
 }
 
 // the builder's defaults, once (the CLI prints and records them from here)

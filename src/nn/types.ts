@@ -23,6 +23,13 @@ export interface LayerOptions {
   backend?: Backend;
 }
 
+// a tensor a layer must keep across runs that is not learned by gradient (BatchNormalization's running
+// statistics, Dropout's generator state): model files and checkpoints save it beside the parameters
+export interface StateTensor {
+  readonly name: string;
+  readonly value: Matrix;
+}
+
 export interface Layer {
   readonly kind: string; // 'Affine', 'Relu', ...
   // the output is a buffer the layer owns and reuses: valid until its next forward
@@ -30,6 +37,10 @@ export interface Layer {
   // returns dx (a reused buffer too); keeps parameter gradients on the layer; never mutates dout
   backward(dout: Matrix): Matrix;
   readonly parameters: readonly Parameter[];
+  // layers that act differently while training (Dropout, BatchNormalization); default: training on.
+  // Sequential forwards it to every layer; the trainer turns it on for steps, off to evaluate/predict
+  setTraining?(on: boolean): void;
+  readonly state?: readonly StateTensor[];
 }
 
 // what gradient() returns: the batch's loss at the current weights, and the gradients by parameter name
@@ -45,6 +56,9 @@ export interface Network {
   readonly backend?: Backend;
   // W1, b1, W2, b2, …: stable Matrix objects, updated in place by optimizers
   readonly params: Record<string, Matrix>;
+  // training mode (Dropout, BatchNormalization), when the network has layers that care; see Layer
+  readonly training?: boolean;
+  setTraining?(on: boolean): void;
   predict(x: Matrix): Matrix;
   loss(x: Matrix, t: Labels): number;
   accuracy(x: Matrix, t: Labels): number;

@@ -90,7 +90,7 @@ export function onnxModel(net: Sequential, options: OnnxExportOptions = {}): O.I
   let x = data.standardization === undefined ? input : standardize(g, input, data.standardization);
   // each parameter and state matrix under the network's own name for it (W1, b1, running_mean2, …)
   const names = new Map<Matrix, string>();
-  for (const [key, m] of Object.entries(net.params)) names.set(m, key);
+  for (const [key, m] of Object.entries({ ...net.params, ...net.state })) names.set(m, key);
   exporters.forEach((exporter, i) => {
     const layer = net.layers[i]!;
     const ctx: ExportContext = {

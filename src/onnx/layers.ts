@@ -3,8 +3,13 @@
 
 import type { Matrix } from '../matrix.js';
 import type { Affine } from '../nn/affine.js';
+import type { BatchNormalization } from '../nn/batch-norm.js';
+import type { Convolution, ImageShape } from '../nn/convolution.js';
+import type { Dropout } from '../nn/dropout.js';
+import type { Pooling } from '../nn/pooling.js';
 import type { Layer } from '../nn/types.js';
-import { intAttribute, type OnnxGraph } from './graph.js';
+import type { WindowGeometry } from '../kernels/window.js';
+import { floatAttribute, intAttribute, intsAttribute, type OnnxGraph } from './graph.js';
 
 // a value flowing through the graph: its name and its shape per sample (the batch dimension left out)
 export interface Value {
@@ -35,6 +40,25 @@ function elementwise(opType: string): LayerExporter {
   return { export: (_layer, { g }, x) => ({ name: g.node(opType, [x.name]), shape: x.shape }) };
 }
 
+// the value as an image [C, H, W]: a flat row is reshaped, NCHW being how blasprop's rows hold images
+function asImage(ctx: ExportContext, x: Value, shape: ImageShape): Value {
+  const want = shape[0] * shape[1] * shape[2];
+  if (size(x.shape) !== want) throw new RangeError(`${ctx.where} takes ${shape.join('×')} = ${want} inputs, but the layer before gives ${size(x.shape)}`);
+  if (x.shape.length === 3) return x;
+  return { name: ctx.g.node('Reshape', [x.name, ctx.g.int64('shape', [-1, ...shape])]), shape: [...shape] };
+}
+
+// the window attributes Conv and MaxPool share (ONNX pads: top, left, bottom, right)
+function windowAttributes(g: WindowGeometry) {
+  return [
+    intsAttribute('kernel_shape', [g.kernelHeight, g.kernelWidth]),
+    intsAttribute('strides', [g.stride, g.stride]),
+    intsAttribute('pads', [g.pad, g.pad, g.pad, g.pad]),
+  ];
+}
+
+const imageOf = (g: WindowGeometry): ImageShape => [g.channels, g.height, g.width];
+
 const LAYERS: Record<string, LayerExporter> = {
   // Gemm: x·W + b in one operator, W stored [in, out] as blasprop keeps it, b 1-D and broadcast
   Affine: {
@@ -49,6 +73,48 @@ const LAYERS: Record<string, LayerExporter> = {
   },
   Relu: elementwise('Relu'),
   Sigmoid: elementwise('Sigmoid'),
+  // Conv with W as [filters, C, KH, KW] (blasprop's filters × C·KH·KW, the same bytes) and b 1-D
+  Convolution: {
+    inputs: (layer) => (layer as Convolution).inputSize,
+    export(layer, ctx, x) {
+      const conv = layer as Convolution;
+      const g = conv.geometry;
+      const img = asImage(ctx, x, imageOf(g));
+      const W = ctx.named(conv.W, [conv.filters, g.channels, g.kernelHeight, g.kernelWidth]);
+      return { name: ctx.g.node('Conv', [img.name, W, ctx.named(conv.b, [conv.filters])], windowAttributes(g)), shape: [...conv.outputShape] };
+    },
+  },
+  // MaxPool: ONNX ignores padded positions too
+  Pooling: {
+    inputs: (layer) => (layer as Pooling).inputSize,
+    export(layer, ctx, x) {
+      const pool = layer as Pooling;
+      const img = asImage(ctx, x, imageOf(pool.geometry));
+      return { name: ctx.g.node('MaxPool', [img.name], windowAttributes(pool.geometry)), shape: [...pool.outputShape] };
+    },
+  },
+  // the evaluation form: the book's scaling by 1 − ratio
+  Dropout: {
+    export(layer, { g }, x) {
+      const keep = g.constant('keep', [], Float64Array.of(1 - (layer as Dropout).ratio));
+      return { name: g.node('Mul', [x.name, keep]), shape: x.shape };
+    },
+  },
+  // BatchNormalization with the running statistics (inference); a flat row of C·P values is seen as
+  // [C, P] so each channel is normalised over its P values
+  BatchNormalization: {
+    export(layer, ctx, x) {
+      const bn = layer as BatchNormalization;
+      const c = bn.channels;
+      let v = x;
+      if (x.shape.length === 1 && x.shape[0] !== c) {
+        if (x.shape[0]! % c !== 0) throw new RangeError(`${ctx.where} normalises ${c} channels, but the layer before gives ${x.shape[0]} values`);
+        v = { name: ctx.g.node('Reshape', [x.name, ctx.g.int64('shape', [-1, c, x.shape[0]! / c])]), shape: [c, x.shape[0]! / c] };
+      }
+      const inputs = [v.name, ctx.named(bn.gamma, [c]), ctx.named(bn.beta, [c]), ctx.named(bn.runningMean, [c]), ctx.named(bn.runningVar, [c])];
+      return { name: ctx.g.node('BatchNormalization', inputs, [floatAttribute('epsilon', bn.eps)]), shape: v.shape };
+    },
+  },
 };
 
 // a network's head: how the last layer's scores become the model's output (for 'probabilities')

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
 import type { Backend } from '../backend/types.js';
 import { makeDirectory, processAlive, writeFileAtomic } from '../io/atomic.js';
-import { metadataOf, modelFromFile, tensorsOf, type LoadedModel } from '../io/model.js';
+import { inputWidth, metadataOf, modelFromFile, tensorsOf, type LoadedModel } from '../io/model.js';
 import { readRegular } from '../io/read.js';
 import { decodeSafetensors, encodeSafetensors, type IntTensor, type SafetensorsFile, type Tensor } from '../io/safetensors.js';
 import type { DType, FloatArray } from '../matrix.js';
@@ -369,7 +369,7 @@ export async function readCheckpoint(dir: string, options: { backend?: Backend }
     throw new CheckpointError(dir, (e as Error).message);
   }
   if (model.net.dtype !== settings.dtype) bad(`the network is ${model.net.dtype}, the settings say ${settings.dtype}`);
-  const inputs = (model.architecture.layers.find((l) => l.type === 'affine') as { inputs: number }).inputs;
+  const inputs = inputWidth(model.architecture);
   if (inputs !== settings.features) bad(`the network takes ${inputs} inputs, the settings say the data has ${settings.features} features`);
   const o = m.optimizer as { name: string };
   if (o.name !== settings.optimizer) bad(`it holds ${o.name} state, the settings say the run uses ${settings.optimizer}`);

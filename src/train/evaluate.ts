@@ -3,7 +3,7 @@
 
 import { Matrix } from '../matrix.js';
 import { countCorrect } from '../nn/metrics.js';
-import { DEFAULT_EVAL_CHUNK } from '../nn/sequential.js';
+import { DEFAULT_EVAL_CHUNK, evaluationMode } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 
@@ -65,21 +65,33 @@ export class Evaluator {
 
   // the one chunked pass: visit(scores, labels, start) for each chunk of rows, in order; the
   // scores are the network's buffer, valid only during the call
+  // scores, in evaluation mode (Dropout off, BatchNormalization's running statistics); the network's
+  // own mode comes back after
   forEachChunk(data: Dataset, visit: (scores: Matrix, t: Int32Array, start: number) => void): void {
-    for (let start = 0; start < data.count; start += this.chunk) {
-      const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
-      visit(scores, t, start);
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+        visit(scores, t, start);
+      }
+    } finally {
+      restore();
     }
   }
 
   // fraction of the set classified correctly; pause (if given) is awaited between chunks
   async accuracyAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<number> {
     let correct = 0;
-    for (let start = 0; start < data.count; start += this.chunk) {
-      const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
-      correct += countCorrect(scores, t);
-      const p = pause?.();
-      if (p !== undefined) await p;
+    const restore = evaluationMode(this.net);
+    try {
+      for (let start = 0; start < data.count; start += this.chunk) {
+        const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
+        correct += countCorrect(scores, t);
+        const p = pause?.();
+        if (p !== undefined) await p;
+      }
+    } finally {
+      restore();
     }
     return correct / data.count;
   }

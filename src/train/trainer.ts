@@ -184,6 +184,8 @@ export class Trainer {
     }
     const stop = (): void => this.stop();
     const history = run.history;
+    // steps train: Dropout draws masks, BatchNormalization learns its statistics (evaluations switch it off for their pass)
+    this.net.setTraining?.(true);
 
     for (let it = (resumed?.iteration ?? 0) + 1; it <= total && !this.stopping; it++) {
       const b = sampler.next(it, train);
