@@ -14,11 +14,13 @@ export type { BlaspropInfo } from './info.js';
 
 // ---- layers, losses and networks (the book's chapter 5) ----
 export { MulLayer, AddLayer, Relu, Sigmoid, Affine, softmax, crossEntropyError, SoftmaxWithLoss } from './nn/index.js';
+// the regression and binary losses: each a last layer with the book's forward(x, t) / backward()
+export { MeanSquaredError, SigmoidWithLoss } from './nn/index.js';
 // Sequential: layers then a loss layer; mlp builds one; TwoLayerNet is the book's
 export { Sequential, mlp, MLP_DEFAULTS, TwoLayerNet, gradientCheck, DEFAULT_EVAL_CHUNK } from './nn/index.js';
 export type {
   AffineOptions, SequentialOptions, MlpOptions, Activation, Evaluation, TwoLayerNetOptions, WeightInit,
-  Labels, Layer, LayerOptions, LossAndGradients, Network, Parameter, ParameterRole,
+  Labels, Layer, LayerOptions, LossAndGradients, Network, Parameter, ParameterRole, LossLayer, Task, TaskMetrics,
 } from './nn/index.js';
 // the book's chapter 7 and 6: conv nets (NCHW rows: a 784-value MNIST row is a 1×28×28 image),
 // Dropout and BatchNormalization; SimpleConvNet is the book's; buildNetwork composes any; parseLayers
@@ -40,18 +42,21 @@ export type {
 export { fit, Trainer, TRAINER_DEFAULTS, History, evaluateAccuracy, readCheckpoint, hasCheckpoint, CheckpointError } from './train/index.js';
 export type {
   TrainerOptions, TrainingData, TrainingCallback, BatchInfo, EpochInfo, Sampling, CheckpointOptions, ResumeOptions,
-  EpochRecord, RunConfig, HistorySummary, StopReason, Checkpoint, Dataset, DatasetLike, MatrixData,
+  EpochRecord, RunConfig, HistorySummary, StopReason, Checkpoint, Dataset, DatasetLike, MatrixData, EarlyStopping, BatchTargets,
 } from './train/index.js';
 
 // ---- data ----
 // MNIST-format IDX files (gzip too), batches and labels; PNG pictures as network input
 export { loadMnist, readIdx, toMatrix, oneHot, gatherBatch, pngToInput, IdxFormatError, PngError } from './data/index.js';
 export type { Mnist, MnistSet, LoadMnistOptions, ToMatrixOptions, IdxFile, PngInput, InvertMode } from './data/index.js';
+// your own data: tables from arrays or CSV files (streamed), seeded splits, standardisation, answers by label name
+export { toTable, loadCsv, CsvError, splitTable, standardizeTable, fitStandardization, standardize, dataInfoOf, predictRows } from './data/index.js';
+export type { Table, TableSource, TableSplit, SplitOptions, ClassLabel, CsvOptions, CsvTable, Standardization, Prediction } from './data/index.js';
 
 // ---- files ----
 // a trained network as one safetensors file (weights, layer list and training facts), written atomically
 export { saveModel, loadModel, loadWeightsInto, ModelFileError } from './io/model.js';
-export type { Architecture, LayerSpec, LoadedModel, LoadModelOptions } from './io/model.js';
+export type { Architecture, LayerSpec, LoadedModel, LoadModelOptions, DataInfo, SaveModelOptions } from './io/model.js';
 // the safetensors format itself, for tensors of your own
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
 export type { Tensor, IntTensor, SafetensorsFile } from './io/safetensors.js';

@@ -38,6 +38,34 @@ export function randomMatrix(rng: () => number, rows: number, cols: number, dtyp
   return new Matrix(rows, cols, data);
 }
 
+// central differences of f over every entry of data, each entry restored exactly: the independent
+// truth gradients are checked against. h = 1e-5: truncation error h²·|f'''|/6 < 1e-10 for smooth
+// layers, rounding error eps·|f|/h ≈ 2e-16·10/1e-5 = 2e-10
+export function numericGrad(f: () => number, data: FloatArray, h = 1e-5): Float64Array {
+  const g = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const tmp = data[i]!;
+    data[i] = tmp + h;
+    const f1 = f();
+    data[i] = tmp - h;
+    const f2 = f();
+    data[i] = tmp;
+    g[i] = (f1 - f2) / (2 * h);
+  }
+  return g;
+}
+
+// max |a − b| relative to the largest |b|
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`relDiff: ${a.length} values against ${b.length}`);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
 // machine epsilon of each dtype
 export const EPS: Record<DType, number> = { float32: 2 ** -23, float64: 2 ** -52 };
 
@@ -103,21 +131,3 @@ export async function runCli(argv: string[]): Promise<CliResult> {
   }
 }
 
-// central differences of f with respect to each entry of data, each entry restored after use.
-// h = 1e-5: truncation error h²·|f'''|/6 < 1e-10 for smooth layers, and rounding error
-// eps·|L|/h ≈ 2e-16·10/1e-5 = 2e-10; both far below the 1e-8 relative tolerances the tests use
-const H = 1e-5;
-
-export function numericGrad(f: () => number, data: FloatArray): Float64Array {
-  const g = new Float64Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const tmp = data[i]!;
-    data[i] = tmp + H;
-    const f1 = f();
-    data[i] = tmp - H;
-    const f2 = f();
-    data[i] = tmp;
-    g[i] = (f1 - f2) / (2 * H);
-  }
-  return g;
-}

@@ -1,5 +1,5 @@
 // ONNX files back into blasprop networks: PyTorch's own exports (golden files and outputs made by
-// test/fixtures/onnx/make_torch_mlps.py) and blasprop's exports, round trip
+// test/fixtures/onnx/make_torch_models.py) and blasprop's exports, round trip
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { loadMnist, toMatrix } from '../src/data/mnist.js';
 import { ModelFileError } from '../src/io/model.js';
 import { Matrix, type DType } from '../src/matrix.js';
-import { mlp, softmax } from '../src/nn/index.js';
+import { buildNetwork, mlp, parseLayers, softmax } from '../src/nn/index.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { argmax } from '../src/nn/metrics.js';
 import { importOnnx, loadOnnx } from '../src/onnx/import.js';
 import { onnx } from '../src/onnx/proto.js';
-import { EPS, nativeBackend } from './helpers.js';
+import { EPS, nativeBackend, randomMatrix, testRng } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'onnx');
 const mnist = loadMnist();
@@ -34,12 +34,15 @@ describe('PyTorch exports import and give PyTorch\'s outputs on real MNIST', () 
     ['torch-relu-float32', 'float32', 'probabilities', ['Affine', 'Relu', 'Affine']],
     // a double model, Sigmoid, no softmax: the scores
     ['torch-sigmoid-float64', 'float64', 'logits', ['Affine', 'Sigmoid', 'Affine']],
+    // Conv (padding, then stride 2), MaxPool, BatchNormalization after a pool and after a Gemm, Flatten
+    ['torch-conv-float32', 'float32', 'probabilities', ['Convolution', 'Relu', 'Pooling', 'BatchNormalization', 'Convolution', 'Relu', 'Affine', 'BatchNormalization', 'Relu', 'Affine']],
   ] as const)('%s', async (name, dtype, output, kinds) => {
     const imported = await loadOnnx(join(FIXTURES, `${name}.onnx`), { backend: nativeBackend() });
     expect(imported.net.dtype).toBe(dtype);
     expect(imported.output).toBe(output);
     expect(imported.inputName).toBe('image');
     expect(imported.net.layers.map((l) => l.kind)).toEqual(kinds);
+    imported.net.setTraining(false);
     const golden = expected(name);
     const x = toMatrix(mnist.test, { dtype, normalize: true, end: golden.rows });
     const scores = imported.net.predict(x);
@@ -75,6 +78,23 @@ describe('blasprop exports import back exactly', () => {
       expect(back.metadata.format).toBe('blasprop-sequential');
       for (const [k, m] of Object.entries(net.params)) expect(Array.from(back.net.params[k]!.data), k).toEqual(Array.from(m.data));
     }
+  });
+});
+
+describe('a blasprop conv net exported and imported back', () => {
+  it('has the same layers and gives the same probabilities', () => {
+    const layers = parseLayers('conv:5:3x2:s2:p1,batchnorm,relu,pool:3:s1:p1,dropout:0.4,dense:12,batchnorm,sigmoid');
+    const net = buildNetwork({ input: [2, 9, 8], layers, outputs: 10, init: 'he', dtype: 'float32', seed: 2 });
+    const x = randomMatrix(testRng(3), 6, 2 * 9 * 8, 'float32');
+    // training steps move batch norm's running statistics away from (0, 1)
+    for (let i = 0; i < 3; i++) net.gradient(x, new Int32Array([0, 1, 2, 3, 4, 5]));
+    net.setTraining(false);
+    const back = importOnnx(exportOnnx(net)).net;
+    back.setTraining(false);
+    expect(back.layers.map((l) => l.kind)).toEqual(net.layers.map((l) => l.kind));
+    const want = softmax(net.predict(x));
+    const got = softmax(back.predict(x));
+    for (let i = 0; i < want.size; i++) expect(Math.abs(got.data[i]! - want.data[i]!)).toBeLessThanOrEqual(4 * EPS.float32);
   });
 });
 

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadMnist, toMatrix } from '../src/data/mnist.js';
 import { saveModel } from '../src/io/model.js';
 import { Matrix, type DType } from '../src/matrix.js';
-import { Affine, mlp, Sequential, softmax, SoftmaxWithLoss, type Activation, type Layer } from '../src/nn/index.js';
+import { Affine, buildNetwork, mlp, Sequential, type LayerConfig, softmax, SoftmaxWithLoss, type Activation, type Layer } from '../src/nn/index.js';
 import { argmax } from '../src/nn/metrics.js';
 import { exportOnnx, saveOnnx } from '../src/onnx/export.js';
 import { onnx, toInt } from '../src/onnx/proto.js';
@@ -92,7 +92,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 // epsilons of the dtype apart at most
 const PROBABILITY_TOLERANCE: Record<DType, number> = { float32: 64 * EPS.float32, float64: 64 * EPS.float64 };
 
-function expectSamePredictions(net: Sequential, x: Matrix, fromOnnx: ArrayLike<number>, logits = false): void {
+// the same class for every image, probabilities (or scores, relative to their size) within the
+// tolerance of the file's dtype
+function expectSamePredictions(net: Sequential, x: Matrix, fromOnnx: ArrayLike<number>, options: { logits?: boolean; minAccuracy?: number; fileDtype?: DType } = {}): void {
+  const { logits = false, minAccuracy = 0.85, fileDtype = net.dtype } = options;
   const scores = net.predict(x);
   const expected = logits ? scores : softmax(scores);
   const classes = argmaxRows(expected.data, x.rows, 10);
@@ -100,9 +103,9 @@ function expectSamePredictions(net: Sequential, x: Matrix, fromOnnx: ArrayLike<n
   // the nets are trained: most images are classified right, so the comparison is not between noise
   let correct = 0;
   for (let i = 0; i < x.rows; i++) if (classes[i] === mnist.test.labels[i]) correct++;
-  expect(correct / x.rows).toBeGreaterThan(0.85);
+  expect(correct / x.rows).toBeGreaterThan(minAccuracy);
   const scale = logits ? Math.max(1, ...Array.from(expected.data, Math.abs)) : 1;
-  expect(maxAbsDiff(fromOnnx, expected.data)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE[net.dtype] * scale);
+  expect(maxAbsDiff(fromOnnx, expected.data)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE[fileDtype] * scale);
 }
 
 describe('exported MLPs run in ONNX Runtime and agree with predict on real MNIST', () => {
@@ -121,7 +124,7 @@ describe('exported MLPs run in ONNX Runtime and agree with predict on real MNIST
     const net = await trained(dtype, 'relu');
     const x = images[dtype];
     const bytes = exportOnnx(net, { output: 'logits', inputName: 'pixels' });
-    expectSamePredictions(net, x, await runOnnx(bytes, x, 'pixels', 'logits'), true);
+    expectSamePredictions(net, x, await runOnnx(bytes, x, 'pixels', 'logits'), { logits: true });
   });
 
   it('a float64 network exported as float32 runs in float32 and still agrees', async () => {
@@ -181,6 +184,62 @@ describe('a model trained on standardised features takes raw rows in ONNX', () =
     expect(maxAbsDiff(y, expected.data)).toBeLessThanOrEqual(PROBABILITY_TOLERANCE.float32);
     expect(() => exportOnnx(net, { data: { standardization: { mean: mean.slice(1), std } } })).toThrow(/data\.standardization must be \{ mean, std \} of 784 finite numbers/);
     expect(() => exportOnnx(net, { data: { labels: [1, 2] as unknown as string[] } })).toThrow(/data\.labels must be an array of strings/);
+  });
+});
+
+// conv nets: trained once in float32 (a few steps: conv training is the slow part), tested in both
+// dtypes on a copy of the weights and state; ONNX Runtime has no double Conv, so a float64 conv net is
+// exported as float32 and compared with float32's tolerance
+const CONV_NET: LayerConfig[] = [
+  { type: 'conv', filters: 4, kernel: 3, pad: 1 }, { type: 'batchnorm' }, { type: 'relu' }, { type: 'pool', kernel: 2 },
+  { type: 'conv', filters: 6, kernel: 4, stride: 2, pad: 1 }, { type: 'relu' }, { type: 'dropout', ratio: 0.25 },
+  { type: 'dense', outputs: 24 }, { type: 'batchnorm' }, { type: 'sigmoid' }, { type: 'dropout', ratio: 0.5 },
+];
+// pooling, batch norm and dropout without a conv: all three run in double in ONNX Runtime
+const POOL_NET: LayerConfig[] = [{ type: 'pool', kernel: 2 }, { type: 'batchnorm' }, { type: 'dense', outputs: 32 }, { type: 'relu' }, { type: 'dropout', ratio: 0.3 }, { type: 'batchnorm' }];
+
+const built = (layers: LayerConfig[], dtype: DType) => buildNetwork({ input: [1, 28, 28], layers, outputs: 10, init: 'he', dtype, seed: 3, backend: nativeBackend() });
+const convCache = new Map<string, Promise<Sequential>>();
+function trainedConv(name: 'conv' | 'pool', dtype: DType): Promise<Sequential> {
+  const key = `${name} ${dtype}`;
+  const layers = name === 'conv' ? CONV_NET : POOL_NET;
+  if (!convCache.has(key)) {
+    convCache.set(key, dtype === 'float32'
+      ? (async () => {
+          const net = built(layers, 'float32');
+          await fit(net, { train: { ...mnist.train, count: 3000 } }, { iterations: 80, batchSize: 32, optimizer: 'adam', learningRate: 0.003, seed: 4, evaluate: false });
+          return net;
+        })()
+      : trainedConv(name, 'float32').then((net) => {
+          const copy = built(layers, dtype);
+          for (const [key, m] of Object.entries({ ...copy.params, ...copy.state })) m.data.set(({ ...net.params, ...net.state })[key]!.data);
+          return copy;
+        }));
+  }
+  return convCache.get(key)!.then((net) => {
+    net.setTraining(false);
+    return net;
+  });
+}
+
+describe('exported conv nets run in ONNX Runtime and agree with predict on real MNIST', () => {
+  const N = 500;
+  it.each([
+    ['Conv, BatchNormalization, MaxPool, Dropout, Affine, Sigmoid', 'conv', 'float32', 0.6],
+    ['the same net in float64, exported as float32', 'conv', 'float64', 0.6],
+    ['MaxPool, BatchNormalization, Dropout, Affine, Relu', 'pool', 'float32', 0.75],
+    ['MaxPool, BatchNormalization, Dropout, Affine, Relu', 'pool', 'float64', 0.75],
+  ] as const)('%s (%s, %s)', async (_name, kind, dtype, minAccuracy) => {
+    const net = await trainedConv(kind, dtype);
+    const fileDtype = kind === 'conv' ? 'float32' : dtype;
+    const x = toMatrix(mnist.test, { dtype, normalize: true, end: N });
+    const y = await runOnnx(exportOnnx(net, { dtype: fileDtype }), fileDtype === dtype ? x : toMatrix(mnist.test, { dtype: fileDtype, normalize: true, end: N }));
+    expectSamePredictions(net, x, y, { minAccuracy, fileDtype });
+  });
+
+  it('a float64 Conv is a clear error unless exported as float32', async () => {
+    const net = await trainedConv('conv', 'float64');
+    expect(() => exportOnnx(net)).toThrow(/^exportOnnx: layers\[0\] \(Convolution\): ONNX Runtime has no float64 \(double\) Conv; export with \{ dtype: 'float32' \}/);
   });
 });
 

@@ -21,7 +21,7 @@ export function classify(net: Sequential, rows: number, inputs: number, fill: (s
     features: inputs,
     gather(indices, x, t) {
       fill(indices[0]!, x);
-      t.fill(0);
+      (t as Int32Array).fill(0);
     },
   };
   const out: Prediction[] = [];

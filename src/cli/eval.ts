@@ -7,6 +7,7 @@ import { formatDuration } from './progress.js';
 import { choiceFlag, integerFlag, parseWithFiles, UsageError } from './args.js';
 import { activationsOf, convText, loadData, loadModelFile, networkName, pickBackend, sizesOf } from './data.js';
 import { fixed4 } from './summary.js';
+import { evalCsv } from './csv.js';
 
 export const EVAL_USAGE = `Usage: blasprop eval FILE.safetensors [options]
 
@@ -18,6 +19,9 @@ Options:
   --train          the training set's accuracy too
   --backend NAME   native | reference
   --threads N      OpenBLAS threads
+  --csv FILE       measure a model trained on a CSV on FILE's rows (its feature and target columns;
+                   accuracy, or MSE, MAE and R² for a regression), instead of MNIST
+  --drop-missing   skip CSV rows with a missing value instead of refusing the file
   --json           print the result as one JSON line
   -h, --help       show this help`;
 
@@ -28,6 +32,8 @@ export async function evalCommand(args: string[]): Promise<number> {
     backend: { type: 'string' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
+    csv: { type: 'string' },
+    'drop-missing': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -45,6 +51,20 @@ export async function evalCommand(args: string[]): Promise<number> {
 
   const model = await loadModelFile(file, backend);
   const net = model.net;
+  if (v.csv !== undefined) {
+    // a model trained on a CSV, measured on another one with the same columns
+    const csv = String(v.csv);
+    const t0 = performance.now();
+    const { metrics, count, dropped } = await evalCsv(model, file, csv, v['drop-missing'] === true);
+    const ms = performance.now() - t0;
+    if (v.json) {
+      process.stdout.write(JSON.stringify({ model: file, csv, task: net.task, count, dropped, ...metrics, evalTimeMs: ms }) + '\n');
+      return 0;
+    }
+    const measure = metrics.mse !== undefined ? `mse ${fixed4(metrics.mse)}  mae ${fixed4(metrics.mae)}  r2 ${fixed4(metrics.r2)}` : `accuracy ${fixed4(metrics.accuracy)}`;
+    process.stdout.write(`model   ${file} (${sizesOf(model.architecture).join('-')}, ${net.task}, ${net.dtype})\ndata    ${csv}: ${count} rows${dropped > 0 ? ` (${dropped} with missing values dropped)` : ''}\n${measure}\n`);
+    return 0;
+  }
   const sizes = sizesOf(model.architecture);
   const data = loadData(v.data as string | undefined, net.dtype);
   const pixels = data.test.rows * data.test.cols;

@@ -1,5 +1,7 @@
 // blasprop predict: classify images with a saved model, from an IDX images file or PNG pictures.
 
+import { extname } from 'node:path';
+import { predictCsv } from './csv.js';
 import { isGzip, MAX_IDX_BYTES, parseIdx } from '../data/idx.js';
 import { readRegular } from '../io/read.js';
 import { isPng, pngToInput, type InvertMode } from '../data/png.js';
@@ -11,7 +13,10 @@ import { loadModelFile, pickBackend, sizesOf } from './data.js';
 
 export const PREDICT_USAGE = `Usage: blasprop predict FILE.safetensors INPUT... [options]
 
-Classifies images with a saved model. An INPUT is
+Classifies images with a saved model, or answers the rows of a CSV. An INPUT is
+  a CSV file (.csv) with a header, for a model trained with --csv: its feature columns are picked by
+  name and standardised as in training; one line per row: the label (and its probability), or the
+  predicted value(s)
   an IDX images file (MNIST format, .gz too): every image is classified, one line per image
   a PNG file (grayscale, RGB or RGBA, any size up to 4096×4096): made grayscale (transparency over
     white), resized to the model's square input (28×28 for MNIST) by area averaging, inverted when it
@@ -23,6 +28,7 @@ Options:
                    (default auto; MNIST digits are light on dark)
   --backend NAME   native | reference
   --threads N      OpenBLAS threads
+  --drop-missing   skip CSV rows with a missing value instead of refusing the file
   --json           one JSON line per INPUT, with the softmax probabilities
   -h, --help       show this help`;
 
@@ -74,6 +80,7 @@ export async function predictCommand(args: string[]): Promise<number> {
     backend: { type: 'string' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
+    'drop-missing': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -91,6 +98,13 @@ export async function predictCommand(args: string[]): Promise<number> {
   const model = await loadModelFile(file, backend);
   const features = sizesOf(model.architecture)[0]!;
   for (const input of inputs) {
+    // a CSV of rows for a model trained on one: one prediction per row (streamed, and it names the
+    // file when it is missing, a directory or unreadable)
+    if (extname(input).toLowerCase() === '.csv') {
+      const r = await predictCsv(model, file, input, v['drop-missing'] === true);
+      process.stdout.write(v.json ? JSON.stringify(r.line) + '\n' : r.text);
+      continue;
+    }
     // a regular file of at most what one IDX file may hold (a FIFO or a device would never end)
     const bytes = readRegular(input, MAX_IDX_BYTES, (problem) => {
       throw new Error(`${input}: ${problem}`);

@@ -35,10 +35,14 @@ export function formatDuration(ms: number): string {
 }
 
 // one epoch, the book's "train acc, test acc" with the epoch's mean loss beside it
-export function formatEpochLine(e: Pick<EpochInfo, 'epoch' | 'iteration' | 'loss' | 'trainAccuracy' | 'testAccuracy'>): string {
+// (a regression's MSE and R² in their place, and the validation set's measure when there is one)
+export function formatEpochLine(e: Pick<EpochInfo, 'epoch' | 'iteration' | 'loss' | 'trainAccuracy' | 'testAccuracy' | 'train' | 'validation' | 'test'>): string {
   const parts = [`epoch ${Number.isInteger(e.epoch) ? e.epoch : e.epoch.toFixed(2)}`.padEnd(9), `iteration ${e.iteration}`.padEnd(16), `loss ${e.loss.toFixed(4)}`];
-  if (e.trainAccuracy !== undefined) parts.push(`train acc ${e.trainAccuracy.toFixed(4)}`);
-  if (e.testAccuracy !== undefined) parts.push(`test acc ${e.testAccuracy.toFixed(4)}`);
+  const sets = [['train', e.train, e.trainAccuracy], ['val', e.validation, e.validation?.accuracy], ['test', e.test, e.testAccuracy]] as const;
+  for (const [name, m, accuracy] of sets) {
+    if (m?.mse !== undefined) parts.push(`${name} mse ${m.mse.toFixed(4)} r2 ${m.r2!.toFixed(4)}`);
+    else if (accuracy !== undefined) parts.push(`${name} acc ${accuracy.toFixed(4)}`);
+  }
   return parts.join('  ');
 }
 

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { DType } from '../matrix.js';
-import type { History } from '../train/history.js';
+import type { History, HistorySummary } from '../train/history.js';
 import { formatDuration, formatRate } from './progress.js';
 import type { Trainer } from '../train/trainer.js';
 
@@ -32,17 +32,30 @@ export interface RunFacts {
   resumedAt?: number;
 }
 
+// the task's measures: a classifier's accuracies (as always), or a regression's MSE, MAE and R²; the
+// validation set's too when there was one, and the epoch whose weights early stopping kept
+export function measureLines(s: HistorySummary): string[] {
+  const sets = (['test', 'validation', 'train'] as const).filter((k) => s[k] !== undefined || (k !== 'validation' && s.validation === undefined && s.train === undefined));
+  const lines = sets.map((k) => {
+    const m = s[k];
+    const short = k === 'validation' ? 'val' : k;
+    if (m?.mse !== undefined) return `${short.padEnd(16)}mse ${fixed4(m.mse)}  mae ${fixed4(m.mae)}  r2 ${fixed4(m.r2)}`;
+    return `${(short + ' accuracy').padEnd(16)}${fixed4(m?.accuracy ?? (k === 'test' ? s.testAccuracy : k === 'train' ? s.trainAccuracy : undefined))}`;
+  });
+  if (s.bestEpoch !== undefined) lines.push(`best epoch      ${s.bestEpoch} (early stopping kept its weights; the measures above are its)`);
+  return lines;
+}
+
 export function summaryLines(history: History, facts: RunFacts): string[] {
   const s = history.summary();
   const c = history.config;
   const lines: string[] = [];
-  if (s.stopReason !== 'completed') lines.push(`stopped early at iteration ${s.iterations} of ${c.iterations}${s.stopReason === 'aborted' ? ' (Ctrl-C)' : ''}`);
+  if (s.stopReason !== 'completed') lines.push(`stopped early at iteration ${s.iterations} of ${c.iterations}${s.stopReason === 'aborted' ? ' (Ctrl-C)' : s.stopReason === 'early-stopped' ? ' (early stopping: the validation measure stopped improving)' : ''}`);
   const epochs = s.iterations / c.iterationsPerEpoch;
   const previous = history.epochs.length > 1 ? history.epochs[history.epochs.length - 2]!.iteration : 0;
   const lastSpan = s.iterations - previous;
   lines.push(
-    `test accuracy   ${fixed4(s.testAccuracy)}`,
-    `train accuracy  ${fixed4(s.trainAccuracy)}`,
+    ...measureLines(s),
     `loss            ${fixed4(history.lastEpoch?.loss)} (mean over the last ${lastSpan} iterations)`,
     `iterations      ${s.iterations} (${Number.isInteger(epochs) ? epochs : epochs.toFixed(2)} epoch${epochs === 1 ? '' : 's'} of ${c.iterationsPerEpoch}, batch ${c.batchSize})`,
     `wall time       ${formatDuration(s.wallTimeMs)} (training ${formatDuration(s.trainTimeMs)}, evaluation ${formatDuration(s.evalTimeMs)}` +
@@ -91,6 +104,12 @@ export function jsonSummary(history: History, trainer: Trainer, facts: RunFacts 
     resumedFrom: facts.resumedAt ?? null,
     checkpoint: facts.checkpoint ?? null,
     model: facts.model ?? null,
+    // the task's measures of each set (accuracy, or mse, mae and r2), and early stopping's best epoch
+    task: c.task ?? 'classify',
+    train: s.train ?? null,
+    validation: s.validation ?? null,
+    test: s.test ?? null,
+    bestEpoch: s.bestEpoch ?? null,
   };
 }
 

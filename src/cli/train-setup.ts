@@ -10,7 +10,8 @@ import { randomSeed } from '../random.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import type { Sampling, TrainerOptions } from '../train/options.js';
 import { findResumeConflict } from '../train/resume.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer, type TrainingData } from '../train/trainer.js';
+import type { DataInfo } from '../io/model.js';
 import { UsageError } from './args.js';
 import { activationsOf, convText, loadData, networkName, sizesOf } from './data.js';
 
@@ -35,7 +36,10 @@ export interface GivenFlags {
 
 export interface PreparedRun {
   trainer: Trainer;
-  data: Mnist;
+  data: Mnist | TrainingData;
+  // a CSV run: what the saved model keeps about its data, and the file's name for titles
+  dataInfo?: DataInfo;
+  dataName?: string;
   sizes: number[];
   // 784-50-10, or a conv net's layer list
   name: string;

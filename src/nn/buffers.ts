@@ -54,3 +54,20 @@ export function checkDout(where: string, dout: unknown, rows: number, cols: numb
     throw new RangeError(`${where}: dout is ${dout.rows}×${dout.cols}, the forward output was ${rows}×${cols}`);
   }
 }
+
+// the matrix an output function writes into: the caller's (x's shape and dtype, checked), or a new one
+export function outputBuffer(where: string, x: Matrix, out: Matrix | undefined): Matrix {
+  if (out === undefined) return Matrix.zeros(x.rows, x.cols, x.dtype);
+  assertMatrix(where, 'out', out);
+  if (out.dtype !== x.dtype) throw new TypeError(`${where}: out is ${out.dtype}, x is ${x.dtype}`);
+  if (!out.sameShape(x)) throw new RangeError(`${where}: out is ${out.rows}×${out.cols}, x is ${x.rows}×${x.cols}`);
+  return out;
+}
+
+// a loss layer's backward(dout): dout is the number the loss is scaled by, and forward came first;
+// returns what forward kept (its y and t)
+export function lossBackwardInputs<T>(where: string, dout: unknown, y: Matrix | undefined, t: T | undefined): [Matrix, T] {
+  if (typeof dout !== 'number') throw new TypeError(`${where}: dout must be a number, got ${describe(dout)}`);
+  if (y === undefined || t === undefined) throw new Error(`${where}: backward called before forward`);
+  return [y, t];
+}

@@ -1,4 +1,5 @@
-// Sequential: layers in order, then SoftmaxWithLoss; the book's TwoLayerNet generalised to any depth
+// Sequential: layers in order, then a loss layer (SoftmaxWithLoss, SigmoidWithLoss or MeanSquaredError);
+// the book's TwoLayerNet generalised to any depth and to regression and binary tasks
 
 import type { Backend } from '../backend/types.js';
 import { assertDType, DEFAULT_DTYPE, Matrix, type DType } from '../matrix.js';
@@ -8,9 +9,10 @@ import { assertMatrix } from './buffers.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type InitOptions, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
-import { countCorrect } from './metrics.js';
-import { assertLabelKind, SoftmaxWithLoss } from './softmax.js';
-import type { Labels, Layer, LossAndGradients, Network, ParameterRole } from './types.js';
+import { MetricSums, type TaskMetrics } from './task-metrics.js';
+import { lossLayerFor } from './loss-for-task.js';
+import { assertLabelKind } from './softmax.js';
+import type { Labels, Layer, LossAndGradients, LossLayer, Network, ParameterRole, Task } from './types.js';
 
 // the book's numerical-gradient step
 const H = 1e-4;
@@ -23,7 +25,8 @@ export interface SequentialOptions {
   dtype?: DType;
 }
 
-export interface Evaluation {
+// accuracy is NaN for a regression, whose measures are mse, mae and r2
+export interface Evaluation extends TaskMetrics {
   loss: number;
   accuracy: number;
 }
@@ -44,6 +47,12 @@ function rowsView(x: Matrix, start: number, end: number): Matrix {
 
 function labelsView(t: Labels, start: number, end: number): Labels {
   return t instanceof Matrix ? rowsView(t, start, end) : t.subarray(start, end);
+}
+
+export function isLossLayer(layer: unknown): layer is LossLayer {
+  const l = layer as LossLayer | null;
+  return l !== null && typeof l === 'object' && typeof l.forward === 'function' && typeof l.backward === 'function' && typeof l.output === 'function' &&
+    (l.task === 'classify' || l.task === 'binary' || l.task === 'regress');
 }
 
 // a layer's declared input and output widths, when it has fixed ones (Affine, Convolution, Pooling)
@@ -67,7 +76,7 @@ export function evaluationMode(net: Network): () => void {
 
 export class Sequential implements Network {
   readonly layers: readonly Layer[];
-  readonly lastLayer: SoftmaxWithLoss;
+  readonly lastLayer: LossLayer;
   readonly dtype: DType;
   // W1, b1, W2, b2, …: numbered by the order of the layers that have parameters or state, built once
   readonly params: Readonly<Record<string, Matrix>>;
@@ -83,10 +92,10 @@ export class Sequential implements Network {
   private readonly firstTrainable: number;
   private isTraining = true;
 
-  constructor(layers: readonly Layer[], lastLayer: SoftmaxWithLoss, options: SequentialOptions = {}) {
+  constructor(layers: readonly Layer[], lastLayer: LossLayer, options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array of layers, got ${describe(layers)}`);
-    if (!(lastLayer instanceof SoftmaxWithLoss)) {
-      throw new TypeError(`Sequential: lastLayer must be a SoftmaxWithLoss, got ${describe(lastLayer)}`);
+    if (!isLossLayer(lastLayer)) {
+      throw new TypeError(`Sequential: lastLayer must be a loss layer (SoftmaxWithLoss, SigmoidWithLoss, MeanSquaredError), got ${describe(lastLayer)}`);
     }
     if (options.dtype !== undefined) assertDType(options.dtype);
     const seen = new Set<Layer>();
@@ -173,7 +182,12 @@ export class Sequential implements Network {
     return this.lastLayer.backend;
   }
 
-  // scores before softmax; the last layer's own buffer, valid until the next forward
+  // what the network learns: its loss layer's task
+  get task(): Task {
+    return this.lastLayer.task;
+  }
+
+  // scores before the loss's output function; the last layer's own buffer, valid until the next forward
   predict(x: Matrix): Matrix {
     assertMatrix('Sequential.predict', 'x', x);
     if (x.dtype !== this.dtype) throw new TypeError(`Sequential: x is ${x.dtype}, the network is ${this.dtype}`);
@@ -183,16 +197,24 @@ export class Sequential implements Network {
     return out;
   }
 
+  // the model's answer for x: class probabilities (softmax), yes-probabilities (sigmoid) or the
+  // predicted values (regression); a new matrix
+  output(x: Matrix): Matrix {
+    return this.lastLayer.output(this.predict(x));
+  }
+
   loss(x: Matrix, t: Labels): number {
     return this.lastLayer.forward(this.predict(x), t);
   }
 
-  // share of rows whose largest score is at the label; large sets go through evalBatchSize rows at a time
+  // share of rows whose largest score is at the label (of entries on the right side of ½, for a
+  // binary task); large sets go through evalBatchSize rows at a time
   accuracy(x: Matrix, t: Labels, evalBatchSize = DEFAULT_EVAL_CHUNK): number {
+    if (this.task === 'regress') throw new TypeError('Sequential.accuracy: a regression has no accuracy; evaluate() gives its mse, mae and r2');
     return this.scan(x, t, evalBatchSize, false).accuracy;
   }
 
-  // mean loss and accuracy over a whole set, evalBatchSize rows per forward
+  // mean loss and the task's measures over a whole set, evalBatchSize rows per forward
   evaluate(x: Matrix, t: Labels, evalBatchSize = DEFAULT_EVAL_CHUNK): Evaluation {
     return this.scan(x, t, evalBatchSize, true);
   }
@@ -207,7 +229,7 @@ export class Sequential implements Network {
     assertLabelKind('Sequential.accuracy', t);
     const tRows = t instanceof Matrix ? t.rows : t.length;
     if (tRows !== n) throw new RangeError(`Sequential.accuracy: ${tRows} labels for ${n} rows`);
-    let correct = 0;
+    const sums = new MetricSums(this.task);
     let lossSum = 0;
     const restore = evaluationMode(this);
     try {
@@ -217,14 +239,15 @@ export class Sequential implements Network {
         const xs = whole ? x : rowsView(x, start, end);
         const ts = whole ? t : labelsView(t, start, end);
         const y = this.predict(xs);
-        correct += countCorrect(y, ts);
+        sums.add(y, ts);
         // chunk means weighted by their rows give the mean over the set
         if (withLoss) lossSum += this.lastLayer.forward(y, ts) * (end - start);
       }
     } finally {
       restore();
     }
-    return { loss: withLoss ? lossSum / n : NaN, accuracy: correct / n };
+    const m = sums.result();
+    return { loss: withLoss ? lossSum / n : NaN, ...m, accuracy: m.accuracy ?? NaN };
   }
 
   // backprop: loss forward, then dout = 1 back through the last layer and the layers in reverse;
@@ -301,12 +324,15 @@ export interface MlpOptions extends InitOptions {
   sizes: readonly number[];
   // one for every hidden layer, or a list with one per hidden layer (default 'relu')
   activation?: Activation | readonly Activation[];
+  // what the last layer learns (default 'classify': SoftmaxWithLoss; 'binary': SigmoidWithLoss;
+  // 'regress': MeanSquaredError)
+  task?: Task;
 }
 
 // the builder's defaults, once (the CLI prints and records them from here)
 export const MLP_DEFAULTS = Object.freeze({ activation: 'relu' as Activation, init: 'std' as WeightInit, dtype: DEFAULT_DTYPE });
 
-const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend'];
+const MLP_KEYS = ['sizes', 'activation', 'init', 'weightInitStd', 'dtype', 'seed', 'random', 'backend', 'task'];
 
 export function checkOptionKeys(where: string, options: unknown, allowed: readonly string[]): asserts options is object {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -317,8 +343,8 @@ export function checkOptionKeys(where: string, options: unknown, allowed: readon
   }
 }
 
-// the layers of an mlp: Affine, activation, Affine, …, Affine, then SoftmaxWithLoss
-export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: SoftmaxWithLoss } {
+// the layers of an mlp: Affine, activation, Affine, …, Affine, then the task's loss layer
+export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]; lastLayer: LossLayer } {
   checkOptionKeys(where, options, MLP_KEYS);
   const { sizes, activation = MLP_DEFAULTS.activation, init = MLP_DEFAULTS.init, weightInitStd = DEFAULT_WEIGHT_INIT_STD, dtype = MLP_DEFAULTS.dtype, backend } = options;
   if (!Array.isArray(sizes) || sizes.length < 2) {
@@ -350,7 +376,9 @@ export function mlpLayers(where: string, options: MlpOptions): { layers: Layer[]
     layers.push(new Affine(W, Matrix.zeros(1, sizes[l + 1]!, dtype), { backend }));
     if (l < hidden) layers.push(activations[l] === 'sigmoid' ? new Sigmoid({ backend }) : new Relu({ backend }));
   }
-  return { layers, lastLayer: new SoftmaxWithLoss({ backend }) };
+  const task = options.task ?? 'classify';
+  if (task !== 'classify' && task !== 'binary' && task !== 'regress') throw new TypeError(`${where}: task must be 'classify', 'binary' or 'regress', got ${describe(task)}`);
+  return { layers, lastLayer: lossLayerFor(task, { backend }) };
 }
 
 // a multilayer perceptron as a Sequential

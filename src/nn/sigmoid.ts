@@ -1,5 +1,6 @@
 // Sigmoid: y = 1 / (1 + exp(-x)); its derivative needs only y, so y is all it keeps
 
+import { sigmoidImpl } from '../kernels/sigmoid.js';
 import type { Matrix } from '../matrix.js';
 import { assertMatrix, checkDout, ensure } from './buffers.js';
 import type { Layer, LayerOptions, Parameter } from './types.js';
@@ -17,10 +18,7 @@ export class Sigmoid implements Layer {
   forward(x: Matrix): Matrix {
     assertMatrix('Sigmoid.forward', 'x', x);
     const out = (this.out = ensure(this.out, x.rows, x.cols, x.dtype));
-    const xd = x.data;
-    const od = out.data;
-    // exp(-x) overflowing to Infinity gives exactly 0, never NaN
-    for (let i = 0; i < od.length; i++) od[i] = 1 / (1 + Math.exp(-xd[i]!));
+    sigmoidImpl(x.data, out.data);
     return out;
   }
 

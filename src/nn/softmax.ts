@@ -4,9 +4,9 @@ import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
-import { assertMatrix, ensure } from './buffers.js';
+import { assertMatrix, lossBackwardInputs, ensure, outputBuffer } from './buffers.js';
 import { softmaxImpl } from '../kernels/softmax.js';
-import type { LayerOptions, Labels } from './types.js';
+import type { LayerOptions, Labels, LossLayer } from './types.js';
 
 // the book's delta inside the log: a probability that underflows to 0 gives a large finite loss
 const DELTA = 1e-7;
@@ -38,13 +38,7 @@ export function checkLabels(where: string, t: unknown, rows: number, classes: nu
 // row-wise softmax into out (a new matrix, or the caller's; may be x itself)
 export function softmax(x: Matrix, out?: Matrix): Matrix {
   assertMatrix('softmax', 'x', x);
-  if (out === undefined) {
-    out = Matrix.zeros(x.rows, x.cols, x.dtype);
-  } else {
-    assertMatrix('softmax', 'out', out);
-    if (out.dtype !== x.dtype) throw new TypeError(`softmax: out is ${out.dtype}, x is ${x.dtype}`);
-    if (!out.sameShape(x)) throw new RangeError(`softmax: out is ${out.rows}×${out.cols}, x is ${x.rows}×${x.cols}`);
-  }
+  out = outputBuffer('softmax', x, out);
   softmaxImpl(x.data, x.rows, x.cols, out.data);
   return out;
 }
@@ -72,8 +66,9 @@ function crossEntropy(y: Matrix, t: Labels): number {
   return -sum / rows;
 }
 
-export class SoftmaxWithLoss {
+export class SoftmaxWithLoss implements LossLayer {
   readonly kind = 'SoftmaxWithLoss';
+  readonly task = 'classify';
   readonly backend: Backend;
   // the last forward's probabilities (the layer's own buffer) and labels (by reference: the caller
   // must not change them before backward)
@@ -98,12 +93,14 @@ export class SoftmaxWithLoss {
     return this.loss;
   }
 
+  // the model's answer: each row's class probabilities
+  output(x: Matrix, out?: Matrix): Matrix {
+    return softmax(x, out);
+  }
+
   // dx = dout·(y − t)/batch: softmax and cross-entropy's derivatives cancel to this
   backward(dout = 1): Matrix {
-    if (typeof dout !== 'number') throw new TypeError(`SoftmaxWithLoss.backward: dout must be a number, got ${describe(dout)}`);
-    const y = this.y;
-    const t = this.t;
-    if (y === undefined || t === undefined) throw new Error('SoftmaxWithLoss.backward: backward called before forward');
+    const [y, t] = lossBackwardInputs('SoftmaxWithLoss.backward', dout, this.y, this.t);
     const { rows, cols } = y;
     const dx = (this.dx = ensure(this.dx, rows, cols, y.dtype));
     const yd = y.data;

@@ -3,8 +3,13 @@
 import type { Backend } from '../backend/types.js';
 import type { DType, Matrix } from '../matrix.js';
 
-// labels: one-hot rows (a Matrix) or one class index per row
+// labels: one-hot rows (a Matrix) or one class index per row; for regression and binary losses the
+// targets are a Matrix shaped like the network's output (a 0/1 index per row for one binary output)
 export type Labels = Matrix | Int32Array | Uint8Array;
+
+// what a network learns, fixed by its loss: one class of many (softmax), a yes/no per output
+// (sigmoid, two-class or multi-label), or numbers (mean squared error)
+export type Task = 'classify' | 'binary' | 'regress';
 
 // what a parameter is for, so nothing decides it from a name: weight decay, initialisation and model
 // files (a weight keeps its shape, a bias/gamma/beta is stored as a vector) read the role
@@ -43,6 +48,21 @@ export interface Layer {
   readonly state?: readonly StateTensor[];
 }
 
+// the network's last layer: the book's forward(x, t) → loss and backward(dout = 1) → dx, plus the
+// function that turns its input (the scores) into what the model answers: softmax probabilities,
+// sigmoid probabilities, or the values themselves
+export interface LossLayer {
+  readonly kind: string; // 'SoftmaxWithLoss', 'SigmoidWithLoss', 'MeanSquaredError'
+  readonly task: Task;
+  readonly backend?: Backend;
+  // the last forward's loss
+  readonly loss: number;
+  forward(x: Matrix, t: Labels): number;
+  backward(dout?: number): Matrix;
+  // the model's output for scores x, into out (a new matrix when not given; may be x itself)
+  output(x: Matrix, out?: Matrix): Matrix;
+}
+
 // what gradient() returns: the batch's loss at the current weights, and the gradients by parameter name
 export interface LossAndGradients {
   loss: number;
@@ -52,6 +72,8 @@ export interface LossAndGradients {
 
 export interface Network {
   readonly dtype: DType;
+  // what it learns (a Sequential's loss layer says); absent means classification
+  readonly task?: Task;
   // the backend its layers compute on, when it has one: data gathering and SGD use it too
   readonly backend?: Backend;
   // W1, b1, W2, b2, …: stable Matrix objects, updated in place by optimizers

@@ -7,6 +7,10 @@ import type { Backend } from '../backend/types.js';
 import { ModelFileError } from '../io/model.js';
 import { arrayFor, Matrix, type DType, type FloatArray } from '../matrix.js';
 import { Affine } from '../nn/affine.js';
+import { BatchNormalization } from '../nn/batch-norm.js';
+import { Convolution } from '../nn/convolution.js';
+import { Dropout } from '../nn/dropout.js';
+import { Pooling } from '../nn/pooling.js';
 import { Relu } from '../nn/relu.js';
 import { Sequential } from '../nn/sequential.js';
 import { Sigmoid } from '../nn/sigmoid.js';
@@ -24,7 +28,7 @@ export interface ImportedOnnx {
   metadata: Record<string, string>;
 }
 
-export const IMPORTED_OPS = ['Gemm', 'MatMul', 'Add', 'Relu', 'Sigmoid', 'Softmax', 'Flatten', 'Identity', 'Dropout'];
+export const IMPORTED_OPS = ['Gemm', 'MatMul', 'Add', 'Relu', 'Sigmoid', 'Softmax', 'Conv', 'MaxPool', 'BatchNormalization', 'Mul', 'Flatten', 'Reshape', 'Identity', 'Dropout'];
 
 interface Constant {
   dims: number[];
@@ -50,6 +54,17 @@ function constantOf(fail: (m: string) => Error, t: O.ITensorProto): Constant {
   return { dims, data };
 }
 
+// an int64 tensor's values (Reshape's shape), from int64_data or little-endian raw bytes
+function int64Values(t: O.ITensorProto): number[] {
+  if (t.dataType !== onnx.TensorProto.DataType.INT64) return [];
+  const raw = t.rawData;
+  if (raw !== null && raw !== undefined && raw.length > 0) {
+    if (raw.length % 8 !== 0) return [];
+    return Array.from(new BigInt64Array(raw.slice().buffer), Number);
+  }
+  return (t.int64Data ?? []).map(toInt);
+}
+
 function attribute(node: O.INodeProto, name: string): O.IAttributeProto | undefined {
   return (node.attribute ?? []).find((a) => a.name === name);
 }
@@ -58,6 +73,13 @@ function intAttr(node: O.INodeProto, name: string, fallback: number): number {
   const a = attribute(node, name);
   return a === undefined ? fallback : toInt(a.i);
 }
+
+function intsAttr(node: O.INodeProto, name: string): number[] | undefined {
+  const a = attribute(node, name);
+  return a === undefined ? undefined : (a.ints ?? []).map(toInt);
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, d) => a * d, 1);
 
 function floatAttr(node: O.INodeProto, name: string, fallback: number): number {
   const a = attribute(node, name);
@@ -94,6 +116,11 @@ export function importOnnx(bytes: Uint8Array, source = '<buffer>', options: { ba
   const dtype = dtypeOfOnnx(tensorType?.elemType ?? 0);
   if (dtype === undefined) throw fail(`input '${inputName}' has ONNX element type ${tensorType?.elemType}; blasprop reads float and double`);
 
+  // one sample's shape, the batch dimension left out: it must be known (PyTorch: [1, 28, 28] or [784])
+  const dims = (tensorType?.shape?.dim ?? []).slice(1).map((d) => toInt(d.dimValue));
+  if (dims.length === 0 || dims.some((d) => !(d > 0))) throw fail(`input '${inputName}' must have a known size after its batch dimension, got [${(tensorType?.shape?.dim ?? []).map((d) => d.dimParam || toInt(d.dimValue)).join(', ')}]`);
+  let shape = dims;
+
   const layers: Layer[] = [];
   const backend = options.backend;
   const weight = (node: O.INodeProto, i: number, k: number): Constant => {
@@ -112,6 +139,32 @@ export function importOnnx(bytes: Uint8Array, source = '<buffer>', options: { ba
     if (softmax) throw fail(`node ${i} (${op}) follows the Softmax; blasprop reads Softmax only as the last node`);
     if (node.input?.[0] !== current) throw fail(`node ${i} (${op}) does not read the previous node's output; blasprop reads a chain of layers`);
     const output = node.output?.[0] ?? '';
+    // a layer's own checks (a kernel larger than its input, say) are errors about this node
+    const layer = <T>(make: () => T): T => {
+      try {
+        return make();
+      } catch (e) {
+        throw fail(`node ${i} (${op}): ${(e as Error).message}`);
+      }
+    };
+    // [C, H, W] of a convolution's or pooling's input
+    const image = (): [number, number, number] => {
+      if (shape.length !== 3) throw fail(`node ${i} (${op}) needs an image [channels, height, width], but its input is [${shape.join(', ')}]`);
+      return shape as [number, number, number];
+    };
+    // square strides and symmetric padding, no dilation: the windows blasprop has
+    const window = (): { kernel: [number, number]; stride: number; pad: number } => {
+      const kernel = intsAttr(node, 'kernel_shape');
+      const strides = intsAttr(node, 'strides') ?? [1, 1];
+      const pads = intsAttr(node, 'pads') ?? [0, 0, 0, 0];
+      const dilations = intsAttr(node, 'dilations') ?? [1, 1];
+      const autoPad = new TextDecoder().decode(attribute(node, 'auto_pad')?.s ?? new Uint8Array(0));
+      if (kernel?.length !== 2) throw fail(`node ${i} (${op}) has kernel_shape [${kernel?.join(', ') ?? ''}]; blasprop reads 2-D windows`);
+      if (strides[0] !== strides[1] || pads.some((p) => p !== pads[0]) || dilations.some((d) => d !== 1) || intAttr(node, 'ceil_mode', 0) !== 0 || (autoPad !== '' && autoPad !== 'NOTSET')) {
+        throw fail(`node ${i} (${op}) has strides [${strides.join(', ')}], pads [${pads.join(', ')}] or dilations [${dilations.join(', ')}] that blasprop's windows do not have (one stride, one padding on every side, no dilation, no ceil_mode or auto_pad)`);
+      }
+      return { kernel: [kernel[0]!, kernel[1]!], stride: strides[0]!, pad: pads[0]! };
+    };
     switch (op) {
       case 'Gemm':
       case 'MatMul': {
@@ -130,9 +183,12 @@ export function importOnnx(bytes: Uint8Array, source = '<buffer>', options: { ba
           b.data.set(C.data);
         }
         if (W.dtype !== dtype) throw fail(`node ${i} (${op}) has ${W.dtype} weights, the input is ${dtype}`);
-        const layer = new Affine(W, b, { backend });
-        layers.push(layer);
-        lastAffine = { layer, output };
+        // an image is read as its NCHW row, which is what Flatten would give
+        if (size(shape) !== inputs) throw fail(`node ${i} (${op}) takes ${inputs} inputs, but its input is [${shape.join(', ')}]`);
+        const affine = layer(() => new Affine(W, b, { backend }));
+        layers.push(affine);
+        lastAffine = { layer: affine, output };
+        shape = [outputs];
         break;
       }
       case 'Add': {
@@ -156,13 +212,69 @@ export function importOnnx(bytes: Uint8Array, source = '<buffer>', options: { ba
         softmax = true;
         break;
       }
-      case 'Flatten':
-        // blasprop's rows are flat already: flattening an image into its row is the identity
-        if (intAttr(node, 'axis', 1) !== 1) throw fail(`node ${i} (Flatten) has axis ${intAttr(node, 'axis', 1)}; blasprop reads axis 1`);
+      case 'Conv': {
+        const [channels, height, width] = image();
+        const { kernel, stride, pad } = window();
+        if (intAttr(node, 'group', 1) !== 1) throw fail(`node ${i} (Conv) has group ${intAttr(node, 'group', 1)}; blasprop reads group 1`);
+        const w = weight(node, i, 1);
+        if (w.dims.length !== 4 || w.dims[1] !== channels || w.dims[2] !== kernel[0] || w.dims[3] !== kernel[1]) {
+          throw fail(`node ${i} (Conv) has weights [${w.dims.join(', ')}]; its ${channels}-channel input and ${kernel.join('×')} kernel need [filters, ${channels}, ${kernel.join(', ')}]`);
+        }
+        const filters = w.dims[0]!;
+        // [filters, C, KH, KW] is blasprop's filters × C·KH·KW, byte for byte
+        const W = new Matrix(filters, channels * kernel[0] * kernel[1], w.data);
+        const b = Matrix.zeros(1, filters, dtype);
+        if ((node.input?.length ?? 0) > 2 && node.input![2] !== '') b.data.set(weight(node, i, 2).data);
+        const conv = layer(() => new Convolution(W, b, { input: [channels, height, width], kernel, stride, pad, backend }));
+        layers.push(conv);
+        shape = [...conv.outputShape];
         break;
+      }
+      case 'MaxPool': {
+        const pool = layer(() => new Pooling({ input: image(), ...window(), backend }));
+        layers.push(pool);
+        shape = [...pool.outputShape];
+        break;
+      }
+      case 'BatchNormalization': {
+        if (intAttr(node, 'training_mode', 0) !== 0) throw fail(`node ${i} (BatchNormalization) is in training mode; blasprop reads the inference form`);
+        const channels = shape[0]!;
+        const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) => {
+          const t = weight(node, i, k);
+          if (t.data.length !== channels) throw fail(`node ${i} (BatchNormalization) has '${node.input![k]}' of ${t.data.length} values for ${channels} channels`);
+          return new Matrix(1, channels, t.data);
+        });
+        const bn = layer(() => new BatchNormalization(gamma!, beta!, { eps: floatAttr(node, 'epsilon', 1e-5), backend }));
+        bn.runningMean.data.set(mean!.data);
+        bn.runningVar.data.set(variance!.data);
+        layers.push(bn);
+        break;
+      }
+      case 'Mul': {
+        // blasprop's own Dropout at inference: a scale of 1 − ratio
+        const k = weight(node, i, 1);
+        if (k.data.length !== 1 || !(k.data[0]! > 0 && k.data[0]! <= 1)) throw fail(`node ${i} (Mul) multiplies by [${k.dims.join(', ')}]; blasprop reads Mul only as Dropout's scale, one number in (0, 1]`);
+        layers.push(layer(() => new Dropout(1 - k.data[0]!)));
+        break;
+      }
+      case 'Flatten':
+        // blasprop's rows are flat already: flattening an image into its row changes no value
+        if (intAttr(node, 'axis', 1) !== 1) throw fail(`node ${i} (Flatten) has axis ${intAttr(node, 'axis', 1)}; blasprop reads axis 1`);
+        shape = [size(shape)];
+        break;
+      case 'Reshape': {
+        // a constant shape that keeps the batch (0 or -1 first): rows stay as they are
+        const t = constants.get(node.input?.[1] ?? '');
+        const target = t === undefined ? [] : int64Values(t);
+        if (target.length < 2 || (target[0] !== 0 && target[0] !== -1) || target.slice(1).some((d) => !(d > 0)) || size(target.slice(1)) !== size(shape)) {
+          throw fail(`node ${i} (Reshape) reshapes to something other than a constant [batch, ${size(shape)} values]`);
+        }
+        shape = target.slice(1);
+        break;
+      }
       case 'Identity':
       case 'Dropout':
-        // Dropout at inference passes its input through
+        // ONNX's Dropout at inference passes its input through
         break;
       default:
         throw fail(`node ${i} (${op}) is not supported; blasprop reads ${IMPORTED_OPS.join(', ')}`);

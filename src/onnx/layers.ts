@@ -79,6 +79,8 @@ const LAYERS: Record<string, LayerExporter> = {
     export(layer, ctx, x) {
       const conv = layer as Convolution;
       const g = conv.geometry;
+      // ONNX Runtime has float Conv kernels only: a double graph would be refused when loaded
+      if (ctx.g.dtype === 'float64') throw new TypeError(`${ctx.where}: ONNX Runtime has no float64 (double) Conv; export with { dtype: 'float32' } (CLI: --dtype float32)`);
       const img = asImage(ctx, x, imageOf(g));
       const W = ctx.named(conv.W, [conv.filters, g.channels, g.kernelHeight, g.kernelWidth]);
       return { name: ctx.g.node('Conv', [img.name, W, ctx.named(conv.b, [conv.filters])], windowAttributes(g)), shape: [...conv.outputShape] };
@@ -111,8 +113,12 @@ const LAYERS: Record<string, LayerExporter> = {
         if (x.shape[0]! % c !== 0) throw new RangeError(`${ctx.where} normalises ${c} channels, but the layer before gives ${x.shape[0]} values`);
         v = { name: ctx.g.node('Reshape', [x.name, ctx.g.int64('shape', [-1, c, x.shape[0]! / c])]), shape: [c, x.shape[0]! / c] };
       }
-      const inputs = [v.name, ctx.named(bn.gamma, [c]), ctx.named(bn.beta, [c]), ctx.named(bn.runningMean, [c]), ctx.named(bn.runningVar, [c])];
-      return { name: ctx.g.node('BatchNormalization', inputs, [floatAttribute('epsilon', bn.eps)]), shape: v.shape };
+      // ONNX keeps epsilon as a float32 attribute: the variance carries what float32 loses of eps, so
+      // that var + epsilon is blasprop's var + eps (else a float64 graph is ~1e-13 off for small variances)
+      const eps32 = Math.fround(bn.eps);
+      const variance = ctx.g.constant(ctx.nameOf(bn.runningVar), [c], bn.runningVar.data.map((s2) => s2 + (bn.eps - eps32)));
+      const inputs = [v.name, ctx.named(bn.gamma, [c]), ctx.named(bn.beta, [c]), ctx.named(bn.runningMean, [c]), variance];
+      return { name: ctx.g.node('BatchNormalization', inputs, [floatAttribute('epsilon', eps32)]), shape: v.shape };
     },
   },
 };
@@ -123,6 +129,10 @@ type HeadExporter = (g: OnnxGraph, x: Value) => Value;
 const HEADS: Record<string, HeadExporter> = {
   // softmax over each row's classes (opset 13's Softmax normalises along one axis)
   SoftmaxWithLoss: (g, x) => ({ name: g.node('Softmax', [x.name], [intAttribute('axis', -1)]), shape: x.shape }),
+  // each output's yes-probability
+  SigmoidWithLoss: (g, x) => ({ name: g.node('Sigmoid', [x.name]), shape: x.shape }),
+  // a regression answers its scores as they are
+  MeanSquaredError: (_g, x) => x,
 };
 
 function names(record: Record<string, unknown>): string {

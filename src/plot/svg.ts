@@ -5,8 +5,10 @@
 export interface PlotHistory {
   // per-iteration training loss; x is the iteration number
   loss: readonly { iteration: number; value: number }[];
-  // per-epoch accuracies
+  // per-epoch accuracies (or, with measure 'R²', a regression's R² in the same two fields)
   epochs: readonly { epoch: number; trainAccuracy?: number; testAccuracy?: number }[];
+  // what the right-hand chart shows (default 'accuracy')
+  measure?: 'accuracy' | 'R²';
 }
 
 export interface Point {
@@ -182,7 +184,8 @@ export function renderHistorySvg(history: PlotHistory, options: { title?: string
   return svgDocument(width, height, title, [
     lineChart({ title: 'Loss', xLabel: 'iteration', yLabel: 'loss', series: loss }, { x: 10, y: 36, width: half, height: height - 46 }),
     lineChart(
-      { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yRange: [0, 1], series: [{ label: 'train', points: accuracy('trainAccuracy'), color: '#1f77b4', width: 2 }, { label: 'test', points: accuracy('testAccuracy'), color: '#e6550d', width: 2 }] },
+      // R² may be far below 0 early on, so it takes the data's range; accuracy lives in [0, 1]
+      { ...(history.measure === 'R²' ? { title: 'R²', xLabel: 'epoch', yLabel: 'R²' } : { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yRange: [0, 1] as const }), series: [{ label: 'train', points: accuracy('trainAccuracy'), color: '#1f77b4', width: 2 }, { label: 'test', points: accuracy('testAccuracy'), color: '#e6550d', width: 2 }] },
       { x: 20 + half, y: 36, width: half, height: height - 46 },
     ),
   ]);

@@ -2,17 +2,24 @@
 // so a 60000-image set stays compact uint8 and only a batch at a time becomes floats
 
 import { gatherBatch, type MnistSet } from '../data/mnist.js';
+import { toTable, type Table, type TableSource } from '../data/table.js';
 import type { Backend } from '../backend/types.js';
 import { Matrix } from '../matrix.js';
 import { argmax } from '../nn/metrics.js';
 import type { Labels } from '../nn/types.js';
 
+// a batch's targets: one class index per example, or a row of numbers per example
+export type BatchTargets = Int32Array | Matrix;
+
 export interface Dataset {
   // how many examples, and how many features each one has (a row of x)
   readonly count: number;
   readonly features: number;
-  // copy the examples at indices into the rows of x and their class indices into t; must not allocate
-  gather(indices: Int32Array, x: Matrix, t: Int32Array): void;
+  // the width of each example's row of target numbers (regression, multi-label); absent: one class index each
+  readonly targets?: number;
+  // copy the examples at indices into the rows of x and their targets into t (class indices into an
+  // Int32Array, or target rows into a Matrix when `targets` is set); must not allocate
+  gather(indices: Int32Array, x: Matrix, t: BatchTargets): void;
 }
 
 // an in-memory pair as the book's load_mnist returns it: x rows and one-hot rows or class indices
@@ -21,7 +28,12 @@ export interface MatrixData {
   t: Labels;
 }
 
-export type DatasetLike = Dataset | MnistSet | MatrixData;
+export type DatasetLike = Dataset | MnistSet | MatrixData | Table | TableSource;
+
+// a table (toTable, loadCsv) or the { x, y } it is made from
+function isTableLike(d: object): d is Table | TableSource {
+  return 'x' in d && 'y' in d;
+}
 
 function isMnistSet(d: object): d is MnistSet {
   return 'images' in d && (d as MnistSet).images instanceof Uint8Array && 'labels' in d;
@@ -43,7 +55,7 @@ function fromMnistSet(set: MnistSet, backend: Backend | undefined): Dataset {
   return {
     count: set.count,
     features: set.rows * set.cols,
-    gather: (indices, x, t) => gatherBatch(set, indices, x, t, options),
+    gather: (indices, x, t) => gatherBatch(set, indices, x, t as Int32Array, options),
   };
 }
 
@@ -70,6 +82,7 @@ function fromMatrixData(data: MatrixData, where: string): Dataset {
     count: x.rows,
     features: d,
     gather(indices, out, t) {
+      const labelsOut = t as Int32Array;
       // plain loops: subarray() would make a view object per row
       const src = x.data;
       const dst = out.data;
@@ -79,7 +92,30 @@ function fromMatrixData(data: MatrixData, where: string): Dataset {
         const s = k * d;
         const o = i * d;
         for (let j = 0; j < d; j++) dst[o + j] = src[s + j]!;
-        t[i] = labels[k]!;
+        labelsOut[i] = labels[k]!;
+      }
+    },
+  };
+}
+
+// a table's rows (already standardised, when it was asked for) with their class indices or target rows
+export function fromTable(table: Table, where: string): Dataset {
+  const { x, y } = table;
+  const d = x.cols;
+  const k = y instanceof Matrix ? y.cols : undefined;
+  return {
+    count: x.rows,
+    features: d,
+    ...(k !== undefined ? { targets: k } : {}),
+    gather(indices, out, t) {
+      const src = x.data;
+      const dst = out.data;
+      for (let i = 0; i < indices.length; i++) {
+        const r = indices[i]!;
+        if (!(r >= 0 && r < x.rows)) throw new RangeError(`${where}: index ${r} is outside [0, ${x.rows})`);
+        for (let j = 0; j < d; j++) dst[i * d + j] = src[r * d + j]!;
+        if (k === undefined) (t as Int32Array)[i] = (y as Int32Array)[r]!;
+        else for (let j = 0; j < k; j++) (t as Matrix).data[i * k + j] = (y as Matrix).data[r * k + j]!;
       }
     },
   };
@@ -94,6 +130,7 @@ export function toDataset(data: DatasetLike, where = 'dataset', backend?: Backen
   if (isMnistSet(data)) out = fromMnistSet(data, backend);
   else if (isMatrixData(data)) out = fromMatrixData(data, where);
   else if (isDataset(data)) out = data;
+  else if (isTableLike(data)) out = fromTable('task' in data && 'outputs' in data ? (data as Table) : toTable(data, where), where);
   else throw new TypeError(`${where}: expected an MNIST set ({ images, labels, ... }), { x: Matrix, t } or a Dataset with gather()`);
   if (!Number.isInteger(out.count) || out.count < 1) throw new RangeError(`${where}: needs at least one example, got ${out.count}`);
   if (!Number.isInteger(out.features) || out.features < 1) throw new RangeError(`${where}: features must be a positive integer, got ${out.features}`);

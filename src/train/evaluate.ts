@@ -2,22 +2,28 @@
 // never a 60000×784 float matrix, only chunk×784 at once
 
 import { Matrix } from '../matrix.js';
-import { countCorrect } from '../nn/metrics.js';
 import { DEFAULT_EVAL_CHUNK, evaluationMode } from '../nn/sequential.js';
+import { MetricSums, type TaskMetrics } from '../nn/task-metrics.js';
 import type { Network } from '../nn/types.js';
-import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
+import { toDataset, type BatchTargets, type Dataset, type DatasetLike } from './dataset.js';
 
 export { DEFAULT_EVAL_CHUNK };
 
 // one chunk's buffers: images, labels and the row indices that pick them
 interface ChunkBuffers {
   x: Matrix;
-  t: Int32Array;
+  t: BatchTargets;
   indices: Int32Array;
 }
 
-function makeBuffers(rows: number, features: number, net: Network): ChunkBuffers {
-  return { x: Matrix.zeros(rows, features, net.dtype), t: new Int32Array(rows), indices: new Int32Array(rows) };
+function makeBuffers(rows: number, features: number, targets: number | undefined, net: Network): ChunkBuffers {
+  const t = targets === undefined ? new Int32Array(rows) : Matrix.zeros(rows, targets, net.dtype);
+  return { x: Matrix.zeros(rows, features, net.dtype), t, indices: new Int32Array(rows) };
+}
+
+function accuracyOf(m: TaskMetrics): number {
+  if (m.accuracy === undefined) throw new TypeError('Evaluator.accuracy: a regression has no accuracy; metrics() gives its mse, mae and r2');
+  return m.accuracy;
 }
 
 export class Evaluator {
@@ -26,6 +32,7 @@ export class Evaluator {
   // full chunks and the one shorter last chunk, made once per size and kept
   private readonly buffers = new Map<number, ChunkBuffers>();
   private features = -1;
+  private targets: number | undefined = undefined;
 
   // chunk: the evalBatchSize, rows per forward
   constructor(net: Network, chunk: number = DEFAULT_EVAL_CHUNK) {
@@ -36,14 +43,15 @@ export class Evaluator {
     this.chunk = chunk;
   }
 
-  private buffersFor(rows: number, features: number): ChunkBuffers {
-    // a set with a different row width needs new buffers
-    if (features !== this.features) {
+  private buffersFor(rows: number, features: number, targets?: number): ChunkBuffers {
+    // a set with a different row width (or target width) needs new buffers
+    if (features !== this.features || targets !== this.targets) {
       this.buffers.clear();
       this.features = features;
+      this.targets = targets;
     }
     let b = this.buffers.get(rows);
-    if (b === undefined) this.buffers.set(rows, (b = makeBuffers(rows, features, this.net)));
+    if (b === undefined) this.buffers.set(rows, (b = makeBuffers(rows, features, targets, this.net)));
     return b;
   }
 
@@ -53,27 +61,27 @@ export class Evaluator {
   prepare(data: Dataset): void {
     const restore = evaluationMode(this.net);
     try {
-      this.net.predict(this.buffersFor(Math.min(this.chunk, data.count), data.features).x);
+      this.net.predict(this.buffersFor(Math.min(this.chunk, data.count), data.features, data.targets).x);
       const tail = data.count % this.chunk;
-      if (tail !== 0) this.net.predict(this.buffersFor(tail, data.features).x);
+      if (tail !== 0) this.net.predict(this.buffersFor(tail, data.features, data.targets).x);
     } finally {
       restore();
     }
   }
 
-  // the network's scores for examples start..start+rows-1, and their labels (reused buffers)
-  private scoresOf(data: Dataset, start: number, rows: number): { scores: Matrix; t: Int32Array } {
-    const b = this.buffersFor(rows, data.features);
+  // the network's scores for examples start..start+rows-1, and their targets (reused buffers)
+  private scoresOf(data: Dataset, start: number, rows: number): { scores: Matrix; t: BatchTargets } {
+    const b = this.buffersFor(rows, data.features, data.targets);
     for (let i = 0; i < rows; i++) b.indices[i] = start + i;
     data.gather(b.indices, b.x, b.t);
     return { scores: this.net.predict(b.x), t: b.t };
   }
 
-  // the one chunked pass: visit(scores, labels, start) for each chunk of rows, in order; the
+  // the one chunked pass: visit(scores, targets, start) for each chunk of rows, in order; the
   // scores are the network's buffer, valid only during the call
   // scores, in evaluation mode (Dropout off, BatchNormalization's running statistics); the network's
   // own mode comes back after
-  forEachChunk(data: Dataset, visit: (scores: Matrix, t: Int32Array, start: number) => void): void {
+  forEachChunk(data: Dataset, visit: (scores: Matrix, t: BatchTargets, start: number) => void): void {
     const restore = evaluationMode(this.net);
     try {
       for (let start = 0; start < data.count; start += this.chunk) {
@@ -85,29 +93,37 @@ export class Evaluator {
     }
   }
 
-  // fraction of the set classified correctly; pause (if given) is awaited between chunks
-  async accuracyAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<number> {
-    let correct = 0;
+  // the measures of the network's task over the whole set: accuracy, or MSE, MAE and R² for a
+  // regression, in evaluation mode; pause (if given) is awaited between chunks
+  async metricsAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<TaskMetrics> {
+    const sums = new MetricSums(this.net.task ?? 'classify');
     const restore = evaluationMode(this.net);
     try {
       for (let start = 0; start < data.count; start += this.chunk) {
         const { scores, t } = this.scoresOf(data, start, Math.min(this.chunk, data.count - start));
-        correct += countCorrect(scores, t);
+        sums.add(scores, t);
         const p = pause?.();
         if (p !== undefined) await p;
       }
     } finally {
       restore();
     }
-    return correct / data.count;
+    return sums.result();
+  }
+
+  metrics(data: Dataset): TaskMetrics {
+    const sums = new MetricSums(this.net.task ?? 'classify');
+    this.forEachChunk(data, (scores, t) => sums.add(scores, t));
+    return sums.result();
+  }
+
+  // fraction of the set classified correctly (a classifier's or a binary model's measure)
+  async accuracyAsync(data: Dataset, pause?: () => Promise<void> | undefined): Promise<number> {
+    return accuracyOf(await this.metricsAsync(data, pause));
   }
 
   accuracy(data: Dataset): number {
-    let correct = 0;
-    this.forEachChunk(data, (scores, t) => {
-      correct += countCorrect(scores, t);
-    });
-    return correct / data.count;
+    return accuracyOf(this.metrics(data));
   }
 }
 

@@ -1,9 +1,11 @@
 // what a training run leaves behind: the loss of every iteration, the accuracies of every epoch,
 // and the timings, in a form a plot or a JSON-lines log can take as is
 
+import type { TaskMetrics } from '../nn/task-metrics.js';
 import type { PlotHistory } from '../plot/svg.js';
 
-export type StopReason = 'completed' | 'stopped' | 'aborted';
+// 'early-stopped': the validation measure stopped improving (earlyStopping), and the best weights were kept
+export type StopReason = 'completed' | 'stopped' | 'aborted' | 'early-stopped';
 
 export interface EpochRecord {
   // 1-based; a final evaluation after a partial epoch gets a fractional number (iteration / iterationsPerEpoch)
@@ -13,6 +15,10 @@ export interface EpochRecord {
   // absent when evaluation is off (or there is no test set)
   trainAccuracy?: number;
   testAccuracy?: number;
+  // the task's measures on each set evaluated: accuracy, or mse, mae and r2 for a regression
+  train?: TaskMetrics;
+  validation?: TaskMetrics;
+  test?: TaskMetrics;
   // mean training loss over the iterations since the previous record
   loss: number;
   // wall time since fit started
@@ -49,6 +55,12 @@ export interface HistorySummary {
   finalLoss?: number;
   trainAccuracy?: number;
   testAccuracy?: number;
+  // the task's measures of the weights the run ends with (the best epoch's, after early stopping)
+  train?: TaskMetrics;
+  validation?: TaskMetrics;
+  test?: TaskMetrics;
+  // early stopping: the epoch whose weights were kept
+  bestEpoch?: number;
 }
 
 const INITIAL_CAPACITY = 1 << 16;
@@ -63,6 +75,8 @@ export class History {
   evalTimeMs = 0;
   // writing checkpoints: neither training nor evaluation, so kept apart from both
   checkpointTimeMs = 0;
+  // early stopping: the record of the epoch whose weights the network was left with
+  best: EpochRecord | undefined = undefined;
   private losses: Float64Array;
   private count = 0;
 
@@ -133,8 +147,12 @@ export class History {
       samplesPerSecond: perSecond * this.config.batchSize,
     };
     if (this.count > 0) out.finalLoss = this.losses[this.count - 1]!;
-    if (last?.trainAccuracy !== undefined) out.trainAccuracy = last.trainAccuracy;
-    if (last?.testAccuracy !== undefined) out.testAccuracy = last.testAccuracy;
+    // the measures of the weights kept: the best epoch's after early stopping, else the last record's
+    const kept = this.best ?? last;
+    if (kept?.trainAccuracy !== undefined) out.trainAccuracy = kept.trainAccuracy;
+    if (kept?.testAccuracy !== undefined) out.testAccuracy = kept.testAccuracy;
+    for (const set of ['train', 'validation', 'test'] as const) if (kept?.[set] !== undefined) out[set] = kept[set];
+    if (this.best !== undefined) out.bestEpoch = this.best.epoch;
     return out;
   }
 
@@ -142,6 +160,10 @@ export class History {
   toPlot(): PlotHistory {
     const loss = new Array<{ iteration: number; value: number }>(this.count);
     for (let i = 0; i < this.count; i++) loss[i] = { iteration: i + 1, value: this.losses[i]! };
+    // a regression's chart shows R² where a classifier's shows accuracy
+    if (this.epochs.some((e) => e.train?.r2 !== undefined)) {
+      return { loss, epochs: this.epochs.map((e) => ({ epoch: e.epoch, iteration: e.iteration, trainAccuracy: e.train?.r2, testAccuracy: e.test?.r2 })), measure: 'R²' };
+    }
     return { loss, epochs: this.epochs };
   }
 

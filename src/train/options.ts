@@ -78,6 +78,15 @@ export interface TrainerOptions {
   meta?: Record<string, unknown>;
   // save checkpoints into a directory (the network must be a Sequential, the optimizer a registered one)
   checkpoint?: CheckpointOptions | false;
+  // stop when the validation set's measure (accuracy; MSE for a regression) has not improved for
+  // `patience` epochs, and leave the network with the best epoch's weights; needs data.validation
+  earlyStopping?: EarlyStopping;
+}
+
+export interface EarlyStopping {
+  patience: number;
+  // the least change that counts as better (default 0)
+  minDelta?: number;
 }
 
 // the defaults, once: the trainer fills them in and the CLI prints them from here
@@ -109,12 +118,25 @@ export interface TrainerSettings {
   signal: AbortSignal | undefined;
   meta: Record<string, unknown>;
   checkpoint: CheckpointOptions | undefined;
+  earlyStopping: Required<EarlyStopping> | undefined;
 }
 
 const OPTION_KEYS: readonly (keyof TrainerOptions)[] = [
   'iterations', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'optimizerOptions', 'seed', 'sampling',
-  'evaluate', 'evalBatchSize', 'yieldEveryMs', 'onBatchEnd', 'onEpochEnd', 'signal', 'meta', 'checkpoint',
+  'evaluate', 'evalBatchSize', 'yieldEveryMs', 'onBatchEnd', 'onEpochEnd', 'signal', 'meta', 'checkpoint', 'earlyStopping',
 ];
+
+function earlyStoppingOf(value: unknown, evaluate: 'epoch' | false): Required<EarlyStopping> | undefined {
+  if (value === undefined) return undefined;
+  const e = value as Partial<EarlyStopping> | null;
+  if (e === null || typeof e !== 'object') throw new TypeError(`Invalid earlyStopping: expected { patience, minDelta? }, got ${describe(value)}`);
+  for (const key of Object.keys(e)) if (key !== 'patience' && key !== 'minDelta') throw new TypeError(`Invalid earlyStopping: unknown option '${key}' (expected patience, minDelta)`);
+  const patience = positiveInteger('early-stopping patience', e.patience);
+  const minDelta = e.minDelta ?? 0;
+  if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new RangeError(`Invalid early-stopping minDelta: ${describe(minDelta)} (expected a number ≥ 0)`);
+  if (evaluate !== 'epoch') throw new TypeError("Trainer: earlyStopping measures the validation set at every epoch's end, so evaluate must be 'epoch'");
+  return { patience, minDelta };
+}
 
 function positiveInteger(label: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(`Invalid ${label}: ${describe(value)} (expected an integer ≥ 1)`);
@@ -219,5 +241,6 @@ export function resolveOptions(net: unknown, options: TrainerOptions): TrainerSe
     signal: o.signal,
     meta: o.meta ?? {},
     checkpoint: checkpointOf(o.checkpoint, net, optimizer),
+    earlyStopping: earlyStoppingOf(o.earlyStopping, evaluate),
   };
 }

@@ -5,13 +5,13 @@
 import type { DType } from '../matrix.js';
 import { Matrix } from '../matrix.js';
 import type { Random, RandomState } from '../random.js';
-import type { Dataset } from './dataset.js';
+import type { BatchTargets, Dataset } from './dataset.js';
 import type { Sampling } from './options.js';
 
-// one batch's buffers: the rows, their class indices and the example indices that picked them
+// one batch's buffers: the rows, their class indices (or target rows) and the example indices that picked them
 export interface Batch {
   x: Matrix;
-  t: Int32Array;
+  t: BatchTargets;
   indices: Int32Array;
 }
 
@@ -21,8 +21,9 @@ export interface SamplerState {
   order?: Int32Array;
 }
 
-function makeBatch(rows: number, features: number, dtype: DType): Batch {
-  return { x: Matrix.zeros(rows, features, dtype), t: new Int32Array(rows), indices: new Int32Array(rows) };
+export function makeBatch(rows: number, data: Dataset, dtype: DType): Batch {
+  const t = data.targets === undefined ? new Int32Array(rows) : Matrix.zeros(rows, data.targets, dtype);
+  return { x: Matrix.zeros(rows, data.features, dtype), t, indices: new Int32Array(rows) };
 }
 
 export class Sampler {
@@ -43,12 +44,12 @@ export class Sampler {
     this.count = n;
     this.batchSize = batchSize;
     this.perEpoch = Math.max(1, Math.ceil(n / batchSize));
-    this.full = makeBatch(batchSize, data.features, dtype);
+    this.full = makeBatch(batchSize, data, dtype);
     if (sampling === 'shuffle') {
       this.order = new Int32Array(n);
       for (let i = 0; i < n; i++) this.order[i] = i;
       const tailRows = n - (this.perEpoch - 1) * batchSize;
-      this.tail = tailRows === batchSize ? this.full : makeBatch(tailRows, data.features, dtype);
+      this.tail = tailRows === batchSize ? this.full : makeBatch(tailRows, data, dtype);
     } else {
       this.order = undefined;
       this.tail = this.full;

@@ -23,6 +23,8 @@ import type { Network } from '../nn/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../random.js';
 import { CheckpointError, lockCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus } from './checkpoint.js';
+import type { Table, TableSource } from '../data/table.js';
+import type { TaskMetrics } from '../nn/task-metrics.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
 import { Evaluator } from './evaluate.js';
 import { History, type EpochRecord } from './history.js';
@@ -39,7 +41,15 @@ export interface ResumeOptions extends TrainerOptions {
 
 export interface TrainingData {
   train: DatasetLike;
+  // measured at every epoch's end; early stopping watches it
+  validation?: DatasetLike;
   test?: DatasetLike;
+}
+
+// the one measure early stopping watches: accuracy (higher is better), or MSE for a regression (lower is)
+function watched(net: Network, m: TaskMetrics | undefined): number {
+  if (m === undefined) return NaN;
+  return net.task === 'regress' ? -(m.mse ?? NaN) : (m.accuracy ?? NaN);
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -136,16 +146,30 @@ export class Trainer {
     return this.running;
   }
 
-  async fit(data: TrainingData): Promise<History> {
+  // data: { train, validation?, test? }, or one set of examples ({ x, y }, a table) to train on
+  async fit(data: TrainingData | TableSource | Table): Promise<History> {
     if (this.running) throw new Error('Trainer.fit: this trainer is already running');
-    if (data === null || typeof data !== 'object' || !('train' in data)) {
-      throw new TypeError('Trainer.fit: data must be { train, test? } (loadMnist() returns one)');
+    if (data === null || typeof data !== 'object' || !('train' in data || ('x' in data && 'y' in data))) {
+      throw new TypeError('Trainer.fit: data must be { train, validation?, test? } (loadMnist() returns one) or { x, y }');
     }
-    const train = toDataset(data.train, 'train', this.net.backend);
-    const test = data.test === undefined ? undefined : toDataset(data.test, 'test', this.net.backend);
-    if (test !== undefined && test.features !== train.features) {
-      throw new RangeError(`Trainer.fit: train examples have ${train.features} features but test examples have ${test.features}`);
+    const sets: TrainingData = 'train' in data ? data : { train: data };
+    // a table knows its task: a network whose loss learns another one is a mistake to name now
+    const table = sets.train as Partial<Table>;
+    if (typeof table.task === 'string' && this.net.task !== undefined && table.task !== this.net.task) {
+      throw new TypeError(`Trainer.fit: the data is a ${table.task} task but the network's loss layer learns ${this.net.task}; build it with mlp({ task: '${table.task}', … })`);
     }
+    const train = toDataset(sets.train, 'train', this.net.backend);
+    const validation = sets.validation === undefined ? undefined : toDataset(sets.validation, 'validation', this.net.backend);
+    const test = sets.test === undefined ? undefined : toDataset(sets.test, 'test', this.net.backend);
+    for (const [name, set] of [['validation', validation], ['test', test]] as const) {
+      if (set !== undefined && set.features !== train.features) {
+        throw new RangeError(`Trainer.fit: train examples have ${train.features} features but ${name} examples have ${set.features}`);
+      }
+      if (set !== undefined && set.targets !== train.targets) {
+        throw new RangeError(`Trainer.fit: train and ${name} examples have different targets (${train.targets ?? 'class indices'} vs ${set.targets ?? 'class indices'})`);
+      }
+    }
+    if (this.settings.earlyStopping !== undefined && validation === undefined) throw new TypeError('Trainer.fit: earlyStopping needs data.validation, the set it watches');
     if (this.pending !== undefined) checkResumeData(this.pending, train, test);
     // two fits on one network would interleave their updates into a third, unreproducible run
     if (training.has(this.net)) throw new Error('Trainer.fit: this network is already training in another fit; a network trains in one fit at a time');
@@ -155,7 +179,7 @@ export class Trainer {
     this.running = true;
     this.stopRequested = false;
     try {
-      return await this.loop(train, test);
+      return await this.loop(train, validation, test);
     } finally {
       this.running = false;
       training.delete(this.net);
@@ -167,7 +191,7 @@ export class Trainer {
     return this.stopRequested || this.settings.signal?.aborted === true;
   }
 
-  private async loop(train: Dataset, test: Dataset | undefined): Promise<History> {
+  private async loop(train: Dataset, validation: Dataset | undefined, test: Dataset | undefined): Promise<History> {
     const s = this.settings;
     const sampler = new Sampler(s.sampling, this.random, train, s.batchSize, this.net.dtype);
     const perEpoch = sampler.perEpoch;
@@ -175,13 +199,20 @@ export class Trainer {
     // a checkpoint being continued: taken once, by this fit
     const resumed = this.pending;
     this.pending = undefined;
-    const run = new Run(s, this.net, this.optimizer, this.evaluator, train, test, total, perEpoch, resumed);
+    const run = new Run(s, this.net, this.optimizer, this.evaluator, train, validation, test, total, perEpoch, resumed);
     if (resumed !== undefined) sampler.restore(resumed);
     const every = s.checkpoint === undefined ? 0 : (s.checkpoint.every ?? perEpoch);
     if (s.evaluate === 'epoch') {
       this.evaluator.prepare(train);
       if (test !== undefined) this.evaluator.prepare(test);
+      if (validation !== undefined) this.evaluator.prepare(validation);
     }
+    // early stopping: the best measure so far, its epoch's weights, and epochs since it improved
+    const early = s.earlyStopping;
+    const bestWeights = early === undefined ? undefined : Object.fromEntries(Object.entries(this.net.params).map(([k, m]) => [k, m.clone()]));
+    let bestScore = -Infinity;
+    let sinceBest = 0;
+    let earlyStopped = false;
     const stop = (): void => this.stop();
     const history = run.history;
     // steps train: Dropout draws masks, BatchNormalization learns its statistics (evaluations switch it off for their pass)
@@ -197,13 +228,25 @@ export class Trainer {
       if (s.onBatchEnd) {
         const now = performance.now();
         const elapsedMs = now - run.start;
-        let verdict = s.onBatchEnd({ iteration: it, epoch: Math.ceil(it / perEpoch), totalIterations: total, loss, batchSize: b.t.length, elapsedMs, trainTimeMs: elapsedMs - run.evalMs - run.checkpointMs, stop });
+        let verdict = s.onBatchEnd({ iteration: it, epoch: Math.ceil(it / perEpoch), totalIterations: total, loss, batchSize: b.indices.length, elapsedMs, trainTimeMs: elapsedMs - run.evalMs - run.checkpointMs, stop });
         // false, or a promise of false, stops the run; only a promise is awaited
         if (verdict instanceof Promise) verdict = await verdict;
         if (verdict === false) this.stop();
       }
       if (it % perEpoch === 0) {
         const rec = await run.record(it / perEpoch, it);
+        if (early !== undefined) {
+          const score = watched(this.net, rec.validation);
+          if (score > bestScore + early.minDelta || history.best === undefined) {
+            bestScore = score;
+            sinceBest = 0;
+            history.best = rec;
+            for (const [k, m] of Object.entries(this.net.params)) bestWeights![k]!.data.set(m.data);
+          } else if (++sinceBest >= early.patience) {
+            earlyStopped = true;
+            this.stop();
+          }
+        }
         if (s.onEpochEnd) {
           let verdict = s.onEpochEnd({ ...rec, totalIterations: total, stop });
           if (verdict instanceof Promise) verdict = await verdict;
@@ -220,11 +263,16 @@ export class Trainer {
     }
 
     const done = history.iterations;
-    if (done < total) history.stopReason = s.signal?.aborted === true ? 'aborted' : 'stopped';
+    if (done < total) history.stopReason = s.signal?.aborted === true ? 'aborted' : earlyStopped ? 'early-stopped' : 'stopped';
+    // early stopping keeps the best epoch's weights, whatever ended the run
+    if (bestWeights !== undefined && history.best !== undefined && history.best.iteration !== done) {
+      for (const [k, m] of Object.entries(this.net.params)) m.data.set(bestWeights[k]!.data);
+    }
     // the last save: where the run ended or stopped, before the extra final record below
     if (s.checkpoint !== undefined && done > 0 && done !== run.lastSaved) await run.save(done, history.stopReason, sampler, every);
-    // the accuracies of the final weights, unless the last epoch end already measured them
-    if (done > 0 && history.lastEpoch?.iteration !== done) await run.record(done / perEpoch, done);
+    // the accuracies of the final weights, unless the last epoch end already measured them (or the
+    // best epoch's weights were put back)
+    if (done > 0 && history.lastEpoch?.iteration !== done && history.best === undefined) await run.record(done / perEpoch, done);
     return run.finish();
   }
 }
@@ -248,6 +296,7 @@ class Run {
     private readonly optimizer: Optimizer,
     private readonly evaluator: Evaluator,
     private readonly train: Dataset,
+    private readonly validation: Dataset | undefined,
     private readonly test: Dataset | undefined,
     total: number,
     perEpoch: number,
@@ -306,8 +355,12 @@ class Run {
     const e0 = performance.now();
     const rec: EpochRecord = { epoch, iteration, loss: this.history.meanLoss(this.epochStart, iteration), elapsedMs: 0 };
     if (this.settings.evaluate === 'epoch') {
-      rec.trainAccuracy = await this.evaluator.accuracyAsync(this.train, this.pause);
-      if (this.test !== undefined) rec.testAccuracy = await this.evaluator.accuracyAsync(this.test, this.pause);
+      // the task's measures of each set; a classifier's accuracies also where they always were
+      rec.train = await this.evaluator.metricsAsync(this.train, this.pause);
+      if (this.validation !== undefined) rec.validation = await this.evaluator.metricsAsync(this.validation, this.pause);
+      if (this.test !== undefined) rec.test = await this.evaluator.metricsAsync(this.test, this.pause);
+      if (rec.train.accuracy !== undefined) rec.trainAccuracy = rec.train.accuracy;
+      if (rec.test?.accuracy !== undefined) rec.testAccuracy = rec.test.accuracy;
     }
     this.evalMs += performance.now() - e0;
     rec.elapsedMs = performance.now() - this.start;
@@ -346,10 +399,11 @@ class Run {
   }
 }
 
-// train net on data; resolves with the history (rejects on bad options or a failing step)
 // the networks inside a fit right now
 const training = new WeakSet<Network>();
 
-export async function fit(net: Network, data: TrainingData, options: TrainerOptions = {}): Promise<History> {
+// train net on data ({ train, validation?, test? }, or one set such as { x, y }); resolves with the
+// history (rejects on bad options or a failing step)
+export async function fit(net: Network, data: TrainingData | TableSource | Table, options: TrainerOptions = {}): Promise<History> {
   return new Trainer(net, options).fit(data);
 }
