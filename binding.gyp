@@ -10,6 +10,9 @@
         "native/col_sum.cc",
         "native/gather_rows.cc",
         "native/axpy.cc",
+        "native/momentum_step.cc",
+        "native/adaptive_step.cc",
+        "native/adam_step.cc",
         "native/relu.cc",
         "native/softmax.cc",
         "native/large_pages.cc",
@@ -35,7 +38,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden"],
       "libraries": ["<!@(node scripts/openblas.cjs libs)"],
       "conditions": [
         ["OS=='mac'", {

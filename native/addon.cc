@@ -13,6 +13,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));
   exports.Set("gatherRows", Napi::Function::New(env, blasprop::GatherRows, "gatherRows"));
   exports.Set("axpy", Napi::Function::New(env, blasprop::Axpy, "axpy"));
+  exports.Set("momentumStep", Napi::Function::New(env, blasprop::MomentumStep, "momentumStep"));
+  exports.Set("adaptiveStep", Napi::Function::New(env, blasprop::AdaptiveStep, "adaptiveStep"));
+  exports.Set("adamStep", Napi::Function::New(env, blasprop::AdamStep, "adamStep"));
   exports.Set("relu", Napi::Function::New(env, blasprop::Relu, "relu"));
   exports.Set("reluBackward", Napi::Function::New(env, blasprop::ReluBackward, "reluBackward"));
   exports.Set("softmax", Napi::Function::New(env, blasprop::Softmax, "softmax"));

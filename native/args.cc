@@ -179,4 +179,24 @@ void CheckNoOverlap(const Napi::Env& env, const char* fn, const ArrayView& out, 
   }
 }
 
+void CheckUpdateArrays(const Napi::Env& env, const char* fn, const FloatView& p, const FloatView& g,
+                       const FloatView& s1, const FloatView* s2) {
+  CheckSameDType(env, fn, p, g);
+  CheckSameLength(env, fn, p, g);
+  CheckSameDType(env, fn, p, s1);
+  CheckSameLength(env, fn, p, s1);
+  if (s2 != nullptr) {
+    CheckSameDType(env, fn, p, *s2);
+    CheckSameLength(env, fn, p, *s2);
+  }
+  CheckNoOverlap(env, fn, p, g);
+  CheckNoOverlap(env, fn, s1, p);
+  CheckNoOverlap(env, fn, s1, g);
+  if (s2 != nullptr) {
+    CheckNoOverlap(env, fn, *s2, p);
+    CheckNoOverlap(env, fn, *s2, g);
+    CheckNoOverlap(env, fn, *s2, s1);
+  }
+}
+
 }  // namespace blasprop

@@ -63,5 +63,9 @@ void CheckLength(const Napi::Env& env, const char* fn, const ArrayView& v, size_
 void CheckSameLength(const Napi::Env& env, const char* fn, const ArrayView& first, const ArrayView& other);
 // an output must not share a byte with an input (in place, out == in exactly, is the caller's choice)
 void CheckNoOverlap(const Napi::Env& env, const char* fn, const ArrayView& out, const ArrayView& in);
+// an optimizer update's arrays: p, g and its state (s2 may be null), all of p's dtype and length,
+// no two sharing a byte (each is read and written element by element)
+void CheckUpdateArrays(const Napi::Env& env, const char* fn, const FloatView& p, const FloatView& g,
+                       const FloatView& s1, const FloatView* s2);
 
 }  // namespace blasprop

@@ -130,6 +130,21 @@ const VALID = {
     const n = dim();
     return [rng.random(), makeArray(T, n), makeArray(T, n)];
   },
+  momentumStep() {
+    const T = floatType();
+    const n = dim();
+    return [makeArray(T, n), makeArray(T, n), makeArray(T, n), rng.random(), rng.random(), pick([0, 0.01]), rng.randint(2) === 1];
+  },
+  adaptiveStep() {
+    const T = floatType();
+    const n = dim();
+    return [makeArray(T, n), makeArray(T, n), makeArray(T, n), rng.random(), pick([1, 0.99]), pick([1, 0.01]), 1e-8, pick([0, 0.01])];
+  },
+  adamStep() {
+    const T = floatType();
+    const n = dim();
+    return [makeArray(T, n), makeArray(T, n), makeArray(T, n), makeArray(T, n), rng.random(), 0.9, 0.999, 0.03, 1e-8, pick([0, 0.01])];
+  },
   relu() {
     const T = floatType();
     const n = dim();

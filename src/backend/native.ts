@@ -31,6 +31,9 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.colSum(x.data, x.rows, x.cols, out.data);
     },
     axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
+    momentumStep: (p, g, v, lr, mu, wd, nesterov) => addon.momentumStep(p, g, v, lr, mu, wd, nesterov),
+    adaptiveStep: (p, g, h, lr, a, b, eps, wd) => addon.adaptiveStep(p, g, h, lr, a, b, eps, wd),
+    adamStep: (p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd) => addon.adamStep(p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd),
     softmax(x, y) {
       if (!y.sameShape(x)) throw new RangeError(`softmax: Y must be ${x.rows}×${x.cols} like X, got ${y.rows}×${y.cols}`);
       addon.softmax(x.data, x.rows, x.cols, y.data);

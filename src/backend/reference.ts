@@ -2,6 +2,9 @@
 
 import { addBiasImpl, checkAddBias } from '../kernels/add-bias.js';
 import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
+import { checkMomentumStep, momentumStepImpl } from '../kernels/momentum-step.js';
+import { adaptiveStepImpl, checkAdaptiveStep } from '../kernels/adaptive-step.js';
+import { adamStepImpl, checkAdamStep } from '../kernels/adam-step.js';
 import { checkSoftmax, softmaxImpl } from '../kernels/softmax.js';
 import { checkRelu, checkReluBackward, reluBackwardImpl, reluImpl } from '../kernels/relu.js';
 import { checkGatherRows, gatherRowsImpl } from '../kernels/gather-rows.js';
@@ -30,6 +33,19 @@ export const referenceBackend: Backend = {
   axpy(alpha, x, y) {
     checkAxpy(x, y);
     axpyImpl(alpha, x, y);
+  },
+  momentumStep(p, g, v, lr, mu, wd, nesterov) {
+    checkMomentumStep(p, g, v, lr, mu, wd);
+    if (typeof nesterov !== 'boolean') throw new TypeError(`momentumStep: nesterov must be a boolean, got ${typeof nesterov}`);
+    momentumStepImpl(p, g, v, lr, mu, wd, nesterov);
+  },
+  adaptiveStep(p, g, h, lr, a, b, eps, wd) {
+    checkAdaptiveStep(p, g, h, lr, a, b, eps, wd);
+    adaptiveStepImpl(p, g, h, lr, a, b, eps, wd);
+  },
+  adamStep(p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd) {
+    checkAdamStep(p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd);
+    adamStepImpl(p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd);
   },
   softmax(x, y) {
     checkSoftmax(x, y);

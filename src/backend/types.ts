@@ -25,6 +25,11 @@ export interface Backend {
   colSum(x: Matrix, out: Matrix): void;
   // y += alpha·x over whole arrays of one length: the SGD update
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  // the optimizers' updates, each one fused pass over p, its gradient g and its state, in place
+  // (src/kernels/momentum-step.ts, adaptive-step.ts, adam-step.ts say the formulas)
+  momentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
+  adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
   // out = max(x, 0) element-wise (out may be x)
   relu(x: FloatArray, out: FloatArray): void;
   // dx = dout where y (relu's output) > 0, else 0

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: a training step against its gemm floor, native against reference, per thread count;
-// an evaluation pass over all 70 000 MNIST images; wall time and peak memory of a whole `npm run train`;
-// serving latency while a worker trains, and a sweep on a worker pool (workers.ts)
+// an evaluation pass over all 70 000 MNIST images against its gemm floor; each optimizer's step against
+// SGD's; one-row predict latency and the cost of one native call; wall time and peak memory of a whole
+// `npm run train`; serving latency while a worker trains, and a sweep on a worker pool (workers.ts);
+// --scaling: the batch × width sweep alone (scaling.ts)
 
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -11,13 +13,15 @@ import { referenceBackend, useBackend } from '../backend/index.js';
 import { nativeBackendOrError } from '../backend/index.js';
 import { loadMnist } from '../data/mnist.js';
 import { getNumThreads, info, setNumThreads } from '../info.js';
-import { DTYPES, type DType } from '../matrix.js';
+import { DTYPES, Matrix, type DType } from '../matrix.js';
 import { packageRoot } from '../native/addon.js';
-import { Evaluator } from '../train/evaluate.js';
+import { DEFAULT_EVAL_CHUNK, Evaluator } from '../train/evaluate.js';
+import { createOptimizer, OPTIMIZER_NAMES } from '../optim/index.js';
 import { toDataset } from '../train/dataset.js';
 import { benchOnnx, type OnnxBenchRow } from './onnx.js';
+import { benchScaling, writeScalingSvg } from './scaling.js';
 import { time, type Timing } from './timing.js';
-import { CONFIGS, floorRunner, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
+import { CONFIGS, floorRunner, forwardProducts, stepFlops, stepProducts, stepRunner, type Config } from './workload.js';
 import { CONV_BATCH, convFloorRunner, convFlops, convProducts, convStepRunner } from './conv.js';
 
 interface StepRow {
@@ -46,11 +50,13 @@ const { values } = parseArgs({
     'skip-workers': { type: 'boolean', default: false },
     'skip-onnx': { type: 'boolean', default: false },
     'only-onnx': { type: 'boolean', default: false },
+    scaling: { type: 'boolean', default: false },
+    'scaling-svg': { type: 'string', default: 'docs/bench-scaling.svg' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-workers] [-- --skip-onnx | --only-onnx]');
+  console.log('usage: npm run bench [-- --json] [-- --quick] [-- --skip-train] [-- --skip-workers] [-- --skip-onnx | --only-onnx] [-- --scaling [--scaling-svg FILE]]');
   process.exit(0);
 }
 
@@ -74,6 +80,16 @@ const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
 if (values['only-onnx']) {
   const onnx = await benchOnnx(native, mnist.test, maxThreads, values.quick, log);
   if (values.json) console.log(JSON.stringify({ onnx }, null, 2));
+  process.exit(0);
+}
+
+// --scaling: only the batch × width × dtype × threads sweep, its table and its chart
+if (values.scaling) {
+  const rows = benchScaling(native, mnist.train, threadCounts, values.quick, log);
+  setNumThreads(maxThreads);
+  writeScalingSvg(values['scaling-svg']!, rows, 'float32', maxThreads);
+  log(`chart (float32, ${maxThreads} thr): ${values['scaling-svg']}`);
+  if (values.json) console.log(JSON.stringify({ scaling: rows }, null, 2));
   process.exit(0);
 }
 
@@ -136,18 +152,57 @@ for (const config of CONFIGS.slice(0, values.quick ? 1 : 2)) {
 }
 useBackend('native');
 
-// accuracy over the 70 000 images of both splits, as each epoch end of training does
+// accuracy over the 70 000 images of both splits, as each epoch end of training does, at the
+// trainer's default chunk and at the old 100-row one; the floor is the chunk's forward products back
+// to back, as many times as the pass has chunks
 log('');
-const evaluation: { dtype: DType; ms: Timing }[] = [];
+log(`evaluation pass over 70 000 images (book net, ${maxThreads} thr): ms, and against its own gemm floor`);
+const evaluation: { dtype: DType; chunk: number; ms: Timing; floorMs: number; passOverFloor: number }[] = [];
+const trainSet = toDataset(mnist.train, 'train', native);
+const testSet = toDataset(mnist.test, 'test', native);
+for (const dtype of DTYPES) {
+  for (const chunk of [DEFAULT_EVAL_CHUNK, 100]) {
+    const { net } = stepRunner(native, CONFIGS[0]!, dtype, mnist.train);
+    const evaluator = new Evaluator(net, chunk);
+    const ms = time(() => { evaluator.accuracy(trainSet); evaluator.accuracy(testSet); }, { warmup: 1, reps: values.quick ? 2 : 3, minRepMs: 0 });
+    const chunks = Math.ceil(trainSet.count / chunk) + Math.ceil(testSet.count / chunk);
+    const floorMs = time(floorRunner(native, forwardProducts(CONFIGS[0]!.sizes, chunk, dtype)), { reps, minRepMs }).median * chunks;
+    evaluation.push({ dtype, chunk, ms, floorMs, passOverFloor: ms.median / floorMs });
+    log(`  ${dtype.padEnd(8)} chunk ${String(chunk).padStart(5)}: ${fmt(ms.median).padStart(7)} ms, floor ${fmt(floorMs).padStart(7)} ms, ${(ms.median / floorMs).toFixed(2)}×`);
+  }
+}
+
+// each optimizer's training step against the same step with SGD (batch 100, float32, all threads)
+log('');
+log('ms per training step by optimizer (float32, batch 100), and its ratio to SGD:');
+const optimizerSteps: { config: string; optimizer: string; ms: Timing; overSgd: number }[] = [];
+for (const config of [CONFIGS[0]!, { name: 'mlp 784-100-50-10', sizes: [784, 100, 50, 10], batch: 100 }]) {
+  let sgdMs = NaN;
+  for (const name of OPTIMIZER_NAMES) {
+    const opt = createOptimizer(name, { lr: 0.01 });
+    const ms = time(stepRunner(native, config, 'float32', mnist.train, opt).run, { reps, minRepMs });
+    if (name === 'sgd') sgdMs = ms.median;
+    optimizerSteps.push({ config: config.name, optimizer: name, ms, overSgd: ms.median / sgdMs });
+    log(`  ${config.name.padEnd(20)} ${name.padEnd(9)} ${fmt(ms.median).padStart(7)} ms  ${(ms.median / sgdMs).toFixed(2)}× SGD`);
+  }
+}
+
+// serving: one row through the book net, and what one trip across the native boundary costs
+log('');
+const predictLatency: { dtype: DType; ms: Timing }[] = [];
 for (const dtype of DTYPES) {
   const { net } = stepRunner(native, CONFIGS[0]!, dtype, mnist.train);
-  const evaluator = new Evaluator(net, 100);
-  const train = toDataset(mnist.train, 'train', native);
-  const test = toDataset(mnist.test, 'test', native);
-  const ms = time(() => { evaluator.accuracy(train); evaluator.accuracy(test); }, { warmup: 1, reps: values.quick ? 2 : 3, minRepMs: 0 });
-  evaluation.push({ dtype, ms });
-  log(`evaluation pass over 70 000 images (book net, ${dtype}): ${fmt(ms.median)} ms`);
+  const row = Matrix.zeros(1, 784, dtype);
+  row.data.fill(0.5);
+  const ms = time(() => net.predict(row), { reps, minRepMs });
+  predictLatency.push({ dtype, ms });
+  log(`predict, one row (book net, ${dtype}): ${(ms.median * 1000).toFixed(1)} µs`);
 }
+// the cheapest native op on one element: the fixed cost of a call (argument checks, N-API, return)
+const one = new Float32Array(1);
+const other = new Float32Array(1);
+const nativeCallMs = time(() => native.axpy(0, one, other), { reps, minRepMs }).median;
+log(`one native call (axpy of 1 element): ${(nativeCallMs * 1000).toFixed(2)} µs; predict makes 5 (gemm, addBias, relu, gemm, addBias)`);
 
 // the whole job a user runs: a child process, so its peak RSS is its own
 let train: { wallMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number } | undefined;
@@ -210,6 +265,12 @@ for (const [config, limit] of [[CONFIGS[0]!, 1.25], [CONFIGS[1]!, 1.15]] as cons
 for (const r of references.filter((r) => r.config === CONFIGS[1]!.name)) {
   targets.push({ target: `${r.config} ${r.dtype}: native ≥ 20× reference`, measured: `${r.nativeSpeedup.toFixed(1)}×`, met: r.nativeSpeedup >= 20 });
 }
+for (const e of evaluation.filter((e) => e.chunk === DEFAULT_EVAL_CHUNK)) {
+  targets.push({ target: `evaluation pass ${e.dtype}, chunk ${e.chunk}: ≤ 1.3× floor`, measured: `${e.passOverFloor.toFixed(2)}×`, met: e.passOverFloor <= 1.3 });
+}
+for (const o of optimizerSteps.filter((o) => o.optimizer !== 'sgd')) {
+  targets.push({ target: `${o.config} ${o.optimizer} step ≤ 1.15× SGD`, measured: `${o.overSgd.toFixed(2)}×`, met: o.overSgd <= 1.15 });
+}
 if (train) {
   targets.push({ target: 'npm run train: training loop under 5 s', measured: `${(train.wallMs / 1000).toFixed(2)} s`, met: train.wallMs < 5000 });
   targets.push({ target: 'npm run train: peak RSS under 200 MB', measured: `${train.peakRssMB.toFixed(0)} MB`, met: train.peakRssMB < 200 });
@@ -224,5 +285,5 @@ for (const t of targets) log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEn
 
 if (values.json) {
   console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version, blas: nat.available ? nat.config : null },
-    steps, references, evaluation, train, workers, onnx, targets }, null, 2));
+    steps, references, evaluation, optimizerSteps, predict: { latency: predictLatency, nativeCallMs }, train, workers, onnx, targets }, null, 2));
 }

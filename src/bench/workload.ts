@@ -4,6 +4,7 @@ import type { Backend } from '../backend/types.js';
 import { Matrix, type DType } from '../matrix.js';
 import { mlp } from '../nn/sequential.js';
 import type { Sequential } from '../nn/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { Random } from '../random.js';
 import { toDataset, type Dataset } from '../train/dataset.js';
@@ -50,6 +51,19 @@ export function stepProducts(config: Config, dtype: DType): Product[] {
   return out;
 }
 
+// the forward products of one evaluation chunk: per layer x·W at rows × sizes, nothing else
+export function forwardProducts(sizes: number[], rows: number, dtype: DType): Product[] {
+  const out: Product[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const x = Matrix.zeros(rows, sizes[l]!, dtype);
+    const W = Matrix.zeros(sizes[l]!, sizes[l + 1]!, dtype);
+    x.data.fill(0.5);
+    W.data.fill(0.01);
+    out.push({ a: x, b: W, c: Matrix.zeros(rows, sizes[l + 1]!, dtype), transA: false, transB: false });
+  }
+  return out;
+}
+
 export function stepFlops(config: Config): number {
   let flops = 0;
   for (let l = 0; l + 1 < config.sizes.length; l++) {
@@ -77,11 +91,12 @@ export interface Step {
   run: () => void;
 }
 
-// a training step as the trainer runs it: draw indices, gather the batch, backprop, SGD update
-export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet): Step {
+// a training step as the trainer runs it: draw indices, gather the batch, backprop, the update
+// (SGD unless another optimizer is given)
+export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet, optimizer?: Optimizer): Step {
   const net = mlp({ sizes: config.sizes, dtype, seed: 1, backend });
   const data: Dataset = toDataset(train, 'train', backend);
-  const opt = new SGD({ lr: 0.1 });
+  const opt = optimizer ?? new SGD({ lr: 0.1 });
   const random = new Random(2);
   const x = Matrix.zeros(config.batch, 784, dtype);
   const t = new Int32Array(config.batch);

@@ -30,6 +30,9 @@ export interface NativeAddon {
   addBias(X: FloatArray, rows: number, cols: number, b: FloatArray, out: FloatArray): void;
   colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  momentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
+  adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
   softmax(X: FloatArray, rows: number, cols: number, Y: FloatArray): void;
   im2col(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, col: FloatArray): void;

@@ -3,11 +3,40 @@
 import { describe } from '../describe.js';
 import { Matrix, type DType } from '../matrix.js';
 
-// the same buffer while rows, cols and dtype are unchanged; a fresh zeroed one otherwise
-// (e.g. when an evaluation batch follows training batches)
+// how many shapes one buffer slot keeps: the training batch, the evaluation chunk, its shorter
+// tail and one more; a caller cycling through more shapes than this reallocates (memory stays bounded)
+const SHAPES_PER_SLOT = 4;
+
+// every buffer a slot has held, most recent first, found from any one of them
+const slotPools = new WeakMap<Matrix, Matrix[]>();
+
+function fits(m: Matrix, rows: number, cols: number, dtype: DType): boolean {
+  return m.rows === rows && m.cols === cols && m.dtype === dtype;
+}
+
+// the same buffer while rows, cols and dtype are unchanged; otherwise the slot's earlier buffer of
+// that shape (so training batches and evaluation chunks alternate without allocating), or a fresh
+// zeroed one. Contents of a reused buffer are whatever its last forward wrote: callers overwrite it.
 export function ensure(buf: Matrix | undefined, rows: number, cols: number, dtype: DType): Matrix {
-  if (buf !== undefined && buf.rows === rows && buf.cols === cols && buf.dtype === dtype) return buf;
-  return Matrix.zeros(rows, cols, dtype);
+  if (buf !== undefined && fits(buf, rows, cols, dtype)) return buf;
+  if (buf === undefined) return Matrix.zeros(rows, cols, dtype);
+  let pool = slotPools.get(buf);
+  if (pool === undefined) slotPools.set(buf, (pool = [buf]));
+  // find the shape; move it to the front by shifting the ones before it down (no array made)
+  let i = 0;
+  while (i < pool.length && !fits(pool[i]!, rows, cols, dtype)) i++;
+  let found: Matrix;
+  if (i < pool.length) {
+    found = pool[i]!;
+  } else {
+    found = Matrix.zeros(rows, cols, dtype);
+    slotPools.set(found, pool);
+    if (pool.length < SHAPES_PER_SLOT) pool.push(found);
+    else i = pool.length - 1; // the least recently used shape drops out
+  }
+  for (let j = Math.min(i, pool.length - 1); j > 0; j--) pool[j] = pool[j - 1]!;
+  pool[0] = found;
+  return found;
 }
 
 

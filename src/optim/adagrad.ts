@@ -5,6 +5,7 @@
 // each weight's step shrinks with the squared gradients it has seen. eps defaults to the
 // book's 1e-7 (PyTorch uses 1e-10); it only keeps the first divisions finite.
 
+import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, epsSpec, lrSpec, weightDecaySpec, type BaseHyper } from './optimizer.js';
 
@@ -24,12 +25,8 @@ export class AdaGrad extends Optimizer<AdaGradHyper> {
   }
 
   protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
-    const h = state[0]!;
     const { lr, eps, weightDecay: wd } = this.hyper;
-    for (let i = 0; i < p.length; i++) {
-      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
-      h[i] += gi * gi;
-      p[i] -= (lr * gi) / (Math.sqrt(h[i]!) + eps);
-    }
+    // h = 1·h + 1·g²: RMSprop's fused pass with nothing forgotten
+    getBackend().adaptiveStep(p, g, state[0]!, lr, 1, 1, eps, wd);
   }
 }

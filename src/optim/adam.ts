@@ -7,6 +7,7 @@
 // computed as PyTorch does: p −= (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + eps), the same
 // formula with the bias corrections done once per parameter instead of once per weight.
 
+import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, epsSpec, lrSpec, unitInterval, weightDecaySpec, type BaseHyper } from './optimizer.js';
 
@@ -41,18 +42,12 @@ export class Adam extends Optimizer<AdamHyper> {
   }
 
   protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
-    const m = state[0]!;
-    const v = state[1]!;
     const { lr, beta1, beta2, eps, weightDecay: wd } = this.hyper;
     // bias corrections undo the pull towards the zeros m and v start from
     const t = this.step;
     const stepSize = lr / (1 - beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-    for (let i = 0; i < p.length; i++) {
-      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
-      m[i] = beta1 * m[i]! + (1 - beta1) * gi;
-      v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-      p[i] -= (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bc2Sqrt + eps);
-    }
+    // the rest is one fused pass over p, m and v on the current backend
+    getBackend().adamStep(p, g, state[0]!, state[1]!, stepSize, beta1, beta2, bc2Sqrt, eps, wd);
   }
 }

@@ -6,6 +6,7 @@
 // the two give the same p; they differ only when lr changes mid-run (here a new lr scales the
 // whole accumulated velocity at once, as in PyTorch).
 
+import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, lrSpec, unitInterval, weightDecaySpec, type BaseHyper } from './optimizer.js';
 
@@ -35,12 +36,8 @@ export class Momentum extends Optimizer<MomentumHyper> {
   }
 
   protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
-    const v = state[0]!;
     const { lr, momentum: mu, weightDecay: wd } = this.hyper;
-    for (let i = 0; i < p.length; i++) {
-      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
-      v[i] = mu * v[i]! + gi;
-      p[i] -= lr * v[i]!;
-    }
+    // one fused pass on the current backend (natively, the addon's momentumStep)
+    getBackend().momentumStep(p, g, state[0]!, lr, mu, wd, false);
   }
 }

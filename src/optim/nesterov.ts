@@ -7,6 +7,7 @@
 // gives the same p for a constant lr (its v is −lr times this one); early printings updated v
 // first, which is a different rule.
 
+import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, lrSpec, weightDecaySpec, type BaseHyper } from './optimizer.js';
 
@@ -36,12 +37,8 @@ export class Nesterov extends Optimizer<NesterovHyper> {
   }
 
   protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
-    const v = state[0]!;
     const { lr, momentum: mu, weightDecay: wd } = this.hyper;
-    for (let i = 0; i < p.length; i++) {
-      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
-      v[i] = mu * v[i]! + gi;
-      p[i] -= lr * (gi + mu * v[i]!);
-    }
+    // one fused pass on the current backend, momentum's with the look-ahead on
+    getBackend().momentumStep(p, g, state[0]!, lr, mu, wd, true);
   }
 }

@@ -5,6 +5,7 @@
 // AdaGrad with a forgetting average, so old gradients stop shrinking the step. α is PyTorch's
 // alpha, the book's decay_rate; eps is PyTorch's 1e-8 (the book uses 1e-7).
 
+import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';
 import { Optimizer, epsSpec, lrSpec, unitInterval, weightDecaySpec, type BaseHyper } from './optimizer.js';
 
@@ -37,12 +38,8 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   }
 
   protected override updateParam(p: FloatArray, g: FloatArray, state: FloatArray[]): void {
-    const h = state[0]!;
     const { lr, alpha, eps, weightDecay: wd } = this.hyper;
-    for (let i = 0; i < p.length; i++) {
-      const gi = wd === 0 ? g[i]! : g[i]! + wd * p[i]!;
-      h[i] = alpha * h[i]! + (1 - alpha) * gi * gi;
-      p[i] -= (lr * gi) / (Math.sqrt(h[i]!) + eps);
-    }
+    // h = α·h + (1 − α)·g² in one fused pass on the current backend
+    getBackend().adaptiveStep(p, g, state[0]!, lr, alpha, 1 - alpha, eps, wd);
   }
 }

@@ -55,11 +55,18 @@ export class Evaluator {
     return b;
   }
 
-  // make the buffers a set's chunks will need now, so later evaluations allocate nothing
+  // make the buffers a set's chunks will need now, so later evaluations allocate nothing: ours, and
+  // the layers' own at each chunk shape (one forward of the zeroed chunk; layers keep a buffer per shape)
+  // in evaluation mode like the passes themselves: no Dropout draw, no BatchNorm statistics from zeros
   prepare(data: Dataset): void {
-    this.buffersFor(Math.min(this.chunk, data.count), data.features, data.targets);
-    const tail = data.count % this.chunk;
-    if (tail !== 0) this.buffersFor(tail, data.features, data.targets);
+    const restore = evaluationMode(this.net);
+    try {
+      this.net.predict(this.buffersFor(Math.min(this.chunk, data.count), data.features, data.targets).x);
+      const tail = data.count % this.chunk;
+      if (tail !== 0) this.net.predict(this.buffersFor(tail, data.features, data.targets).x);
+    } finally {
+      restore();
+    }
   }
 
   // the network's scores for examples start..start+rows-1, and their targets (reused buffers)

@@ -66,7 +66,7 @@ export interface TrainerOptions {
   sampling?: Sampling;
   // 'epoch': train and test accuracy after every epoch (and once at the end); false: never
   evaluate?: 'epoch' | false;
-  // rows per evaluation chunk (default: the batch size, or DEFAULT_EVAL_CHUNK for batches under 100)
+  // rows per evaluation chunk (default: the batch size or DEFAULT_EVAL_CHUNK, whichever is larger)
   evalBatchSize?: number;
   // hand the event loop a turn once this many milliseconds have passed since the last one
   yieldEveryMs?: number;
@@ -210,9 +210,10 @@ export function resolveOptions(net: unknown, options: TrainerOptions): TrainerSe
     ? { iterations: positiveInteger('iterations', o.iterations ?? TRAINER_DEFAULTS.iterations) }
     : { epochs: positiveInteger('epochs', o.epochs) };
   const batchSize = positiveInteger('batch size', o.batchSize ?? TRAINER_DEFAULTS.batchSize);
-  // evaluating in batch-sized chunks keeps every layer's buffers the shape training uses, so epoch
-  // ends cost no reallocation; tiny batches would make evaluation crawl, so those use the default chunk
-  const evalBatchSize = positiveInteger('evaluation batch size', o.evalBatchSize ?? (batchSize >= 100 ? batchSize : DEFAULT_EVAL_CHUNK));
+  // evaluation runs in chunks of at least DEFAULT_EVAL_CHUNK rows, where the products are large enough
+  // for the multi-threaded gemm rate (100-row chunks ran at about a third of it); the layers keep a
+  // buffer per shape (nn/buffers.ts), so alternating with training batches allocates nothing
+  const evalBatchSize = positiveInteger('evaluation batch size', o.evalBatchSize ?? Math.max(batchSize, DEFAULT_EVAL_CHUNK));
   const sampling = o.sampling ?? TRAINER_DEFAULTS.sampling;
   if (sampling !== 'replacement' && sampling !== 'shuffle') throw new TypeError(`Invalid sampling: ${describe(o.sampling)} (expected 'replacement' or 'shuffle')`);
   const evaluate = o.evaluate ?? TRAINER_DEFAULTS.evaluate;

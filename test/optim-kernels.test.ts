@@ -1,0 +1,117 @@
+// the fused optimizer updates (momentumStep, adaptiveStep, adamStep): a hand-checked step on every
+// backend, native against reference bit for bit in both dtypes, and the argument checks of both
+
+import { describe, expect, it } from 'vitest';
+import { referenceBackend } from '../src/backend/index.js';
+import type { Backend } from '../src/backend/types.js';
+import { DTYPES, Matrix, type DType } from '../src/matrix.js';
+import { Adam } from '../src/optim/adam.js';
+import { allBackends, nativeBackend, randomMatrix, testRng, typedArraySpy } from './helpers.js';
+
+const arr = (dtype: DType, values: number[]) => Matrix.from([values], dtype).data;
+
+describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_name, backend) => {
+  describe.each(DTYPES)('%s', (dtype) => {
+    it('momentumStep: v = 0.9·1 + 0.5 = 1.4, p = 2 − 0.5·1.4 = 1.3; nesterov p = 2 − 0.5·(0.5 + 0.9·1.4) = 1.12', () => {
+      const p = arr(dtype, [2, 2]);
+      const v = arr(dtype, [1, 1]);
+      backend.momentumStep(p, arr(dtype, [0.5, 0.5]), v, 0.5, 0.9, 0, false);
+      expect(Array.from(v)).toEqual(Array.from(arr(dtype, [1.4, 1.4])));
+      expect(Array.from(p)).toEqual(Array.from(arr(dtype, [2 - 0.5 * v[0]!, 2 - 0.5 * v[0]!])));
+      const q = arr(dtype, [2]);
+      const w = arr(dtype, [1]);
+      backend.momentumStep(q, arr(dtype, [0.5]), w, 0.5, 0.9, 0, true);
+      expect(q[0]).toBeCloseTo(1.12, 6);
+    });
+
+    it('adaptiveStep: AdaGrad (a = b = 1) h = 4 + 9 = 13, p = 1 − 0.1·3/√13; weight decay adds wd·p to g', () => {
+      const p = arr(dtype, [1]);
+      const h = arr(dtype, [4]);
+      backend.adaptiveStep(p, arr(dtype, [3]), h, 0.1, 1, 1, 0, 0);
+      expect(h[0]).toBe(13);
+      expect(p[0]).toBeCloseTo(1 - 0.3 / Math.sqrt(13), 6);
+      // g' = 3 + 0.5·1 = 3.5 with h from 0: p = 1 − 0.1·3.5/3.5 = 0.9
+      const q = arr(dtype, [1]);
+      backend.adaptiveStep(q, arr(dtype, [3]), arr(dtype, [0]), 0.1, 1, 1, 0, 0.5);
+      expect(q[0]).toBeCloseTo(0.9, 6);
+    });
+
+    it('adamStep: the first step (bias-corrected) moves p by about lr against the sign of g', () => {
+      const p = arr(dtype, [1, 1]);
+      const m = arr(dtype, [0, 0]);
+      const v = arr(dtype, [0, 0]);
+      // t = 1: stepSize = lr/(1 − β1), bc2Sqrt = √(1 − β2)
+      backend.adamStep(p, arr(dtype, [0.3, -2]), m, v, 0.01 / 0.1, 0.9, 0.999, Math.sqrt(0.001), 1e-8, 0);
+      expect(p[0]).toBeCloseTo(0.99, 6);
+      expect(p[1]).toBeCloseTo(1.01, 6);
+      expect(m[1]).toBeCloseTo(-0.2, 6);
+      expect(v[1]).toBeCloseTo(0.004, 6);
+    });
+
+    it('argument checks: dtypes, lengths, shared memory, hyperparameters', () => {
+      const a = () => arr(dtype, [1, 2, 3]);
+      const other: DType = dtype === 'float32' ? 'float64' : 'float32';
+      const p = a();
+      expect(() => backend.momentumStep(p, arr(other, [1, 2, 3]), a(), 0.1, 0.9, 0, false)).toThrow(TypeError);
+      expect(() => backend.momentumStep(p, a(), arr(dtype, [1, 2]), 0.1, 0.9, 0, false)).toThrow(/^momentumStep: v has 2 elements, expected 3 like p$/);
+      expect(() => backend.adaptiveStep(p, a(), p, 0.1, 1, 1, 1e-7, 0)).toThrow(/^adaptiveStep: h must not share memory with p$/);
+      expect(() => backend.adamStep(p, a(), a(), p.subarray(1), 0.1, 0.9, 0.999, 0.03, 1e-8, 0)).toThrow(/^adamStep: v has 2 elements, expected 3 like p$/);
+      const m = a();
+      expect(() => backend.adamStep(p, a(), m, m, 0.1, 0.9, 0.999, 0.03, 1e-8, 0)).toThrow(/^adamStep: v must not share memory with m$/);
+      expect(() => backend.adamStep(p, a(), a(), a(), NaN, 0.9, 0.999, 0.03, 1e-8, 0)).toThrow(/^adamStep: stepSize must be finite/);
+      expect(() => backend.adaptiveStep(p, a(), a(), 0.1, '1' as never, 1, 1e-7, 0)).toThrow(/^adaptiveStep: a must be a number/);
+      // nothing was written by a refused call
+      expect(Array.from(p)).toEqual([1, 2, 3]);
+    });
+  });
+});
+
+// three steps of every rule on both backends from the same start: the same bits, since both compute
+// in double and round only on store
+function runBoth(dtype: DType, step: (b: Backend, p: Float32Array | Float64Array, g: Float32Array | Float64Array, s1: Float32Array | Float64Array, s2: Float32Array | Float64Array) => void) {
+  const rng = testRng(5);
+  const p0 = randomMatrix(rng, 37, 29, dtype);
+  const grads = [0, 1, 2].map(() => randomMatrix(rng, 37, 29, dtype));
+  const run = (b: Backend) => {
+    const p = p0.clone().data;
+    const s1 = Matrix.zeros(37, 29, dtype).data;
+    const s2 = Matrix.zeros(37, 29, dtype).data;
+    for (const g of grads) step(b, p, g.data, s1, s2);
+    return [p, s1, s2];
+  };
+  expect(run(nativeBackend())).toEqual(run(referenceBackend));
+}
+
+describe.each(DTYPES)('native equals reference bit for bit (%s)', (dtype) => {
+  it.each([0, 0.01])('momentum and nesterov, weight decay %s', (wd) => {
+    runBoth(dtype, (b, p, g, v) => b.momentumStep(p, g, v, 0.1, 0.9, wd, false));
+    runBoth(dtype, (b, p, g, v) => b.momentumStep(p, g, v, 0.1, 0.9, wd, true));
+  });
+  it.each([0, 0.01])('adagrad and rmsprop, weight decay %s', (wd) => {
+    runBoth(dtype, (b, p, g, h) => b.adaptiveStep(p, g, h, 0.01, 1, 1, 1e-7, wd));
+    runBoth(dtype, (b, p, g, h) => b.adaptiveStep(p, g, h, 0.01, 0.99, 1 - 0.99, 1e-8, wd));
+  });
+  it.each([0, 0.01])('adam, weight decay %s', (wd) => {
+    let t = 0;
+    runBoth(dtype, (b, p, g, m, v) => {
+      t = (t % 3) + 1;
+      b.adamStep(p, g, m, v, 0.001 / (1 - 0.9 ** t), 0.9, 0.999, Math.sqrt(1 - 0.999 ** t), 1e-8, wd);
+    });
+  });
+});
+
+it('an Adam update allocates no typed array after the first', () => {
+  const params = { W: Matrix.zeros(20, 10, 'float32') };
+  const grads = { W: Matrix.zeros(20, 10, 'float32') };
+  grads.W.data.fill(0.5);
+  const adam = new Adam({ weightDecay: 0.01 });
+  adam.update(params, grads);
+  const spy = typedArraySpy();
+  spy.watch();
+  try {
+    for (let i = 0; i < 5; i++) adam.update(params, grads);
+  } finally {
+    spy.unwatch();
+  }
+  expect(spy.made).toBe(0);
+});
