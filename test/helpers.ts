@@ -1,5 +1,7 @@
 // shared test helpers: both backends (the native one must really load), seeded data, tolerances
 
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { nativeBackendOrError, referenceBackend } from '../src/backend/index.js';
 import type { Backend } from '../src/backend/types.js';
 import { arrayFor, Matrix, type DType, type FloatArray } from '../src/matrix.js';
@@ -131,3 +133,31 @@ export async function runCli(argv: string[]): Promise<CliResult> {
   }
 }
 
+
+export interface SpawnedCliResult extends CliResult {
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnHooks {
+  // the child as soon as it runs, and the output as it arrives: to signal it mid-run, for instance
+  onSpawn?: (child: ChildProcess) => void;
+  onStdout?: (soFar: string, child: ChildProcess) => void;
+}
+
+// the built command as a user runs it, in cwd
+export function spawnCli(cwd: string, argv: string[], { onSpawn, onStdout }: SpawnHooks = {}): Promise<SpawnedCliResult> {
+  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...argv], { cwd, env: { ...process.env, BLASPROP_BACKEND: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onSpawn?.(child);
+  });
+}
