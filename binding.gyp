@@ -38,7 +38,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-ffp-contract=off", "-fexceptions", "-fvisibility=hidden"],
       "libraries": ["<!@(node scripts/openblas.cjs libs)"],
       "conditions": [
         ["OS=='mac'", {
@@ -47,6 +47,7 @@
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
             "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
             "GCC_OPTIMIZATION_LEVEL": "3",
+            "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"],
             "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }],

@@ -66,8 +66,8 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
   });
 });
 
-// three steps of every rule on both backends from the same start: the same bits, since both compute
-// in double and round only on store
+// three steps of every rule on both backends from the same start: the same bits, since both round
+// every operation to the dtype (float32 arithmetic for float32, no fused multiply-add)
 function runBoth(dtype: DType, step: (b: Backend, p: Float32Array | Float64Array, g: Float32Array | Float64Array, s1: Float32Array | Float64Array, s2: Float32Array | Float64Array) => void) {
   const rng = testRng(5);
   const p0 = randomMatrix(rng, 37, 29, dtype);
@@ -97,6 +97,49 @@ describe.each(DTYPES)('native equals reference bit for bit (%s)', (dtype) => {
       t = (t % 3) + 1;
       b.adamStep(p, g, m, v, 0.001 / (1 - 0.9 ** t), 0.9, 0.999, Math.sqrt(1 - 0.999 ** t), 1e-8, wd);
     });
+  });
+});
+
+// float32 updates flush subnormals (|x| < 2^-126) to zero on both backends, as x86's FTZ and DAZ do:
+// state decaying through that range, gradients whose square underflows, subnormal inputs
+describe('float32 subnormals are flushed alike on both backends', () => {
+  const start = () => {
+    // m and v start just above 2^-126 (three steps of β·m cross it), or subnormal, or ordinary
+    const state = [1.5e-38, 1.2e-38, 3e-39, -2e-45, 1e-3, 0, -1.5e-38, 4e-30];
+    const g = [0, 0, 1e-20, -3e-39, 1e-2, 1e-25, 0, -1e-22];
+    const p = [0.5, -1e-39, 0.25, 2e-38, -0.75, 1e-40, 1, -0.5];
+    return { p: Float32Array.from(p), g: Float32Array.from(g), s1: Float32Array.from(state), s2: Float32Array.from(state.map(Math.abs)) };
+  };
+  const rules: [string, (b: Backend, a: ReturnType<typeof start>) => void][] = [
+    ['momentum', (b, a) => b.momentumStep(a.p, a.g, a.s1, 0.1, 0.9, 0, false)],
+    ['nesterov with weight decay', (b, a) => b.momentumStep(a.p, a.g, a.s1, 0.1, 0.9, 0.01, true)],
+    ['rmsprop', (b, a) => b.adaptiveStep(a.p, a.g, a.s2, 0.01, 0.9, 0.1, 1e-8, 0)],
+    ['adam', (b, a) => b.adamStep(a.p, a.g, a.s1, a.s2, 0.01, 0.9, 0.999, 0.5, 1e-8, 0)],
+    ['adam with weight decay', (b, a) => b.adamStep(a.p, a.g, a.s1, a.s2, 0.01, 0.9, 0.999, 0.5, 1e-8, 0.01)],
+  ];
+  it.each(rules)('%s', (_name, step) => {
+    const run = (b: Backend) => {
+      const a = start();
+      for (let i = 0; i < 3; i++) step(b, a);
+      return a;
+    };
+    const native = run(nativeBackend());
+    const reference = run(referenceBackend);
+    expect(native).toEqual(reference);
+    // nothing subnormal is left in what the rule writes (p and its state)
+    const untouched = start();
+    const written = [native.p, native.s1, native.s2].filter((x, i) => i === 0 || !x.every((v, j) => Object.is(v, [untouched.p, untouched.s1, untouched.s2][i]![j])));
+    expect(written.length).toBeGreaterThan(1);
+    for (const x of written.flatMap((a) => [...a])) expect(x === 0 || Math.abs(x) >= 2 ** -126).toBe(true);
+  });
+  it('momentum state decaying below 2^-126 becomes zero (1.5e-38·0.9³ would be a subnormal 1.09e-38)', () => {
+    for (const b of [nativeBackend(), referenceBackend]) {
+      const a = start();
+      for (let i = 0; i < 2; i++) b.momentumStep(a.p, a.g, a.s1, 0.1, 0.9, 0, false);
+      expect(a.s1[0]).toBeCloseTo(1.5e-38 * 0.81, 44);
+      b.momentumStep(a.p, a.g, a.s1, 0.1, 0.9, 0, false);
+      expect(a.s1[0]).toBe(0);
+    }
   });
 });
 
