@@ -10,6 +10,7 @@
         "native/col_sum.cc",
         "native/gather_rows.cc",
         "native/axpy.cc",
+        "native/sgd_step.cc",
         "native/momentum_step.cc",
         "native/adaptive_step.cc",
         "native/adam_step.cc",
