@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { referenceBackend } from '../src/backend/index.js';
 import type { Backend } from '../src/backend/types.js';
 import { DTYPES, Matrix, type DType } from '../src/matrix.js';
-import { Adam } from '../src/optim/adam.js';
+import { createOptimizer, OPTIMIZER_NAMES } from '../src/optim/index.js';
 import { allBackends, nativeBackend, randomMatrix, testRng, typedArraySpy } from './helpers.js';
 
 const arr = (dtype: DType, values: number[]) => Matrix.from([values], dtype).data;
@@ -157,16 +157,16 @@ describe('float32 subnormals are flushed alike on both backends', () => {
   });
 });
 
-it('an Adam update allocates no typed array after the first', () => {
+it.each(OPTIMIZER_NAMES.map((n) => [n]))('a %s update with weight decay allocates no typed array after the first', (name) => {
   const params = { W: Matrix.zeros(20, 10, 'float32') };
   const grads = { W: Matrix.zeros(20, 10, 'float32') };
   grads.W.data.fill(0.5);
-  const adam = new Adam({ weightDecay: 0.01 });
-  adam.update(params, grads);
+  const opt = createOptimizer(name, { weightDecay: 0.01 });
+  opt.update(params, grads);
   const spy = typedArraySpy();
   spy.watch();
   try {
-    for (let i = 0; i < 5; i++) adam.update(params, grads);
+    for (let i = 0; i < 5; i++) opt.update(params, grads);
   } finally {
     spy.unwatch();
   }
