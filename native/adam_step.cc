@@ -12,16 +12,18 @@
 #include "args.h"
 #include "ops.h"
 #include "flush_subnormals.h"
+#include "multiversion.h"
 
 namespace blasprop {
 
 namespace {
 
 // the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
+// (with an AVX2 clone on x86-64 Linux: multiversion.h)
 constexpr const char* kFn = "adamStep";
 
 template <typename T, bool kDecay>
-void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T stepSize, T beta1, T oneMinusBeta1, T beta2,
+BLASPROP_CLONES void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T stepSize, T beta1, T oneMinusBeta1, T beta2,
           T oneMinusBeta2, T invBc2Sqrt, T eps, T wd) {
   for (size_t i = 0; i < n; i++) {
     const T pi = p[i];

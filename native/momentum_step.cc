@@ -6,16 +6,18 @@
 #include "args.h"
 #include "ops.h"
 #include "flush_subnormals.h"
+#include "multiversion.h"
 
 namespace blasprop {
 
 namespace {
 
 // the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
+// (with an AVX2 clone on x86-64 Linux: multiversion.h)
 constexpr const char* kFn = "momentumStep";
 
 template <typename T, bool kNesterov, bool kDecay>
-void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict v, T lr, T mu, T wd) {
+BLASPROP_CLONES void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict v, T lr, T mu, T wd) {
   for (size_t i = 0; i < n; i++) {
     const T pi = p[i];
     const T gi = kDecay ? g[i] + wd * pi : g[i];

@@ -4,17 +4,19 @@
 // each operation rounded once, exactly as sgdStepImpl (src/kernels/sgd-step.ts)
 #include "args.h"
 #include "flush_subnormals.h"
+#include "multiversion.h"
 #include "ops.h"
 
 namespace blasprop {
 
 namespace {
 
-// p and g are disjoint (checked), so the pointers are __restrict and the loop vectorises
+// p and g are disjoint (checked), so the pointers are __restrict and the loop vectorises (with an AVX2
+// clone on x86-64 Linux: multiversion.h)
 constexpr const char* kFn = "sgdStep";
 
 template <typename T>
-void Step(size_t n, T* __restrict p, const T* __restrict g, T lr, T wd) {
+BLASPROP_CLONES void Step(size_t n, T* __restrict p, const T* __restrict g, T lr, T wd) {
   for (size_t i = 0; i < n; i++) {
     const T pi = p[i];
     p[i] = pi - lr * (g[i] + wd * pi);
