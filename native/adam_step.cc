@@ -55,12 +55,14 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
 
   ForDType(p.dtype, [&](auto zero) {
     using T = decltype(zero);
-    // the hyperparameters rounded to the dtype once (1 − β and 1 / bc2Sqrt computed in double first), as the reference does
-    const T wdT = static_cast<T>(wd);
+    // the hyperparameters rounded to the dtype once (1 − β and 1 / bc2Sqrt computed in double first, all
+    // before the flush modes), as the reference does
+    const T stepSizeT = static_cast<T>(stepSize), beta1T = static_cast<T>(beta1), oneMinusBeta1 = static_cast<T>(1 - beta1);
+    const T beta2T = static_cast<T>(beta2), oneMinusBeta2 = static_cast<T>(1 - beta2), invBc2Sqrt = static_cast<T>(1 / bc2Sqrt);
+    const T epsT = static_cast<T>(eps), wdT = static_cast<T>(wd);
     auto step = wdT == 0 ? Step<T, false> : Step<T, true>;
     FlushSubnormals flush(std::is_same_v<T, float>);
-    step(p.length, p.as<T>(), g.as<const T>(), m.as<T>(), v.as<T>(), static_cast<T>(stepSize), static_cast<T>(beta1), static_cast<T>(1 - beta1),
-        static_cast<T>(beta2), static_cast<T>(1 - beta2), static_cast<T>(1 / bc2Sqrt), static_cast<T>(eps), wdT);
+    step(p.length, p.as<T>(), g.as<const T>(), m.as<T>(), v.as<T>(), stepSizeT, beta1T, oneMinusBeta1, beta2T, oneMinusBeta2, invBc2Sqrt, epsT, wdT);
   });
   return env.Undefined();
 }

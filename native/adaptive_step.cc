@@ -1,8 +1,9 @@
 // adaptiveStep: AdaGrad's and RMSprop's update as one pass over p, g and the squared-gradient sum h
 //   g' = g + wd·p;  h = a·h + b·g'²;  p −= lr·g' / (√h + eps)
 // AdaGrad passes a = b = 1, RMSprop a = α, b = 1 − α. arithmetic in the arrays' own dtype (float32
-// with subnormals flushed: flush_subnormals.h), each operation rounded once, exactly as adaptiveStepImpl (src/kernels/adaptive-step.ts); in double a
-// float32 update cost 4× as much (double division and square root)
+// with subnormals flushed: flush_subnormals.h), each operation rounded once, exactly as
+// adaptiveStepImpl (src/kernels/adaptive-step.ts); in double a float32 update cost 4× as much
+// (double division and square root)
 #include <cmath>
 
 #include "args.h"
@@ -46,11 +47,11 @@ Napi::Value AdaptiveStep(const Napi::CallbackInfo& info) {
 
   ForDType(p.dtype, [&](auto zero) {
     using T = decltype(zero);
-    // the hyperparameters rounded to the dtype once, as the reference does
-    const T wdT = static_cast<T>(wd);
+    // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
+    const T lrT = static_cast<T>(lr), aT = static_cast<T>(a), bT = static_cast<T>(b), epsT = static_cast<T>(eps), wdT = static_cast<T>(wd);
     auto step = wdT == 0 ? Step<T, false> : Step<T, true>;
     FlushSubnormals flush(std::is_same_v<T, float>);
-    step(p.length, p.as<T>(), g.as<const T>(), h.as<T>(), static_cast<T>(lr), static_cast<T>(a), static_cast<T>(b), static_cast<T>(eps), wdT);
+    step(p.length, p.as<T>(), g.as<const T>(), h.as<T>(), lrT, aT, bT, epsT, wdT);
   });
   return env.Undefined();
 }

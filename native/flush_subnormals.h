@@ -1,8 +1,9 @@
 // the float32 optimizer updates run with subnormals flushed to zero, as torch.set_flush_denormal(True)
 // makes PyTorch run. momentum's and Adam's state decays through the subnormal range (|x| < 2^-126)
-// wherever a gradient is often zero (dead ReLU units, MNIST's blank border pixels: a quarter of a
+// wherever a gradient is often zero (dead ReLU units, MNIST's blank border pixels: a tenth of a
 // 784-100-50-10 net's Adam state after 1000 steps), and x86 multiplies, divides and takes square
-// roots of subnormals through a microcode assist ~100× slower: 3× the whole update's time. with the
+// roots of subnormals through a microcode assist ~100× slower: unflushed, that net's float32 Adam
+// step took 4–6× as long. with the
 // CPU's flush modes (x86 FTZ and DAZ, arm64 FZ) a subnormal input counts as zero and a result that is
 // still tiny after rounding to float32 becomes zero, keeping its sign; flushFloat32 in
 // src/kernels/flush.ts is the same rule for the reference backend. float64 arithmetic never runs in it

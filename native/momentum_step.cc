@@ -1,8 +1,9 @@
 // momentumStep: SGD with momentum (or Nesterov's look-ahead) as one pass over p, g and the velocity v
 //   g' = g + wd·p;  v = μ·v + g';  p −= lr·v   (nesterov: p −= lr·(g' + μ·v))
 // the arithmetic is in the arrays' own dtype (float32 in float, as torch.optim computes float32 tensors,
-// with subnormals flushed: flush_subnormals.h), each operation rounded once, exactly as momentumStepImpl (src/kernels/momentum-step.ts) runs it in
-// JavaScript: both backends give the same bits. double arithmetic on float32 arrays cost 4× as much
+// with subnormals flushed: flush_subnormals.h), each operation rounded once, exactly as
+// momentumStepImpl (src/kernels/momentum-step.ts) runs it in JavaScript: both backends give the same
+// bits. double arithmetic on float32 arrays cost twice as much
 #include "args.h"
 #include "ops.h"
 #include "flush_subnormals.h"
@@ -46,7 +47,7 @@ Napi::Value MomentumStep(const Napi::CallbackInfo& info) {
     T* pp = p.as<T>();
     const T* gp = g.as<const T>();
     T* vp = v.as<T>();
-    // the hyperparameters rounded to the dtype once, as the reference does
+    // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
     const T lrT = static_cast<T>(lr), muT = static_cast<T>(mu), wdT = static_cast<T>(wd);
     FlushSubnormals flush(std::is_same_v<T, float>);
     // the branches out of the loop, so each variant vectorises on its own

@@ -38,9 +38,10 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
 
   ForDType(p.dtype, [&](auto zero) {
     using T = decltype(zero);
-    // the hyperparameters rounded to the dtype once, as the reference does
+    // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
+    const T lrT = static_cast<T>(lr), wdT = static_cast<T>(wd);
     FlushSubnormals flush(std::is_same_v<T, float>);
-    Step<T>(p.length, p.as<T>(), g.as<const T>(), static_cast<T>(lr), static_cast<T>(wd));
+    Step<T>(p.length, p.as<T>(), g.as<const T>(), lrT, wdT);
   });
   return env.Undefined();
 }

@@ -7,7 +7,7 @@
 // same bits
 
 import type { FloatArray } from '../matrix.js';
-import { flushFloat32 } from './flush.js';
+import { flushFloat32, float32Hyper } from './flush.js';
 import { checkUpdateArrays, checkUpdateNumber } from './update-check.js';
 
 export function checkAdamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, wd: number): void {
@@ -22,7 +22,7 @@ export function checkAdamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: Fl
 
 export function adamStepImpl(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, wd: number): void {
   if (p instanceof Float32Array) {
-    const f = flushFloat32;
+    const f = float32Hyper;
     adamStep32(p, g, m, v, f(stepSize), f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(1 / bc2Sqrt), f(eps), Math.fround(wd) !== 0, f(wd));
     return;
   }

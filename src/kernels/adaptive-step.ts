@@ -5,7 +5,7 @@
 // flushed (flush.ts), as the native op computes it, so both backends give the same bits
 
 import type { FloatArray } from '../matrix.js';
-import { flushFloat32 } from './flush.js';
+import { flushFloat32, float32Hyper } from './flush.js';
 import { checkUpdateArrays, checkUpdateNumber } from './update-check.js';
 
 export function checkAdaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, wd: number): void {
@@ -19,7 +19,7 @@ export function checkAdaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, l
 
 export function adaptiveStepImpl(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, wd: number): void {
   if (p instanceof Float32Array) {
-    const f = flushFloat32;
+    const f = float32Hyper;
     adaptiveStep32(p, g, h, f(lr), f(a), f(b), f(eps), Math.fround(wd) !== 0, f(wd));
     return;
   }

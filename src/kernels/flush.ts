@@ -13,6 +13,12 @@ export function flushFloat32(x: number): number {
   const a = Math.abs(x);
   if (a >= MIN_NORMAL) return Math.fround(x);
   if (a >= ROUNDS_TO_MIN_NORMAL) return x < 0 ? -MIN_NORMAL : MIN_NORMAL;
-  // a signed zero (NaN passes through)
-  return a < ROUNDS_TO_MIN_NORMAL ? x * 0 : x;
+  // a signed zero (NaN stays NaN)
+  return x * 0;
+}
+
+// a hyperparameter as the native op sees it: rounded to float32 on the way in (outside the flush
+// modes), then read as an input (a subnormal counts as zero)
+export function float32Hyper(x: number): number {
+  return flushFloat32(Math.fround(x));
 }

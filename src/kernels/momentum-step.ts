@@ -5,7 +5,7 @@
 // give the same bits
 
 import type { FloatArray } from '../matrix.js';
-import { flushFloat32 } from './flush.js';
+import { flushFloat32, float32Hyper } from './flush.js';
 import { checkUpdateArrays, checkUpdateNumber } from './update-check.js';
 
 export function checkMomentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, mu: number, wd: number): void {
@@ -17,7 +17,7 @@ export function checkMomentumStep(p: FloatArray, g: FloatArray, v: FloatArray, l
 
 export function momentumStepImpl(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, mu: number, wd: number, nesterov: boolean): void {
   if (p instanceof Float32Array) {
-    momentumStep32(p, g, v, flushFloat32(lr), flushFloat32(mu), Math.fround(wd) !== 0, flushFloat32(wd), nesterov);
+    momentumStep32(p, g, v, float32Hyper(lr), float32Hyper(mu), Math.fround(wd) !== 0, float32Hyper(wd), nesterov);
     return;
   }
   for (let i = 0; i < p.length; i++) {

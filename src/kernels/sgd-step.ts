@@ -4,7 +4,7 @@
 // flushed (flush.ts), as the native op computes it, so both backends give the same bits
 
 import type { FloatArray } from '../matrix.js';
-import { flushFloat32 } from './flush.js';
+import { flushFloat32, float32Hyper } from './flush.js';
 import { checkUpdateArrays, checkUpdateNumber } from './update-check.js';
 
 export function checkSgdStep(p: FloatArray, g: FloatArray, lr: number, wd: number): void {
@@ -15,7 +15,7 @@ export function checkSgdStep(p: FloatArray, g: FloatArray, lr: number, wd: numbe
 
 export function sgdStepImpl(p: FloatArray, g: FloatArray, lr: number, wd: number): void {
   if (p instanceof Float32Array) {
-    sgdStep32(p, g, flushFloat32(lr), flushFloat32(wd));
+    sgdStep32(p, g, float32Hyper(lr), float32Hyper(wd));
     return;
   }
   for (let i = 0; i < p.length; i++) p[i] -= lr * (g[i]! + wd * p[i]!);
