@@ -23,10 +23,11 @@ struct Helper {
   std::mutex lock;
   std::condition_variable wake;
   std::atomic<int> state{kIdle};
-  // the posted job: written before state becomes kPosted, read after taking it
+  // the posted job, rows [begin, end): written before state becomes kPosted, read after taking it
   RowsCall call = nullptr;
   const void* work = nullptr;
-  size_t rows = 0;
+  size_t begin = 0;
+  size_t end = 0;
 
   Helper() { std::thread([this] { Loop(); }).detach(); }
 
@@ -38,7 +39,7 @@ struct Helper {
       }
       int posted = kPosted;
       if (!state.compare_exchange_strong(posted, kTaken, std::memory_order_acq_rel)) continue;
-      call(work, 0, rows);
+      call(work, begin, end);
       state.store(kFinished, std::memory_order_release);
     }
   }
@@ -62,20 +63,23 @@ void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* 
   std::unique_lock<std::mutex> use(InUse(), std::try_to_lock);
   if (!use.owns_lock()) return call(work, 0, rows);
   Helper& h = TheHelper();
+  // the caller takes the first half and the helper the second, as a two-thread product splits its
+  // rows (the caller computes the first part): each core then reads the rows it has just written
   const size_t half = rows / 2;
   {
     std::lock_guard<std::mutex> hold(h.lock);
     h.call = call;
     h.work = work;
-    h.rows = half;
+    h.begin = half;
+    h.end = rows;
     h.state.store(kPosted, std::memory_order_release);
   }
   h.wake.notify_one();
-  call(work, half, rows);
-  // the first half: the helper's if it has taken it (wait for it), else ours
+  call(work, 0, half);
+  // the second half: the helper's if it has taken it (wait for it), else ours
   int posted = kPosted;
   if (h.state.compare_exchange_strong(posted, kTaken, std::memory_order_acq_rel)) {
-    call(work, 0, half);
+    call(work, half, rows);
   } else {
     while (h.state.load(std::memory_order_acquire) != kFinished) std::this_thread::yield();
   }
