@@ -2,6 +2,7 @@
 #include "two_cores.h"
 
 #include <atomic>
+#include <exception>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -45,9 +46,16 @@ struct Helper {
   }
 };
 
-Helper& TheHelper() {
-  static auto* helper = new Helper();
-  return *helper;
+// nullptr when no thread could be started: then every caller works alone
+Helper* TheHelper() {
+  static Helper* helper = []() -> Helper* {
+    try {
+      return new Helper();
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }();
+  return helper;
 }
 
 // one caller at a time (another JavaScript thread arriving meanwhile runs its rows alone)
@@ -62,7 +70,9 @@ void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* 
   if (rows < 2 || elements < kSplitElements || LargeProductThreads() < 2) return call(work, 0, rows);
   std::unique_lock<std::mutex> use(InUse(), std::try_to_lock);
   if (!use.owns_lock()) return call(work, 0, rows);
-  Helper& h = TheHelper();
+  Helper* helper = TheHelper();
+  if (helper == nullptr) return call(work, 0, rows);
+  Helper& h = *helper;
   // the caller takes the first half and the helper the second, as a two-thread product splits its
   // rows (the caller computes the first part): each core then reads the rows it has just written
   const size_t half = rows / 2;
