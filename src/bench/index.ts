@@ -156,8 +156,8 @@ useBackend('native');
 // trainer's default chunk and at the old 100-row one; the floor is the chunk's forward products back
 // to back, as many times as the pass has chunks: the same shapes, thread counts and backend as the
 // pass's products. One difference it keeps, in the floor's favour: its x is one buffer read again and
-// again, while the pass's first product reads a chunk just gathered (3 MB of float32 written by the
-// gather, more than a core's 2 MB L2), so the floor is a little faster than the pass's products can be
+// again, while the pass's first product reads a chunk just gathered (3 MB of float32; each core wrote
+// the half it then reads, within its 2 MB L2), so the floor can be a little faster than the pass's products
 log('');
 log(`evaluation pass over 70 000 images (book net, ${maxThreads} thr): ms, and against its own gemm floor`);
 const evaluation: { dtype: DType; chunk: number; ms: Timing; floorMs: number; passOverFloor: number }[] = [];
