@@ -21,6 +21,8 @@
         "native/im2col.cc",
         "native/swap_axes.cc",
         "native/max_pool.cc",
+        "native/conv_relu_pool.cc",
+        "native/parallel.cc",
         "native/info.cc",
         "native/glibc_compat.cc"
       ],
@@ -38,7 +40,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fexceptions", "-fvisibility=hidden"],
       "libraries": ["<!@(node scripts/openblas.cjs libs)"],
       "conditions": [
         ["OS=='mac'", {

@@ -103,6 +103,10 @@ int ThreadSetting(napi_env env) {
   return t == nullptr ? OpenblasDefaultThreads() : SettingOf(*t);
 }
 
+int LargeProductThreads() {
+  return g_large_product_threads.load();
+}
+
 void UseThreadsFor(size_t m, size_t n, size_t k) {
   bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct;
   int want = small ? 1 : g_large_product_threads.load();
