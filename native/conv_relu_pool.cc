@@ -35,8 +35,10 @@ namespace blasprop {
 
 namespace {
 
-// a block's columns and products should fit in a core's L2 (2 MB here) with room to spare
-constexpr size_t kBlockBytes = 512 * 1024;
+// a block's columns and products stay in a core's L2 (2 MB here) with room to spare: measured on
+// SimpleConvNet, blocks of 128–256 KB (1–2 samples) ran forward and backward ~1.4× faster than 512 KB
+// to 1 MB, whose products fell out of cache. src/bench/conv.ts's floor uses the same blocks
+constexpr size_t kBlockBytes = 256 * 1024;
 
 // the shapes one call works with
 struct Plan {
@@ -48,8 +50,8 @@ struct Plan {
 
 Plan MakePlan(const Window& conv, const Window& pool, size_t itemSize) {
   Plan p{conv, pool, pool.c, conv.c * conv.kh * conv.kw, conv.oh * conv.ow, pool.oh * pool.ow, 1, 0};
-  // per sample: its columns, its products and (backward) the columns' gradient
-  size_t perSample = (2 * p.k + p.filters) * p.plane * itemSize;
+  // per sample: its columns and its products (backward with dx adds the columns' gradient)
+  size_t perSample = (p.k + p.filters) * p.plane * itemSize;
   p.block = std::max<size_t>(1, kBlockBytes / perSample);
   p.blocks = conv.n == 0 ? 0 : (conv.n + p.block - 1) / p.block;
   return p;
@@ -184,6 +186,72 @@ void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t*
   });
 }
 
+// records pooled output o as a bad argmax (the lowest one wins, whichever thread saw it)
+inline void Flag(std::atomic<size_t>& bad, size_t o) {
+  size_t seen = bad.load();
+  while (o < seen && !bad.compare_exchange_weak(seen, o)) {
+  }
+}
+
+// Σ v[0 … n − 1] over 8 lanes, so the compiler vectorises it; a fixed order, so the same bits each run
+template <typename T>
+T LaneSum(const T* v, size_t n) {
+  T lanes[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (size_t l = 0; l < 8; l++) lanes[l] += v[i + l];
+  }
+  T sum = T(0);
+  for (size_t l = 0; l < 8; l++) sum += lanes[l];
+  for (; i < n; i++) sum += v[i];
+  return sum;
+}
+
+// one plane's pooled gradients added at their windows' maxima (any window; windows may overlap),
+// where the pooled output passed relu; returns their sum (the plane's share of db). each index is read
+// once and checked where it is used (args.h): one outside the plane is flagged and skipped
+template <typename T>
+T ScatterPlane(const Plan& p, T* plane, size_t base, size_t o0, const T* y, const T* dout, const int32_t* argmax, std::atomic<size_t>& bad) {
+  T sum = T(0);
+  for (size_t o = o0; o < o0 + p.pooled; o++) {
+    const size_t k = static_cast<size_t>(static_cast<uint32_t>(argmax[o])) - base;
+    if (argmax[o] < 0 || k >= p.plane) {
+      Flag(bad, o);
+      continue;
+    }
+    // relu's mask (NaN lets the gradient through, as Relu does), by bits rather than a branch
+    const T g = Keep(dout[o], !(y[o] <= T(0)));
+    plane[k] += g;
+    sum += g;
+  }
+  return sum;
+}
+
+// one pooled row's gradients into its two input rows r0, r1 of dconv, for 2×2 windows at stride 2
+// (which never overlap, so each position is written, not added to): the window's gradient at its
+// argmax, 0 at its other three, and the gradient into gs for db. written so the compiler vectorises
+// it; no address comes from argmax: a window whose argmax is none of its four positions gets zeros,
+// and the row reports it. first is r0[0]'s index in the convolution's output, w the row length
+template <typename T>
+bool ScatterRow2x2(T* __restrict r0, T* __restrict r1, size_t ow, const T* __restrict y, const T* __restrict dout, const int32_t* __restrict argmax,
+                   uint32_t first, uint32_t w, T* __restrict gs) {
+  int32_t bad = 0;
+  for (size_t ox = 0; ox < ow; ox++) {
+    // both loads unconditional and the choices by bits: either kind of condition keeps the
+    // compiler from vectorising the loop
+    const T d = dout[ox];
+    const T g = Keep(d, !(y[ox] <= T(0)));
+    const uint32_t at = static_cast<uint32_t>(argmax[ox]) - (first + 2 * static_cast<uint32_t>(ox));
+    r0[2 * ox] = Keep(g, at == 0);
+    r0[2 * ox + 1] = Keep(g, at == 1);
+    r1[2 * ox] = Keep(g, at == w);
+    r1[2 * ox + 1] = Keep(g, at == w + 1);
+    bad |= static_cast<int32_t>(at != 0) & static_cast<int32_t>(at != 1) & static_cast<int32_t>(at != w) & static_cast<int32_t>(at != w + 1);
+    gs[ox] = g;
+  }
+  return bad != 0;
+}
+
 // returns the first pooled output whose argmax lies outside its own plane (none: SIZE_MAX); those are
 // skipped, never written through
 template <typename T>
@@ -200,37 +268,36 @@ size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout
     Window g = p.conv;
     g.n = count;
     const size_t row = count * p.plane;
-    T* col = Scratch<T>((2 * p.k + p.filters) * p.block * p.plane);
+    T* col = Scratch<T>((2 * p.k + p.filters) * p.block * p.plane + p.pooled);
     T* dconv = col + p.k * row;
     T* dcol = dconv + p.filters * row;
+    // one plane's pooled gradients after relu's mask, summed into db
+    T* gs = dcol + p.k * row;
     T* blockDW = partial + blk * slot;
     T* blockDb = blockDW + p.filters * p.k;
     Im2colImpl(x + first * inSize, g, col);
     // dconv: each pooled gradient at its window's maximum, where the pooled output passed relu
-    std::fill(dconv, dconv + p.filters * row, T(0));
-    std::fill(blockDb, blockDb + p.filters, T(0));
+    const bool twoByTwo = p.pool.kh == 2 && p.pool.kw == 2 && p.pool.stride == 2;
+    // 2×2 windows at stride 2 write every position they cover; the rest must be zero
+    if (!twoByTwo || 2 * p.pool.oh != p.pool.h || 2 * p.pool.ow != p.pool.w) std::fill(dconv, dconv + p.filters * row, T(0));
     for (size_t s = 0; s < count; s++) {
       for (size_t f = 0; f < p.filters; f++) {
         const size_t o0 = ((first + s) * p.filters + f) * p.pooled;
         const size_t base = ((first + s) * p.filters + f) * p.plane;
         T* plane = dconv + f * row + s * p.plane;
-        T sum = T(0);
-        for (size_t o = o0; o < o0 + p.pooled; o++) {
-          // read once and checked where it is used (args.h): no address from unchecked contents
-          const size_t k = static_cast<size_t>(static_cast<uint32_t>(argmax[o])) - base;
-          if (argmax[o] < 0 || k >= p.plane) {
-            size_t seen = bad.load();
-            while (o < seen && !bad.compare_exchange_weak(seen, o)) {
-            }
-            continue;
-          }
-          // relu's mask on the pooled output (NaN lets the gradient through, as Relu does), by bits
-          // rather than a branch: whether a window passed is a coin toss
-          const T g = Keep(dout[o], !(y[o] <= T(0)));
-          plane[k] += g;
-          sum += g;
+        if (!twoByTwo) {
+          blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + ScatterPlane(p, plane, base, o0, y, dout, argmax, bad);
+          continue;
         }
-        blockDb[f] += sum;
+        const Window& pw = p.pool;
+        for (size_t oy = 0; oy < pw.oh; oy++) {
+          const size_t top = 2 * oy * pw.w, o = o0 + oy * pw.ow;
+          if (ScatterRow2x2(plane + top, plane + top + pw.w, pw.ow, y + o, dout + o, argmax + o, static_cast<uint32_t>(base + top),
+                            static_cast<uint32_t>(pw.w), gs + oy * pw.ow)) {
+            Flag(bad, o);
+          }
+        }
+        blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + LaneSum(gs, p.pooled);
       }
     }
     // the block's dW = dconv·colᵀ
