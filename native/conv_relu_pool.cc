@@ -294,7 +294,14 @@ size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout
           const size_t top = 2 * oy * pw.w, o = o0 + oy * pw.ow;
           if (ScatterRow2x2(plane + top, plane + top + pw.w, pw.ow, y + o, dout + o, argmax + o, static_cast<uint32_t>(base + top),
                             static_cast<uint32_t>(pw.w), gs + oy * pw.ow)) {
-            Flag(bad, o);
+            // which one, for the message: the first whose offset in its window is none of the four
+            for (size_t ox = 0; ox < pw.ow; ox++) {
+              const uint32_t at = static_cast<uint32_t>(argmax[o + ox]) - static_cast<uint32_t>(base + top + 2 * ox);
+              if (at != 0 && at != 1 && at != pw.w && at != pw.w + 1) {
+                Flag(bad, o + ox);
+                break;
+              }
+            }
           }
         }
         blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + LaneSum(gs, p.pooled);
@@ -409,7 +416,7 @@ Napi::Value ConvReluPoolBackward(const Napi::CallbackInfo& info) {
   });
   if (bad != SIZE_MAX) {
     throw Napi::RangeError::New(env, std::string(kFn) + ": argmax[" + std::to_string(bad) + "] is " + std::to_string(argmax.as<const int32_t>()[bad]) +
-                                         ", outside the plane of its filter and sample (dW, db and dx are not valid)");
+                                         ", not a position in its window (dW, db and dx are not valid)");
   }
   return env.Undefined();
 }

@@ -70,7 +70,7 @@ export function checkConvReluPoolBackward(
   for (let o = 0; o < argmax.length; o++) {
     const owner = Math.floor(o / pooled);
     if (!(argmax[o]! >= owner * plane && argmax[o]! < (owner + 1) * plane)) {
-      throw new RangeError(`${fn}: argmax[${o}] is ${argmax[o]}, outside the plane of its filter and sample`);
+      throw new RangeError(`${fn}: argmax[${o}] is ${argmax[o]}, not a position in its window`);
     }
   }
   const outs: [string, Matrix][] = [['dW', dW], ['db', db]];
