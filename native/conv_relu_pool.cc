@@ -35,6 +35,13 @@ namespace blasprop {
 
 namespace {
 
+// the epilogues are inlined whole into their callers, so the AVX2 copies below compile them for AVX2
+#if defined(__GNUC__) || defined(__clang__)
+#define BLASPROP_INLINE inline __attribute__((always_inline))
+#else
+#define BLASPROP_INLINE inline
+#endif
+
 // a block's columns and products stay in a core's L2 (2 MB here) with room to spare: measured on
 // SimpleConvNet, blocks of 128–256 KB (1–2 samples) ran forward and backward ~1.4× faster than 512 KB
 // to 1 MB, whose products fell out of cache. src/bench/conv.ts's floor uses the same blocks
@@ -59,7 +66,7 @@ Plan MakePlan(const Window& conv, const Window& pool, size_t itemSize) {
 
 // v when keep, else +0, chosen by masking bits (a branch on keep would mispredict half the time)
 template <typename T>
-inline T Keep(T v, bool keep) {
+BLASPROP_INLINE T Keep(T v, bool keep) {
   using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   Bits bits;
   std::memcpy(&bits, &v, sizeof v);
@@ -85,7 +92,7 @@ T* Scratch(size_t length) {
 // v replaces the running max when larger, or when it is NaN and the max is not (max_pool.cc's rule);
 // & rather than &&, so no branch is taken on the data (which wins is a coin toss on real activations)
 template <typename T>
-inline bool Wins(T v, T max) {
+BLASPROP_INLINE bool Wins(T v, T max) {
   return !(v <= max) & (max == max);
 }
 
@@ -119,7 +126,7 @@ void PoolRows(const T* plane, const Window& g, T bias, int32_t base, size_t oy0,
 // value is NaN. returns whether one was, and then the caller redoes the row by the rule.
 // first is r0[0]'s index in the convolution's output, w the distance from r0 to r1
 template <typename T>
-bool PoolRow2x2(const T* __restrict r0, const T* __restrict r1, size_t ow, T bias, int32_t first, int32_t w, T* __restrict out,
+BLASPROP_INLINE bool PoolRow2x2(const T* __restrict r0, const T* __restrict r1, size_t ow, T bias, int32_t first, int32_t w, T* __restrict out,
                 int32_t* __restrict argmax) {
   int32_t nan = 0;
   for (size_t ox = 0; ox < ow; ox++) {
@@ -145,7 +152,7 @@ bool PoolRow2x2(const T* __restrict r0, const T* __restrict r1, size_t ow, T bia
 // bias, window maximum and relu for one block's products (filters rows of count·plane values), into
 // the pooled rows of samples first … first + count − 1
 template <typename T>
-void PoolBlock(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
+BLASPROP_INLINE void PoolBlock(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
   const Window g = p.pool;
   const bool twoByTwo = g.kh == 2 && g.kw == 2 && g.stride == 2;
   const size_t row = count * p.plane;
@@ -182,7 +189,7 @@ void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t*
     Im2colImpl(x + first * inSize, g, col);
     BlasGemm(CblasNoTrans, CblasNoTrans, static_cast<blasint>(p.filters), static_cast<blasint>(row), static_cast<blasint>(p.k),
              T(1), W, static_cast<blasint>(p.k), col, static_cast<blasint>(row), T(0), conv, static_cast<blasint>(row));
-    PoolBlock(p, conv, first, count, b, out, argmax);
+    PoolBlockBest(p, conv, first, count, b, out, argmax);
   });
 }
 
@@ -195,7 +202,7 @@ inline void Flag(std::atomic<size_t>& bad, size_t o) {
 
 // Σ v[0 … n − 1] over 8 lanes, so the compiler vectorises it; a fixed order, so the same bits each run
 template <typename T>
-T LaneSum(const T* v, size_t n) {
+BLASPROP_INLINE T LaneSum(const T* v, size_t n) {
   T lanes[8] = {};
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -233,7 +240,7 @@ T ScatterPlane(const Plan& p, T* plane, size_t base, size_t o0, const T* y, cons
 // it; no address comes from argmax: a window whose argmax is none of its four positions gets zeros,
 // and the row reports it. first is r0[0]'s index in the convolution's output, w the row length
 template <typename T>
-bool ScatterRow2x2(T* __restrict r0, T* __restrict r1, size_t ow, const T* __restrict y, const T* __restrict dout, const int32_t* __restrict argmax,
+BLASPROP_INLINE bool ScatterRow2x2(T* __restrict r0, T* __restrict r1, size_t ow, const T* __restrict y, const T* __restrict dout, const int32_t* __restrict argmax,
                    uint32_t first, uint32_t w, T* __restrict gs) {
   int32_t bad = 0;
   for (size_t ox = 0; ox < ow; ox++) {
@@ -250,6 +257,76 @@ bool ScatterRow2x2(T* __restrict r0, T* __restrict r1, size_t ow, const T* __res
     gs[ox] = g;
   }
   return bad != 0;
+}
+
+// dconv for one block: each pooled gradient at its window's maximum, where the pooled output passed
+// relu; the block's db (one per filter) on the way
+template <typename T>
+BLASPROP_INLINE void ScatterBlock(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax, T* gs,
+                                  T* blockDb, std::atomic<size_t>& bad) {
+  const size_t row = count * p.plane;
+  const bool twoByTwo = p.pool.kh == 2 && p.pool.kw == 2 && p.pool.stride == 2;
+  // 2×2 windows at stride 2 write every position they cover; the rest must be zero
+  if (!twoByTwo || 2 * p.pool.oh != p.pool.h || 2 * p.pool.ow != p.pool.w) std::fill(dconv, dconv + p.filters * row, T(0));
+  for (size_t s = 0; s < count; s++) {
+    for (size_t f = 0; f < p.filters; f++) {
+      const size_t o0 = ((first + s) * p.filters + f) * p.pooled;
+      const size_t base = ((first + s) * p.filters + f) * p.plane;
+      T* plane = dconv + f * row + s * p.plane;
+      if (!twoByTwo) {
+        blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + ScatterPlane(p, plane, base, o0, y, dout, argmax, bad);
+        continue;
+      }
+      const Window& pw = p.pool;
+      for (size_t oy = 0; oy < pw.oh; oy++) {
+        const size_t top = 2 * oy * pw.w, o = o0 + oy * pw.ow;
+        if (ScatterRow2x2(plane + top, plane + top + pw.w, pw.ow, y + o, dout + o, argmax + o, static_cast<uint32_t>(base + top),
+                          static_cast<uint32_t>(pw.w), gs + oy * pw.ow)) {
+          // which one, for the message: the first whose offset in its window is none of the four
+          for (size_t ox = 0; ox < pw.ow; ox++) {
+            const uint32_t at = static_cast<uint32_t>(argmax[o + ox]) - static_cast<uint32_t>(base + top + 2 * ox);
+            if (at != 0 && at != 1 && at != pw.w && at != pw.w + 1) {
+              Flag(bad, o + ox);
+              break;
+            }
+          }
+        }
+      }
+      blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + LaneSum(gs, p.pooled);
+    }
+  }
+}
+
+// the epilogues once more, compiled for AVX2 (x86-64 with GCC or Clang): the same code, so the same
+// results, twice as wide. picked at run time by what the processor has
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+template <typename T>
+__attribute__((target("avx2"))) void PoolBlockAvx2(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
+  PoolBlock(p, conv, first, count, b, out, argmax);
+}
+template <typename T>
+__attribute__((target("avx2"))) void ScatterBlockAvx2(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout,
+                                                      const int32_t* argmax, T* gs, T* blockDb, std::atomic<size_t>& bad) {
+  ScatterBlock(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad);
+}
+bool HasAvx2() {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2;
+}
+#define BLASPROP_AVX2(call_avx2, call) (HasAvx2() ? call_avx2 : call)
+#else
+#define BLASPROP_AVX2(call_avx2, call) (call)
+#endif
+
+template <typename T>
+void PoolBlockBest(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
+  BLASPROP_AVX2(PoolBlockAvx2(p, conv, first, count, b, out, argmax), PoolBlock(p, conv, first, count, b, out, argmax));
+}
+
+template <typename T>
+void ScatterBlockBest(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax, T* gs, T* blockDb,
+                      std::atomic<size_t>& bad) {
+  BLASPROP_AVX2(ScatterBlockAvx2(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad), ScatterBlock(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad));
 }
 
 // returns the first pooled output whose argmax lies outside its own plane (none: SIZE_MAX); those are
@@ -276,37 +353,7 @@ size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout
     T* blockDW = partial + blk * slot;
     T* blockDb = blockDW + p.filters * p.k;
     Im2colImpl(x + first * inSize, g, col);
-    // dconv: each pooled gradient at its window's maximum, where the pooled output passed relu
-    const bool twoByTwo = p.pool.kh == 2 && p.pool.kw == 2 && p.pool.stride == 2;
-    // 2×2 windows at stride 2 write every position they cover; the rest must be zero
-    if (!twoByTwo || 2 * p.pool.oh != p.pool.h || 2 * p.pool.ow != p.pool.w) std::fill(dconv, dconv + p.filters * row, T(0));
-    for (size_t s = 0; s < count; s++) {
-      for (size_t f = 0; f < p.filters; f++) {
-        const size_t o0 = ((first + s) * p.filters + f) * p.pooled;
-        const size_t base = ((first + s) * p.filters + f) * p.plane;
-        T* plane = dconv + f * row + s * p.plane;
-        if (!twoByTwo) {
-          blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + ScatterPlane(p, plane, base, o0, y, dout, argmax, bad);
-          continue;
-        }
-        const Window& pw = p.pool;
-        for (size_t oy = 0; oy < pw.oh; oy++) {
-          const size_t top = 2 * oy * pw.w, o = o0 + oy * pw.ow;
-          if (ScatterRow2x2(plane + top, plane + top + pw.w, pw.ow, y + o, dout + o, argmax + o, static_cast<uint32_t>(base + top),
-                            static_cast<uint32_t>(pw.w), gs + oy * pw.ow)) {
-            // which one, for the message: the first whose offset in its window is none of the four
-            for (size_t ox = 0; ox < pw.ow; ox++) {
-              const uint32_t at = static_cast<uint32_t>(argmax[o + ox]) - static_cast<uint32_t>(base + top + 2 * ox);
-              if (at != 0 && at != 1 && at != pw.w && at != pw.w + 1) {
-                Flag(bad, o + ox);
-                break;
-              }
-            }
-          }
-        }
-        blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + LaneSum(gs, p.pooled);
-      }
-    }
+    ScatterBlockBest(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad);
     // the block's dW = dconv·colᵀ
     BlasGemm(CblasNoTrans, CblasTrans, static_cast<blasint>(p.filters), static_cast<blasint>(p.k), static_cast<blasint>(row),
              T(1), dconv, static_cast<blasint>(row), col, static_cast<blasint>(row), T(0), blockDW, static_cast<blasint>(p.k));
