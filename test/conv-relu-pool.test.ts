@@ -4,7 +4,10 @@
 // non-square inputs and kernels and several channels. Then how a Sequential plans it, thread-count
 // independence, and bad arguments
 
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBackend } from '../src/backend/index.js';
 import type { Backend } from '../src/backend/types.js';
 import { setNumThreads, getNumThreads } from '../src/index.js';
@@ -15,6 +18,8 @@ import { ConvReluPool } from '../src/nn/conv-relu-pool.js';
 import { Convolution } from '../src/nn/convolution.js';
 import { Pooling } from '../src/nn/pooling.js';
 import { Relu } from '../src/nn/relu.js';
+import { loadMnist } from '../src/data/index.js';
+import { fit, Trainer } from '../src/train/index.js';
 import { allBackends, EPS, nativeBackend, randomMatrix, testRng } from './helpers.js';
 
 // conv input c×h×w, f filters of kh×kw, stride, pad; then a pool window p×q at stride ps
@@ -187,5 +192,33 @@ describe('the fused op on the two backends', () => {
     const r = stage(referenceBackend);
     expect(() => referenceBackend.convReluPoolBackward(m(x, 1), r.conv.W, m(y, 1), m(dout, 1), bad, r.conv.geometry, r.pool.geometry, m(dW, 2), m(db, 1), null))
       .toThrow(/convReluPoolBackward: argmax\[5\] is 3, not a position in its window/);
+  });
+});
+
+describe('a fused network checkpointed and resumed', () => {
+  const root = mkdtempSync(join(tmpdir(), 'blasprop-fused-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('SimpleConvNet (2 threads: its 30 filters × 40 samples are split over them) stopped at iteration 7 and resumed ends with the same weights and losses, bit for bit', async () => {
+    const mnist = loadMnist({ dtype: 'float32' });
+    const data = { train: { ...mnist.train, count: 400 } };
+    const options = { iterations: 16, batchSize: 40, optimizer: 'adam', learningRate: 0.001, seed: 4, evaluate: false } as const;
+    const net = () => new SimpleConvNet({ hidden: 16, dtype: 'float32', seed: 2, backend: nativeBackend() });
+    const bytes = (params: Record<string, Matrix>) => Object.entries(params).map(([k, m]) => [k, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('base64')]);
+    const before = getNumThreads();
+    try {
+      setNumThreads(2);
+      const reference = net();
+      const refHistory = await fit(reference, data, options);
+      const dir = join(root, 'run');
+      const stopped = await fit(net(), data, { ...options, checkpoint: { dir, every: 5 }, onBatchEnd: (b) => b.iteration < 7 });
+      expect(stopped.iterations).toBe(7);
+      const trainer = await Trainer.resume(dir, { backend: nativeBackend() });
+      const resumed = await trainer.fit(data);
+      expect(bytes((trainer.net as SimpleConvNet).params)).toEqual(bytes(reference.params));
+      expect(Array.from(resumed.loss)).toEqual(Array.from(refHistory.loss));
+    } finally {
+      setNumThreads(before);
+    }
   });
 });
