@@ -81,8 +81,9 @@ int ThreadsFor(const Plan& p) {
   return work < kSmallProduct ? 1 : LargeProductThreads();
 }
 
-// this thread's scratch, grown to the largest block it has seen and kept (helpers are long-lived)
-template <typename T>
+// this thread's scratch, grown to the largest block it has seen and kept (helpers are long-lived);
+// Tag tells apart buffers in use at the same time
+template <typename T, int Tag = 0>
 T* Scratch(size_t length) {
   thread_local std::vector<T> buffer;
   if (buffer.size() < length) buffer.resize(length);
@@ -96,11 +97,13 @@ BLASPROP_INLINE bool Wins(T v, T max) {
   return !(v <= max) & (max == max);
 }
 
-// pooled rows oy0 … oy1 − 1 of one plane, window by window, by the rule above (any window, NaN too);
-// out and argmax point at the plane's first output
+// ---- any pooling window: the products in their natural order, each window scanned ----
+
+// one plane's pooled outputs, window by window, by the rule above (NaN too); out and argmax point at
+// the plane's first output, base is the plane's index in the convolution's output
 template <typename T>
-void PoolRows(const T* plane, const Window& g, T bias, int32_t base, size_t oy0, size_t oy1, T* out, int32_t* argmax) {
-  for (size_t oy = oy0; oy < oy1; oy++) {
+void PoolPlane(const T* plane, const Window& g, T bias, int32_t base, T* out, int32_t* argmax) {
+  for (size_t oy = 0; oy < g.oh; oy++) {
     for (size_t ox = 0; ox < g.ow; ox++) {
       const size_t k0 = oy * g.stride * g.w + ox * g.stride;
       T max = plane[k0] + bias;
@@ -120,79 +123,6 @@ void PoolRows(const T* plane, const Window& g, T bias, int32_t base, size_t oy0,
   }
 }
 
-// one pooled row of 2×2 windows at stride 2 (SimpleConvNet's) from input rows r0 and r1, written so the
-// compiler vectorises it (the windows are independent, the selects become blends; the build passes
-// -fno-trapping-math, without which it would not): a plain > chain, which is the rule above when no
-// value is NaN. returns whether one was, and then the caller redoes the row by the rule.
-// first is r0[0]'s index in the convolution's output, w the distance from r0 to r1
-template <typename T>
-BLASPROP_INLINE bool PoolRow2x2(const T* __restrict r0, const T* __restrict r1, size_t ow, T bias, int32_t first, int32_t w, T* __restrict out,
-                int32_t* __restrict argmax) {
-  int32_t nan = 0;
-  for (size_t ox = 0; ox < ow; ox++) {
-    const T a = r0[2 * ox] + bias, b = r0[2 * ox + 1] + bias, c = r1[2 * ox] + bias, d = r1[2 * ox + 1] + bias;
-    T max = a;
-    int32_t at = 0;
-    bool win = b > max;
-    max = win ? b : max;
-    at = win ? 1 : at;
-    win = c > max;
-    max = win ? c : max;
-    at = win ? w : at;
-    win = d > max;
-    max = win ? d : max;
-    at = win ? w + 1 : at;
-    out[ox] = max > T(0) ? max : T(0);
-    argmax[ox] = first + 2 * static_cast<int32_t>(ox) + at;
-    nan |= static_cast<int32_t>(a != a) | static_cast<int32_t>(b != b) | static_cast<int32_t>(c != c) | static_cast<int32_t>(d != d);
-  }
-  return nan != 0;
-}
-
-// bias, window maximum and relu for one block's products (filters rows of count·plane values), into
-// the pooled rows of samples first … first + count − 1
-template <typename T>
-BLASPROP_INLINE void PoolBlock(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
-  const Window g = p.pool;
-  const bool twoByTwo = g.kh == 2 && g.kw == 2 && g.stride == 2;
-  const size_t row = count * p.plane;
-  for (size_t s = 0; s < count; s++) {
-    for (size_t f = 0; f < p.filters; f++) {
-      const T* plane = conv + f * row + s * p.plane;
-      const size_t o = ((first + s) * p.filters + f) * p.pooled;
-      const auto base = static_cast<int32_t>(((first + s) * p.filters + f) * p.plane);
-      if (!twoByTwo) {
-        PoolRows(plane, g, b[f], base, 0, g.oh, out + o, argmax + o);
-        continue;
-      }
-      for (size_t oy = 0; oy < g.oh; oy++) {
-        const size_t top = 2 * oy * g.w;
-        if (PoolRow2x2(plane + top, plane + top + g.w, g.ow, b[f], base + static_cast<int32_t>(top), static_cast<int32_t>(g.w), out + o + oy * g.ow,
-                       argmax + o + oy * g.ow)) {
-          PoolRows(plane, g, b[f], base, oy, oy + 1, out + o, argmax + o);
-        }
-      }
-    }
-  }
-}
-
-template <typename T>
-void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t* argmax) {
-  const size_t inSize = p.conv.inputSize();
-  ParallelFor(ThreadsFor(p), p.blocks, [&](size_t blk) {
-    const size_t first = blk * p.block, count = std::min(p.block, p.conv.n - first);
-    Window g = p.conv;
-    g.n = count;
-    const size_t row = count * p.plane;
-    T* col = Scratch<T>((p.k + p.filters) * p.block * p.plane);
-    T* conv = col + p.k * row;
-    Im2colImpl(x + first * inSize, g, col);
-    BlasGemm(CblasNoTrans, CblasNoTrans, static_cast<blasint>(p.filters), static_cast<blasint>(row), static_cast<blasint>(p.k),
-             T(1), W, static_cast<blasint>(p.k), col, static_cast<blasint>(row), T(0), conv, static_cast<blasint>(row));
-    PoolBlockBest(p, conv, first, count, b, out, argmax);
-  });
-}
-
 // records pooled output o as a bad argmax (the lowest one wins, whichever thread saw it)
 inline void Flag(std::atomic<size_t>& bad, size_t o) {
   size_t seen = bad.load();
@@ -200,23 +130,9 @@ inline void Flag(std::atomic<size_t>& bad, size_t o) {
   }
 }
 
-// Σ v[0 … n − 1] over 8 lanes, so the compiler vectorises it; a fixed order, so the same bits each run
-template <typename T>
-BLASPROP_INLINE T LaneSum(const T* v, size_t n) {
-  T lanes[8] = {};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (size_t l = 0; l < 8; l++) lanes[l] += v[i + l];
-  }
-  T sum = T(0);
-  for (size_t l = 0; l < 8; l++) sum += lanes[l];
-  for (; i < n; i++) sum += v[i];
-  return sum;
-}
-
-// one plane's pooled gradients added at their windows' maxima (any window; windows may overlap),
-// where the pooled output passed relu; returns their sum (the plane's share of db). each index is read
-// once and checked where it is used (args.h): one outside the plane is flagged and skipped
+// one plane's pooled gradients added at their windows' maxima (windows may overlap), where the pooled
+// output passed relu; returns their sum (the plane's share of db). each index is read once and checked
+// where it is used (args.h): one outside the plane is flagged and skipped
 template <typename T>
 T ScatterPlane(const Plan& p, T* plane, size_t base, size_t o0, const T* y, const T* dout, const int32_t* argmax, std::atomic<size_t>& bad) {
   T sum = T(0);
@@ -234,80 +150,286 @@ T ScatterPlane(const Plan& p, T* plane, size_t base, size_t o0, const T* y, cons
   return sum;
 }
 
-// one pooled row's gradients into its two input rows r0, r1 of dconv, for 2×2 windows at stride 2
-// (which never overlap, so each position is written, not added to): the window's gradient at its
-// argmax, 0 at its other three, and the gradient into gs for db. written so the compiler vectorises
-// it; no address comes from argmax: a window whose argmax is none of its four positions gets zeros,
-// and the row reports it. first is r0[0]'s index in the convolution's output, w the row length
-template <typename T>
-BLASPROP_INLINE bool ScatterRow2x2(T* __restrict r0, T* __restrict r1, size_t ow, const T* __restrict y, const T* __restrict dout, const int32_t* __restrict argmax,
-                   uint32_t first, uint32_t w, T* __restrict gs) {
-  int32_t bad = 0;
-  for (size_t ox = 0; ox < ow; ox++) {
-    // both loads unconditional and the choices by bits: either kind of condition keeps the
-    // compiler from vectorising the loop
-    const T d = dout[ox];
-    const T g = Keep(d, !(y[ox] <= T(0)));
-    const uint32_t at = static_cast<uint32_t>(argmax[ox]) - (first + 2 * static_cast<uint32_t>(ox));
-    r0[2 * ox] = Keep(g, at == 0);
-    r0[2 * ox + 1] = Keep(g, at == 1);
-    r1[2 * ox] = Keep(g, at == w);
-    r1[2 * ox + 1] = Keep(g, at == w + 1);
-    bad |= static_cast<int32_t>(at != 0) & static_cast<int32_t>(at != 1) & static_cast<int32_t>(at != w) & static_cast<int32_t>(at != w + 1);
-    gs[ox] = g;
-  }
-  return bad != 0;
+// ---- 2×2 windows at stride 2 tiling the output (SimpleConvNet's): the products in window order ----
+//
+// a block's columns are laid out so that each window's four positions land in four segments of one
+// product row: segment d = 2·dy + dx holds, for every sample s and window (oy, ox) in order, the
+// position (2·oy + dy, 2·ox + dx). the product's columns are the same columns in another order, so each
+// value is the same dot product (the tests hold it to the unfused layers bit for bit), and the window
+// maximum becomes four contiguous loads per window: long loops the compiler vectorises, no shuffles.
+// argmax keeps the natural index, as Pooling's
+
+bool Tiled(const Plan& p) {
+  return p.pool.kh == 2 && p.pool.kw == 2 && p.pool.stride == 2 && p.conv.oh == 2 * p.pool.oh && p.conv.ow == 2 * p.pool.ow;
 }
 
-// dconv for one block: each pooled gradient at its window's maximum, where the pooled output passed
-// relu; the block's db (one per filter) on the way
+// the input columns (of the padded image) sampled by window column ox ∈ [0, pw) at xx = ox·step + offset,
+// that lie inside [0, w): ox ∈ [*begin, *end)
+inline void TiledRange(long offset, size_t step, size_t pw, size_t w, size_t* begin, size_t* end) {
+  long b = offset >= 0 ? 0 : (-offset + static_cast<long>(step) - 1) / static_cast<long>(step);
+  long e = static_cast<long>(w) - offset <= 0 ? 0 : (static_cast<long>(w) - offset + static_cast<long>(step) - 1) / static_cast<long>(step);
+  e = std::min(e, static_cast<long>(pw));
+  *begin = static_cast<size_t>(std::min(b, e));
+  *end = static_cast<size_t>(e);
+}
+
+// the even and odd values of two rows into four runs of n (restrict: the compiler vectorises it)
 template <typename T>
-BLASPROP_INLINE void ScatterBlock(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax, T* gs,
-                                  T* blockDb, std::atomic<size_t>& bad) {
-  const size_t row = count * p.plane;
-  const bool twoByTwo = p.pool.kh == 2 && p.pool.kw == 2 && p.pool.stride == 2;
-  // 2×2 windows at stride 2 write every position they cover; the rest must be zero
-  if (!twoByTwo || 2 * p.pool.oh != p.pool.h || 2 * p.pool.ow != p.pool.w) std::fill(dconv, dconv + p.filters * row, T(0));
-  for (size_t s = 0; s < count; s++) {
-    for (size_t f = 0; f < p.filters; f++) {
-      const size_t o0 = ((first + s) * p.filters + f) * p.pooled;
-      const size_t base = ((first + s) * p.filters + f) * p.plane;
-      T* plane = dconv + f * row + s * p.plane;
-      if (!twoByTwo) {
-        blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + ScatterPlane(p, plane, base, o0, y, dout, argmax, bad);
-        continue;
-      }
-      const Window& pw = p.pool;
-      for (size_t oy = 0; oy < pw.oh; oy++) {
-        const size_t top = 2 * oy * pw.w, o = o0 + oy * pw.ow;
-        if (ScatterRow2x2(plane + top, plane + top + pw.w, pw.ow, y + o, dout + o, argmax + o, static_cast<uint32_t>(base + top),
-                          static_cast<uint32_t>(pw.w), gs + oy * pw.ow)) {
-          // which one, for the message: the first whose offset in its window is none of the four
-          for (size_t ox = 0; ox < pw.ow; ox++) {
-            const uint32_t at = static_cast<uint32_t>(argmax[o + ox]) - static_cast<uint32_t>(base + top + 2 * ox);
-            if (at != 0 && at != 1 && at != pw.w && at != pw.w + 1) {
-              Flag(bad, o + ox);
-              break;
+BLASPROP_INLINE void SplitRows(const T* __restrict top, const T* __restrict bottom, size_t n, T* __restrict d0, T* __restrict d1, T* __restrict d2,
+                               T* __restrict d3) {
+  for (size_t i = 0; i < n; i++) {
+    d0[i] = top[2 * i];
+    d1[i] = top[2 * i + 1];
+    d2[i] = bottom[2 * i];
+    d3[i] = bottom[2 * i + 1];
+  }
+}
+
+// im2col for g.n samples in window order; pw, ph: the pooled width and height
+template <typename T>
+void Im2colTiled(const T* x, const Window& g, size_t ph, size_t pw, T* col) {
+  const size_t segment = g.n * ph * pw;
+  if (g.stride == 1 && g.pad == 0) {
+    // no padding, stride 1 (SimpleConvNet's): each window row's four segments in one loop over two
+    // input rows, every value inside the image
+    for (size_t c = 0; c < g.c; c++) {
+      for (size_t i = 0; i < g.kh; i++) {
+        for (size_t j = 0; j < g.kw; j++) {
+          T* d0 = col + ((c * g.kh + i) * g.kw + j) * 4 * segment;
+          T* d1 = d0 + segment;
+          T* d2 = d1 + segment;
+          T* d3 = d2 + segment;
+          for (size_t s = 0; s < g.n; s++) {
+            const T* plane = x + (s * g.c + c) * g.h * g.w;
+            for (size_t oy = 0; oy < ph; oy++, d0 += pw, d1 += pw, d2 += pw, d3 += pw) {
+              const T* top = plane + (2 * oy + i) * g.w + j;
+              SplitRows(top, top + g.w, pw, d0, d1, d2, d3);
             }
           }
         }
       }
-      blockDb[f] = (s == 0 ? T(0) : blockDb[f]) + LaneSum(gs, p.pooled);
+    }
+    return;
+  }
+  for (size_t c = 0; c < g.c; c++) {
+    for (size_t i = 0; i < g.kh; i++) {
+      for (size_t j = 0; j < g.kw; j++) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * 4 * segment;
+        for (size_t d = 0; d < 4; d++) {
+          const size_t dy = d >> 1, dx = d & 1;
+          // input column of window column ox: (2·ox + dx)·stride + j − pad
+          const long offset = static_cast<long>(dx * g.stride + j) - static_cast<long>(g.pad);
+          size_t b, e;
+          TiledRange(offset, 2 * g.stride, pw, g.w, &b, &e);
+          T* dst = row + d * segment;
+          for (size_t s = 0; s < g.n; s++) {
+            const T* plane = x + (s * g.c + c) * g.h * g.w;
+            for (size_t oy = 0; oy < ph; oy++, dst += pw) {
+              const long y = static_cast<long>((2 * oy + dy) * g.stride + i) - static_cast<long>(g.pad);
+              if (y < 0 || y >= static_cast<long>(g.h)) {
+                std::fill(dst, dst + pw, T(0));
+                continue;
+              }
+              const T* src = plane + y * static_cast<long>(g.w) + offset;
+              std::fill(dst, dst + b, T(0));
+              for (size_t ox = b; ox < e; ox++) dst[ox] = src[ox * 2 * g.stride];
+              std::fill(dst + e, dst + pw, T(0));
+            }
+          }
+        }
+      }
     }
   }
 }
 
-// the epilogues once more, compiled for AVX2 (x86-64 with GCC or Clang): the same code, so the same
-// results, twice as wide. picked at run time by what the processor has
+// its adjoint: dx (g.n samples) = zero, then every column entry added back onto its pixel
+template <typename T>
+void Col2imTiled(const T* col, const Window& g, size_t ph, size_t pw, T* dx) {
+  std::fill(dx, dx + g.n * g.inputSize(), T(0));
+  const size_t segment = g.n * ph * pw;
+  for (size_t c = 0; c < g.c; c++) {
+    for (size_t i = 0; i < g.kh; i++) {
+      for (size_t j = 0; j < g.kw; j++) {
+        const T* row = col + ((c * g.kh + i) * g.kw + j) * 4 * segment;
+        for (size_t d = 0; d < 4; d++) {
+          const size_t dy = d >> 1, dx0 = d & 1;
+          const long offset = static_cast<long>(dx0 * g.stride + j) - static_cast<long>(g.pad);
+          size_t b, e;
+          TiledRange(offset, 2 * g.stride, pw, g.w, &b, &e);
+          const T* src = row + d * segment;
+          for (size_t s = 0; s < g.n; s++) {
+            T* plane = dx + (s * g.c + c) * g.h * g.w;
+            for (size_t oy = 0; oy < ph; oy++, src += pw) {
+              const long y = static_cast<long>((2 * oy + dy) * g.stride + i) - static_cast<long>(g.pad);
+              if (y < 0 || y >= static_cast<long>(g.h)) continue;
+              T* dst = plane + y * static_cast<long>(g.w) + offset;
+              for (size_t ox = b; ox < e; ox++) dst[static_cast<long>(ox * 2 * g.stride)] += src[ox];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// each window's top-left position in its plane (window order): argmax = plane base + corner + offset
+const int32_t* Corners(const Plan& p) {
+  thread_local std::vector<int32_t> corners;
+  corners.resize(p.pooled);
+  for (size_t oy = 0; oy < p.pool.oh; oy++) {
+    for (size_t ox = 0; ox < p.pool.ow; ox++) corners[oy * p.pool.ow + ox] = static_cast<int32_t>(2 * oy * p.conv.ow + 2 * ox);
+  }
+  return corners.data();
+}
+
+// one plane's windows from its four segments (a, b, c, d: each window's top-left, top-right,
+// bottom-left, bottom-right): bias, the first maximum by a plain > chain (the rule above when no value
+// is NaN), relu. returns whether a value was NaN; the caller then redoes the plane by the rule.
+// w is the convolution's output width
+template <typename T>
+BLASPROP_INLINE bool PoolTiled(const T* __restrict a, const T* __restrict b, const T* __restrict c, const T* __restrict d, size_t count, T bias,
+                               const int32_t* __restrict corners, int32_t base, int32_t w, T* __restrict out, int32_t* __restrict argmax) {
+  int32_t nan = 0;
+  for (size_t q = 0; q < count; q++) {
+    const T va = a[q] + bias, vb = b[q] + bias, vc = c[q] + bias, vd = d[q] + bias;
+    T max = va;
+    int32_t at = 0;
+    bool win = vb > max;
+    max = win ? vb : max;
+    at = win ? 1 : at;
+    win = vc > max;
+    max = win ? vc : max;
+    at = win ? w : at;
+    win = vd > max;
+    max = win ? vd : max;
+    at = win ? w + 1 : at;
+    out[q] = max > T(0) ? max : T(0);
+    argmax[q] = base + corners[q] + at;
+    nan |= static_cast<int32_t>(va != va) | static_cast<int32_t>(vb != vb) | static_cast<int32_t>(vc != vc) | static_cast<int32_t>(vd != vd);
+  }
+  return nan != 0;
+}
+
+// one plane's pooled gradients into its four segments of dconv (the windows tile the plane, so every
+// position is written, not added to): g at the window's argmax, 0 at its other three, and g into gs
+// for db. no address comes from argmax: a window whose argmax is none of its four positions gets
+// zeros, and the plane reports it. loads unconditional and choices by bits, or the compiler would not
+// vectorise it
+template <typename T>
+BLASPROP_INLINE bool ScatterTiled(T* __restrict a, T* __restrict b, T* __restrict c, T* __restrict d, size_t count, const T* __restrict y,
+                                  const T* __restrict dout, const int32_t* __restrict argmax, const int32_t* __restrict corners, uint32_t base,
+                                  uint32_t w, T* __restrict gs) {
+  int32_t bad = 0;
+  for (size_t q = 0; q < count; q++) {
+    const T g = Keep(dout[q], !(y[q] <= T(0)));
+    const uint32_t at = static_cast<uint32_t>(argmax[q]) - (base + static_cast<uint32_t>(corners[q]));
+    a[q] = Keep(g, at == 0);
+    b[q] = Keep(g, at == 1);
+    c[q] = Keep(g, at == w);
+    d[q] = Keep(g, at == w + 1);
+    bad |= static_cast<int32_t>(at != 0) & static_cast<int32_t>(at != 1) & static_cast<int32_t>(at != w) & static_cast<int32_t>(at != w + 1);
+    gs[q] = g;
+  }
+  return bad != 0;
+}
+
+// Σ v[0 … n − 1] over 8 lanes, so the compiler vectorises it; a fixed order, so the same bits each run
+template <typename T>
+BLASPROP_INLINE T LaneSum(const T* v, size_t n) {
+  T lanes[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (size_t l = 0; l < 8; l++) lanes[l] += v[i + l];
+  }
+  T sum = T(0);
+  for (size_t l = 0; l < 8; l++) sum += lanes[l];
+  for (; i < n; i++) sum += v[i];
+  return sum;
+}
+
+// ---- the per-block work ----
+
+// bias, window maximum and relu for one block's products (filters rows of count·plane values), into
+// the pooled rows of samples first … first + count − 1
+template <typename T>
+BLASPROP_INLINE void PoolBlock(const Plan& p, const T* conv, size_t first, size_t count, const T* b, const int32_t* corners, T* out, int32_t* argmax) {
+  const size_t row = count * p.plane, segment = count * p.pooled;
+  const bool tiled = Tiled(p);
+  for (size_t f = 0; f < p.filters; f++) {
+    for (size_t s = 0; s < count; s++) {
+      const size_t o = ((first + s) * p.filters + f) * p.pooled;
+      const auto base = static_cast<int32_t>(((first + s) * p.filters + f) * p.plane);
+      if (tiled) {
+        const T* a = conv + f * row + s * p.pooled;
+        if (!PoolTiled(a, a + segment, a + 2 * segment, a + 3 * segment, p.pooled, b[f], corners, base, static_cast<int32_t>(p.conv.ow), out + o,
+                       argmax + o)) {
+          continue;
+        }
+        // a NaN: the plane by the rule, from its values put back in their natural order
+        T* plane = Scratch<T, 1>(p.plane);
+        for (size_t q = 0; q < p.pooled; q++) {
+          const size_t k = static_cast<size_t>(corners[q]);
+          plane[k] = a[q];
+          plane[k + 1] = a[segment + q];
+          plane[k + p.conv.ow] = a[2 * segment + q];
+          plane[k + p.conv.ow + 1] = a[3 * segment + q];
+        }
+        PoolPlane(plane, p.pool, b[f], base, out + o, argmax + o);
+      } else {
+        PoolPlane(conv + f * row + s * p.plane, p.pool, b[f], base, out + o, argmax + o);
+      }
+    }
+  }
+}
+
+// dconv for one block (in the block's column order): each pooled gradient at its window's maximum,
+// where the pooled output passed relu; the block's db (one per filter) on the way
+template <typename T>
+BLASPROP_INLINE void ScatterBlock(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax,
+                                  const int32_t* corners, T* gs, T* blockDb, std::atomic<size_t>& bad) {
+  const size_t row = count * p.plane, segment = count * p.pooled;
+  const bool tiled = Tiled(p);
+  if (!tiled) std::fill(dconv, dconv + p.filters * row, T(0));
+  for (size_t f = 0; f < p.filters; f++) {
+    T sum = T(0);
+    for (size_t s = 0; s < count; s++) {
+      const size_t o = ((first + s) * p.filters + f) * p.pooled;
+      const size_t base = ((first + s) * p.filters + f) * p.plane;
+      if (!tiled) {
+        sum += ScatterPlane(p, dconv + f * row + s * p.plane, base, o, y, dout, argmax, bad);
+        continue;
+      }
+      T* a = dconv + f * row + s * p.pooled;
+      const auto w = static_cast<uint32_t>(p.conv.ow);
+      if (ScatterTiled(a, a + segment, a + 2 * segment, a + 3 * segment, p.pooled, y + o, dout + o, argmax + o, corners, static_cast<uint32_t>(base),
+                       w, gs)) {
+        // which one, for the message: the first whose offset in its window is none of the four
+        for (size_t q = 0; q < p.pooled; q++) {
+          const uint32_t at = static_cast<uint32_t>(argmax[o + q]) - static_cast<uint32_t>(base + static_cast<size_t>(corners[q]));
+          if (at != 0 && at != 1 && at != w && at != w + 1) {
+            Flag(bad, o + q);
+            break;
+          }
+        }
+      }
+      sum += LaneSum(gs, p.pooled);
+    }
+    blockDb[f] = sum;
+  }
+}
+
+// the per-block work once more, compiled for AVX2 (x86-64 with GCC or Clang): the same code, so the
+// same results, twice as wide (no FMA: nothing here multiplies). picked at run time
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 template <typename T>
-__attribute__((target("avx2"))) void PoolBlockAvx2(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
-  PoolBlock(p, conv, first, count, b, out, argmax);
+__attribute__((target("avx2"))) void PoolBlockAvx2(const Plan& p, const T* conv, size_t first, size_t count, const T* b, const int32_t* corners, T* out,
+                                                   int32_t* argmax) {
+  PoolBlock(p, conv, first, count, b, corners, out, argmax);
 }
 template <typename T>
 __attribute__((target("avx2"))) void ScatterBlockAvx2(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout,
-                                                      const int32_t* argmax, T* gs, T* blockDb, std::atomic<size_t>& bad) {
-  ScatterBlock(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad);
+                                                      const int32_t* argmax, const int32_t* corners, T* gs, T* blockDb, std::atomic<size_t>& bad) {
+  ScatterBlock(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad);
 }
 bool HasAvx2() {
   static const bool avx2 = __builtin_cpu_supports("avx2");
@@ -319,14 +441,23 @@ bool HasAvx2() {
 #endif
 
 template <typename T>
-void PoolBlockBest(const Plan& p, const T* conv, size_t first, size_t count, const T* b, T* out, int32_t* argmax) {
-  BLASPROP_AVX2(PoolBlockAvx2(p, conv, first, count, b, out, argmax), PoolBlock(p, conv, first, count, b, out, argmax));
-}
-
-template <typename T>
-void ScatterBlockBest(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax, T* gs, T* blockDb,
-                      std::atomic<size_t>& bad) {
-  BLASPROP_AVX2(ScatterBlockAvx2(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad), ScatterBlock(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad));
+void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t* argmax) {
+  const size_t inSize = p.conv.inputSize();
+  const bool tiled = Tiled(p);
+  const int32_t* corners = tiled ? Corners(p) : nullptr;
+  ParallelFor(ThreadsFor(p), p.blocks, [&](size_t blk) {
+    const size_t first = blk * p.block, count = std::min(p.block, p.conv.n - first);
+    Window g = p.conv;
+    g.n = count;
+    const size_t row = count * p.plane;
+    T* col = Scratch<T>((p.k + p.filters) * p.block * p.plane);
+    T* conv = col + p.k * row;
+    if (tiled) Im2colTiled(x + first * inSize, g, p.pool.oh, p.pool.ow, col);
+    else Im2colImpl(x + first * inSize, g, col);
+    BlasGemm(CblasNoTrans, CblasNoTrans, static_cast<blasint>(p.filters), static_cast<blasint>(row), static_cast<blasint>(p.k),
+             T(1), W, static_cast<blasint>(p.k), col, static_cast<blasint>(row), T(0), conv, static_cast<blasint>(row));
+    BLASPROP_AVX2(PoolBlockAvx2(p, conv, first, count, b, corners, out, argmax), PoolBlock(p, conv, first, count, b, corners, out, argmax));
+  });
 }
 
 // returns the first pooled output whose argmax lies outside its own plane (none: SIZE_MAX); those are
@@ -335,6 +466,8 @@ template <typename T>
 size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout, const int32_t* argmax, T* dW, T* db, T* dx) {
   const size_t inSize = p.conv.inputSize();
   const size_t slot = p.filters * (p.k + 1);
+  const bool tiled = Tiled(p);
+  const int32_t* corners = tiled ? Corners(p) : nullptr;
   // each block's dW (filters × k) and db (filters), summed below in block order
   thread_local std::vector<T> slots;
   if (slots.size() < p.blocks * slot) slots.resize(p.blocks * slot);
@@ -352,16 +485,19 @@ size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout
     T* gs = dcol + p.k * row;
     T* blockDW = partial + blk * slot;
     T* blockDb = blockDW + p.filters * p.k;
-    Im2colImpl(x + first * inSize, g, col);
-    ScatterBlockBest(p, dconv, first, count, y, dout, argmax, gs, blockDb, bad);
-    // the block's dW = dconv·colᵀ
+    if (tiled) Im2colTiled(x + first * inSize, g, p.pool.oh, p.pool.ow, col);
+    else Im2colImpl(x + first * inSize, g, col);
+    BLASPROP_AVX2(ScatterBlockAvx2(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad),
+                  ScatterBlock(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad));
+    // the block's dW = dconv·colᵀ (both in the block's column order)
     BlasGemm(CblasNoTrans, CblasTrans, static_cast<blasint>(p.filters), static_cast<blasint>(p.k), static_cast<blasint>(row),
              T(1), dconv, static_cast<blasint>(row), col, static_cast<blasint>(row), T(0), blockDW, static_cast<blasint>(p.k));
     if (dx == nullptr) return;
     // dx: dcol = Wᵀ·dconv, each column added back onto its pixels (the block's own rows of dx)
     BlasGemm(CblasTrans, CblasNoTrans, static_cast<blasint>(p.k), static_cast<blasint>(row), static_cast<blasint>(p.filters),
              T(1), W, static_cast<blasint>(p.k), dconv, static_cast<blasint>(row), T(0), dcol, static_cast<blasint>(row));
-    Col2imImpl(dcol, g, dx + first * inSize);
+    if (tiled) Col2imTiled(dcol, g, p.pool.oh, p.pool.ow, dx + first * inSize);
+    else Col2imImpl(dcol, g, dx + first * inSize);
   });
   const size_t weights = p.filters * p.k;
   std::fill(dW, dW + weights, T(0));

@@ -94,6 +94,19 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
     expect(zero).toBeGreaterThan(100);
   });
 
+  it.each(DTYPES)('a NaN in the input comes out where the layers put it (a NaN wins its window, as in PyTorch) (%s)', (dtype) => {
+    for (const s of [SHAPES[0], SHAPES[1], SHAPES[3]]) {
+      const l = layers(s, dtype, backend, 30);
+      // two neighbours, so a strided kernel reads at least one
+      l.x.data[l.x.cols - 3] = NaN;
+      l.x.data[l.x.cols - 2] = NaN;
+      const want = l.pool.forward(l.relu.forward(l.conv.forward(l.x)));
+      const got = ConvReluPool.fuse(l.conv, l.relu, l.pool)!.forward(l.x);
+      expect(want.data.some((v) => Number.isNaN(v))).toBe(true);
+      expect(bits(got)).toEqual(bits(want));
+    }
+  });
+
   it('as a first layer (inputGrad false) it fills dW and db and returns an empty dx', () => {
     const l = layers(SHAPES[1], 'float64', backend, 3);
     const want = unfused(l);
