@@ -53,12 +53,21 @@ function shapes(batch: number, threads: number): Shape[] {
 }
 
 export function convProducts(dtype: DType, batch = CONV_BATCH, threads = 1): Product[] {
+  // one set of matrices per shape, which every block's products reuse: in the step each block's
+  // columns and products sit in one thread's scratch, just written, so in cache; fresh matrices per
+  // block would time the floor's reads from memory instead
+  const made = new Map<string, Product>();
   return shapes(batch, threads).map(([m, k, n, transA, transB]) => {
+    const key = [m, k, n, transA, transB].join();
+    const known = made.get(key);
+    if (known !== undefined) return known;
     const a = transA ? Matrix.zeros(k, m, dtype) : Matrix.zeros(m, k, dtype);
     const b = transB ? Matrix.zeros(n, k, dtype) : Matrix.zeros(k, n, dtype);
     a.data.fill(0.5);
     b.data.fill(0.01);
-    return { a, b, c: Matrix.zeros(m, n, dtype), transA, transB };
+    const product = { a, b, c: Matrix.zeros(m, n, dtype), transA, transB };
+    made.set(key, product);
+    return product;
   });
 }
 
