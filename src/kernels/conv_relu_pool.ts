@@ -82,19 +82,23 @@ export function checkConvReluPoolBackward(
   }
 }
 
+// the sizes both directions work with, and per-sample scratch of x's dtype
+function sizes(x: FloatArray, conv: WindowGeometry, pool: WindowGeometry) {
+  const dtype: DType = x instanceof Float32Array ? 'float32' : 'float64';
+  const k = conv.channels * conv.kernelHeight * conv.kernelWidth;
+  const plane = outputPlane(conv);
+  return { k, plane, pooled: outputPlane(pool), inSize: inputSize(conv), scratch: (length: number) => arrayFor(dtype, length) };
+}
+
 // one sample at a time: its columns, its products W·col (+ b, rounded in the dtype as the unfused
 // layers round them), then each window's maximum and relu
 export function convReluPoolImpl(
   x: FloatArray, n: number, W: FloatArray, b: FloatArray, conv: WindowGeometry, pool: WindowGeometry, out: FloatArray, argmax: Int32Array,
 ): void {
   const filters = b.length;
-  const k = conv.channels * conv.kernelHeight * conv.kernelWidth;
-  const plane = outputPlane(conv);
-  const pooled = outputPlane(pool);
-  const inSize = inputSize(conv);
-  const dtype: DType = x instanceof Float32Array ? 'float32' : 'float64';
-  const col = arrayFor(dtype, k * plane);
-  const y = arrayFor(dtype, filters * plane);
+  const { k, plane, pooled, inSize, scratch } = sizes(x, conv, pool);
+  const col = scratch(k * plane);
+  const y = scratch(filters * plane);
   for (let s = 0; s < n; s++) {
     im2colImpl(x.subarray(s * inSize, (s + 1) * inSize), 1, conv, col);
     gemmImpl(false, false, filters, plane, k, 1, W, col, 0, y);
@@ -134,14 +138,10 @@ export function convReluPoolBackwardImpl(
   dW: FloatArray, db: FloatArray, dx: FloatArray | null,
 ): void {
   const filters = db.length;
-  const k = conv.channels * conv.kernelHeight * conv.kernelWidth;
-  const plane = outputPlane(conv);
-  const pooled = outputPlane(pool);
-  const inSize = inputSize(conv);
-  const dtype: DType = x instanceof Float32Array ? 'float32' : 'float64';
-  const col = arrayFor(dtype, k * plane);
-  const dconv = arrayFor(dtype, filters * plane);
-  const dcol = arrayFor(dtype, k * plane);
+  const { k, plane, pooled, inSize, scratch } = sizes(x, conv, pool);
+  const col = scratch(k * plane);
+  const dconv = scratch(filters * plane);
+  const dcol = scratch(k * plane);
   dW.fill(0);
   db.fill(0);
   for (let s = 0; s < n; s++) {
