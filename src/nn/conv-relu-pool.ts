@@ -6,7 +6,7 @@
 
 import type { Backend } from '../backend/types.js';
 import { Matrix, type DType } from '../matrix.js';
-import { assertMatrix, checkDout, ensure } from './buffers.js';
+import { checkDout, ensure } from './buffers.js';
 import { Convolution } from './convolution.js';
 import { Pooling } from './pooling.js';
 import { Relu } from './relu.js';
@@ -56,10 +56,8 @@ export class ConvReluPool implements Layer {
   }
 
   forward(x: Matrix): Matrix {
-    const { conv } = this;
-    assertMatrix('Convolution.forward', 'x', x);
-    if (x.dtype !== conv.W.dtype) throw new TypeError(`Convolution: x is ${x.dtype}, W is ${conv.W.dtype} (the network's dtype)`);
-    if (x.cols !== conv.inputSize) throw new RangeError(`Convolution: x has ${x.cols} columns, expected ${conv.inputSize}`);
+    const conv: Convolution = this.conv;
+    conv.checkInput(x);
     const out = (this.out = ensure(this.out, x.rows, this.outputSize, x.dtype));
     if (this.argmax.length !== out.size) this.argmax = new Int32Array(out.size);
     this.backend.convReluPool(x, conv.W, conv.b, conv.geometry, this.pool.geometry, out, this.argmax);

@@ -119,13 +119,18 @@ export class Convolution implements Layer {
     return [this.W.rows, this.geometry.outHeight, this.geometry.outWidth];
   }
 
+  // forward's checks of x (shared with the fused stage that runs this layer, conv-relu-pool.ts)
+  checkInput(x: unknown): asserts x is Matrix {
+    assertMatrix('Convolution.forward', 'x', x);
+    if (x.dtype !== this.W.dtype) throw new TypeError(`Convolution: x is ${x.dtype}, W is ${this.W.dtype} (the network's dtype)`);
+    if (x.cols !== this.inputSize) {
+      throw new RangeError(`Convolution: x has ${x.cols} columns, expected channels×height×width = ${describeGeometry(this.geometry)} = ${this.inputSize}`);
+    }
+  }
+
   forward(x: Matrix): Matrix {
     const { W, geometry: g } = this;
-    assertMatrix('Convolution.forward', 'x', x);
-    if (x.dtype !== W.dtype) throw new TypeError(`Convolution: x is ${x.dtype}, W is ${W.dtype} (the network's dtype)`);
-    if (x.cols !== this.inputSize) {
-      throw new RangeError(`Convolution: x has ${x.cols} columns, expected channels×height×width = ${describeGeometry(g)} = ${this.inputSize}`);
-    }
+    this.checkInput(x);
     const n = x.rows;
     const positions = n * outputPlane(g);
     // col: every patch as a column; tmp = W·col, one row per filter
