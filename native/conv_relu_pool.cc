@@ -10,7 +10,9 @@
 // from cache into the pooled rows; the convolution and relu outputs are never written out.
 // relu(max(v)) = max(relu(v)) exactly, and for a positive maximum the first maximum of v is the first
 // of relu(v), so outputs and the gradients they route equal the three layers' bit for bit (where the
-// maximum is ≤ 0 no gradient flows, whichever position argmax names).
+// maximum is ≤ 0 no gradient flows, whichever position argmax names). for 2×2 windows at stride 2
+// (SimpleConvNet's) the block's columns are put in window order, so the epilogues are long contiguous
+// loops (see "2×2 windows" below).
 //
 // backward recomputes each block's columns (cheaper than keeping N·OH·OW columns in memory) and
 // writes each block's dW and db into its own slot; the slots are then summed in block order, so the
