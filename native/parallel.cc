@@ -21,7 +21,8 @@ struct Helpers {
   std::condition_variable finished;
   // the current call: its body and count, the next index to take, how many helpers it wants and how
   // many of those have not finished yet; generation counts calls, so a helper sees each once
-  const std::function<void(size_t)>* body = nullptr;
+  ParallelBody call = nullptr;
+  void* context = nullptr;
   size_t count = 0;
   std::atomic<size_t> next{0};
   size_t wanted = 0;
@@ -41,7 +42,7 @@ Helpers& TheHelpers() {
 // takes indices until none is left; an exception (out of memory) stops this thread and is kept
 void Drain(Helpers& h) {
   try {
-    for (size_t i = h.next.fetch_add(1); i < h.count; i = h.next.fetch_add(1)) (*h.body)(i);
+    for (size_t i = h.next.fetch_add(1); i < h.count; i = h.next.fetch_add(1)) h.call(h.context, i);
   } catch (...) {
     std::lock_guard<std::mutex> hold(h.lock);
     if (!h.failure) h.failure = std::current_exception();
@@ -72,10 +73,10 @@ std::mutex& CallLock() {
 
 }  // namespace
 
-void ParallelFor(int threads, size_t count, const std::function<void(size_t)>& body) {
-  std::unique_lock<std::mutex> call(CallLock(), std::defer_lock);
-  if (threads <= 1 || count <= 1 || !call.try_lock()) {
-    for (size_t i = 0; i < count; i++) body(i);
+void ParallelForEach(int threads, size_t count, ParallelBody call, void* context) {
+  std::unique_lock<std::mutex> calling(CallLock(), std::defer_lock);
+  if (threads <= 1 || count <= 1 || !calling.try_lock()) {
+    for (size_t i = 0; i < count; i++) call(context, i);
     return;
   }
   Helpers& h = TheHelpers();
@@ -86,7 +87,8 @@ void ParallelFor(int threads, size_t count, const std::function<void(size_t)>& b
       std::thread(HelperLoop, h.started).detach();
       h.started++;
     }
-    h.body = &body;
+    h.call = call;
+    h.context = context;
     h.count = count;
     h.next.store(0);
     h.wanted = helpers;
@@ -97,7 +99,8 @@ void ParallelFor(int threads, size_t count, const std::function<void(size_t)>& b
   Drain(h);
   std::unique_lock<std::mutex> hold(h.lock);
   h.finished.wait(hold, [&] { return h.running == 0; });
-  h.body = nullptr;
+  h.call = nullptr;
+  h.context = nullptr;
   std::exception_ptr failure = h.failure;
   h.failure = nullptr;
   hold.unlock();
