@@ -24,7 +24,8 @@ import { allBackends, EPS, nativeBackend, randomMatrix, testRng } from './helper
 
 // conv input c×h×w, f filters of kh×kw, stride, pad; then a pool window p×q at stride ps
 const SHAPES = [
-  { n: 1, c: 1, h: 28, w: 28, f: 3, kh: 5, kw: 5, stride: 1, pad: 0, p: 2, q: 2, ps: 2 },
+  // SimpleConvNet's geometry; 6 samples are more than one of the native op's blocks (4 in float32, 2 in float64)
+  { n: 6, c: 1, h: 28, w: 28, f: 3, kh: 5, kw: 5, stride: 1, pad: 0, p: 2, q: 2, ps: 2 },
   { n: 2, c: 3, h: 7, w: 5, f: 4, kh: 3, kw: 1, stride: 2, pad: 1, p: 2, q: 3, ps: 1 },
   { n: 3, c: 2, h: 6, w: 10, f: 2, kh: 2, kw: 4, stride: 2, pad: 2, p: 3, q: 2, ps: 2 },
   { n: 1, c: 4, h: 4, w: 6, f: 5, kh: 5, kw: 3, stride: 1, pad: 2, p: 2, q: 2, ps: 2 },
