@@ -175,16 +175,10 @@ inline void TiledRange(long offset, size_t step, size_t pw, size_t w, size_t* be
   *end = static_cast<size_t>(e);
 }
 
-// the even and odd values of two rows into four runs of n (restrict: the compiler vectorises it)
+// dst[i] = src[2·i] for i < n (restrict: the compiler vectorises it)
 template <typename T>
-BLASPROP_INLINE void SplitRows(const T* __restrict top, const T* __restrict bottom, size_t n, T* __restrict d0, T* __restrict d1, T* __restrict d2,
-                               T* __restrict d3) {
-  for (size_t i = 0; i < n; i++) {
-    d0[i] = top[2 * i];
-    d1[i] = top[2 * i + 1];
-    d2[i] = bottom[2 * i];
-    d3[i] = bottom[2 * i + 1];
-  }
+BLASPROP_INLINE void EveryOther(const T* __restrict src, size_t n, T* __restrict dst) {
+  for (size_t i = 0; i < n; i++) dst[i] = src[2 * i];
 }
 
 // im2col for g.n samples in window order; pw, ph: the pooled width and height
@@ -192,20 +186,26 @@ template <typename T>
 void Im2colTiled(const T* x, const Window& g, size_t ph, size_t pw, T* col) {
   const size_t segment = g.n * ph * pw;
   if (g.stride == 1 && g.pad == 0) {
-    // no padding, stride 1 (SimpleConvNet's): each window row's four segments in one loop over two
-    // input rows, every value inside the image
+    // no padding, stride 1 (SimpleConvNet's): every value inside the image, and most segments equal
+    // one already written: segment (dy, 0) of kernel entry (i, j) is segment (dy, 1) of (i, j − 1),
+    // segment (0, dx) of (i, j) is (1, dx) of (i − 1, j). so 36 of SimpleConvNet's 100 are gathered
+    // from the image and the rest copied
+    const auto rowAt = [&](size_t c, size_t i, size_t j) { return col + ((c * g.kh + i) * g.kw + j) * 4 * segment; };
     for (size_t c = 0; c < g.c; c++) {
       for (size_t i = 0; i < g.kh; i++) {
         for (size_t j = 0; j < g.kw; j++) {
-          T* d0 = col + ((c * g.kh + i) * g.kw + j) * 4 * segment;
-          T* d1 = d0 + segment;
-          T* d2 = d1 + segment;
-          T* d3 = d2 + segment;
-          for (size_t s = 0; s < g.n; s++) {
-            const T* plane = x + (s * g.c + c) * g.h * g.w;
-            for (size_t oy = 0; oy < ph; oy++, d0 += pw, d1 += pw, d2 += pw, d3 += pw) {
-              const T* top = plane + (2 * oy + i) * g.w + j;
-              SplitRows(top, top + g.w, pw, d0, d1, d2, d3);
+          for (size_t d = 0; d < 4; d++) {
+            const size_t dy = d >> 1, dx = d & 1;
+            T* dst = rowAt(c, i, j) + d * segment;
+            if (dx == 0 && j > 0) {
+              std::memcpy(dst, rowAt(c, i, j - 1) + (d + 1) * segment, segment * sizeof(T));
+            } else if (dy == 0 && i > 0) {
+              std::memcpy(dst, rowAt(c, i - 1, j) + (d + 2) * segment, segment * sizeof(T));
+            } else {
+              for (size_t s = 0; s < g.n; s++) {
+                const T* plane = x + (s * g.c + c) * g.h * g.w;
+                for (size_t oy = 0; oy < ph; oy++, dst += pw) EveryOther(plane + (2 * oy + dy + i) * g.w + dx + j, pw, dst);
+              }
             }
           }
         }
