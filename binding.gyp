@@ -17,12 +17,12 @@
         "native/softmax.cc",
         "native/large_pages.cc",
         "native/threads.cc",
+        "native/two_cores.cc",
         "native/window.cc",
         "native/im2col.cc",
         "native/swap_axes.cc",
         "native/max_pool.cc",
         "native/conv_relu_pool.cc",
-        "native/parallel.cc",
         "native/info.cc",
         "native/glibc_compat.cc"
       ],

@@ -16,11 +16,13 @@
 //
 // backward recomputes each block's columns (cheaper than keeping N·OH·OW columns in memory) and
 // writes each block's dW and db into its own slot; the slots are then summed in block order, so the
-// result does not depend on how many threads ran the blocks, nor on which ran which.
+// result does not depend on how the blocks were split over the cores (two_cores.h), nor on which ran which.
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -29,8 +31,8 @@
 #include "blas.h"
 #include "im2col.h"
 #include "ops.h"
-#include "parallel.h"
 #include "threads.h"
+#include "two_cores.h"
 #include "window.h"
 
 namespace blasprop {
@@ -77,10 +79,24 @@ BLASPROP_INLINE T Keep(T v, bool keep) {
   return v;
 }
 
-// threads for the whole call: one when the work is small (as for a small product), else the setting
-int ThreadsFor(const Plan& p) {
-  double work = double(p.conv.n) * double(p.plane) * double(p.filters) * double(p.k);
-  return work < kSmallProduct ? 1 : LargeProductThreads();
+// body(blk) for every block, over two cores when the block work is large (two_cores.h; its measure is
+// the convolution's output values): the blocks are independent and each writes only its own outputs,
+// so the split changes no bit. an exception (no memory for a thread's scratch) stops that core's
+// blocks and is rethrown here, once both have stopped
+template <typename Body>
+void ForBlocks(const Plan& p, const Body& body) {
+  std::exception_ptr failure;
+  std::mutex lock;
+  const auto run = [&](size_t begin, size_t end) {
+    try {
+      for (size_t blk = begin; blk < end; blk++) body(blk);
+    } catch (...) {
+      std::lock_guard<std::mutex> hold(lock);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  ForRowsOnTwoCores(p.blocks, p.conv.n * p.filters * p.plane, run);
+  if (failure) std::rethrow_exception(failure);
 }
 
 // this thread's scratch, grown to the largest block it has seen and kept (helpers are long-lived);
@@ -447,7 +463,7 @@ void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t*
   const size_t inSize = p.conv.inputSize();
   const bool tiled = Tiled(p);
   const int32_t* corners = tiled ? Corners(p) : nullptr;
-  ParallelFor(ThreadsFor(p), p.blocks, [&](size_t blk) {
+  ForBlocks(p, [&](size_t blk) {
     const size_t first = blk * p.block, count = std::min(p.block, p.conv.n - first);
     Window g = p.conv;
     g.n = count;
@@ -475,7 +491,7 @@ size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout
   if (slots.size() < p.blocks * slot) slots.resize(p.blocks * slot);
   T* partial = slots.data();
   std::atomic<size_t> bad{SIZE_MAX};
-  ParallelFor(ThreadsFor(p), p.blocks, [&](size_t blk) {
+  ForBlocks(p, [&](size_t blk) {
     const size_t first = blk * p.block, count = std::min(p.block, p.conv.n - first);
     Window g = p.conv;
     g.n = count;

@@ -97,14 +97,14 @@ int OpenblasDefaultThreads() {
   return threads;
 }
 
+int LargeProductThreads() {
+  return g_large_product_threads.load();
+}
+
 int ThreadSetting(napi_env env) {
   std::lock_guard<std::mutex> hold(CountLock());
   JsThread* t = Find(env);
   return t == nullptr ? OpenblasDefaultThreads() : SettingOf(*t);
-}
-
-int LargeProductThreads() {
-  return g_large_product_threads.load();
 }
 
 void UseThreadsFor(size_t m, size_t n, size_t k) {

@@ -3,7 +3,8 @@
 //
 // what the step's products are: the network's conv → relu → pool runs as one fused op
 // (native/conv_relu_pool.cc) that takes the batch a block of samples at a time, each block's products
-// W·col and dW = dconv·colᵀ at [30 × 25] · [25 × block·576], its blocks shared out over the threads.
+// W·col and dW = dconv·colᵀ at [30 × 25] · [25 × block·576], its blocks split in two halves over the two
+// cores (native/two_cores.h) when the setting allows 2 threads.
 // the floor runs exactly those block products, but only one thread's share of them (the blocks
 // divided evenly, rounded up): a perfect split with no cost for starting or joining threads, which the
 // step cannot beat; with one thread, every block. then the dense layers' products, which OpenBLAS
@@ -35,7 +36,8 @@ type Shape = [number, number, number, boolean, boolean];
 // the step's products; the fused op's per block, repeated for one thread's share of the blocks
 function shapes(batch: number, threads: number): Shape[] {
   const positions = CONV_BLOCK * 24 * 24;
-  const blocks = Math.ceil(Math.ceil(batch / CONV_BLOCK) / threads);
+  // the op splits its blocks over at most two cores
+  const blocks = Math.ceil(Math.ceil(batch / CONV_BLOCK) / Math.min(threads, 2));
   const conv: Shape[] = [];
   // per block W·col and dW = dconv·colᵀ (no dx: the first layer); db is a sum, no product
   for (let i = 0; i < blocks; i++) conv.push([30, 25, positions, false, false], [30, positions, 25, false, true]);
