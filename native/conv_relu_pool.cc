@@ -30,6 +30,7 @@
 #include "args.h"
 #include "blas.h"
 #include "im2col.h"
+#include "max_rule.h"
 #include "ops.h"
 #include "threads.h"
 #include "two_cores.h"
@@ -106,13 +107,6 @@ T* Scratch(size_t length) {
   thread_local std::vector<T> buffer;
   if (buffer.size() < length) buffer.resize(length);
   return buffer.data();
-}
-
-// v replaces the running max when larger, or when it is NaN and the max is not (max_pool.cc's rule);
-// & rather than &&, so no branch is taken on the data (which wins is a coin toss on real activations)
-template <typename T>
-BLASPROP_INLINE bool Wins(T v, T max) {
-  return !(v <= max) & (max == max);
 }
 
 // ---- any pooling window: the products in their natural order, each window scanned ----

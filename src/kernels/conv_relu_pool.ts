@@ -11,6 +11,7 @@ import { arrayFor, type DType, type FloatArray, type Matrix } from '../matrix.js
 import { gemmImpl, overlaps } from './gemm.js';
 import { col2imImpl } from './col2im.js';
 import { im2colImpl } from './im2col.js';
+import { wins } from './max_pool.js';
 import { inputSize, outputPlane, type WindowGeometry } from './window.js';
 
 // the pooling must read the convolution's output, unpadded (padding never wins, so it has nothing to add
@@ -117,8 +118,8 @@ export function convReluPoolImpl(
           for (let wy = 0; wy < pool.kernelHeight; wy++) {
             for (let wx = 0; wx < pool.kernelWidth; wx++) {
               const i = k0 + wy * pool.width + wx;
-              // NaN wins and stays, the first maximum wins ties (maxPoolImpl's rule)
-              if (y[i]! > max || (y[i] !== y[i] && max === max)) {
+              // the first maximum wins ties, a NaN wins and stays (maxPoolImpl's rule)
+              if (wins(y[i]!, max)) {
                 max = y[i]!;
                 best = i;
               }
