@@ -111,7 +111,7 @@ T* Scratch(size_t length) {
 
 // ---- any pooling window: the products in their natural order, each window scanned ----
 
-// one plane's pooled outputs, window by window, by the rule above (NaN too); out and argmax point at
+// one plane's pooled outputs, window by window, by max_rule.h's rule (NaN too); out and argmax point at
 // the plane's first output, base is the plane's index in the convolution's output
 template <typename T>
 void PoolPlane(const T* plane, const Window& g, T bias, int32_t base, T* out, int32_t* argmax) {
@@ -295,7 +295,7 @@ const int32_t* Corners(const Plan& p) {
 }
 
 // one plane's windows from its four segments (a, b, c, d: each window's top-left, top-right,
-// bottom-left, bottom-right): bias, the first maximum by a plain > chain (the rule above when no value
+// bottom-left, bottom-right): bias, the first maximum by a plain > chain (max_rule.h's rule when no value
 // is NaN), relu. returns whether a value was NaN; the caller then redoes the plane by the rule.
 // w is the convolution's output width
 template <typename T>
