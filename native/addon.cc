@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));
   exports.Set("gatherRows", Napi::Function::New(env, blasprop::GatherRows, "gatherRows"));
   exports.Set("axpy", Napi::Function::New(env, blasprop::Axpy, "axpy"));
+  exports.Set("sgdStep", Napi::Function::New(env, blasprop::SgdStep, "sgdStep"));
   exports.Set("momentumStep", Napi::Function::New(env, blasprop::MomentumStep, "momentumStep"));
   exports.Set("adaptiveStep", Napi::Function::New(env, blasprop::AdaptiveStep, "adaptiveStep"));
   exports.Set("adamStep", Napi::Function::New(env, blasprop::AdamStep, "adamStep"));

@@ -31,6 +31,7 @@
 #include "blas.h"
 #include "im2col.h"
 #include "max_rule.h"
+#include "multiversion.h"
 #include "ops.h"
 #include "threads.h"
 #include "two_cores.h"
@@ -40,7 +41,8 @@ namespace blasprop {
 
 namespace {
 
-// the epilogues are inlined whole into their callers, so the AVX2 copies below compile them for AVX2
+// the epilogues' loops are inlined whole into PoolBlock and ScatterBlock, whose AVX2 clones
+// (multiversion.h) then compile them twice as wide
 #if defined(__GNUC__) || defined(__clang__)
 #define BLASPROP_INLINE inline __attribute__((always_inline))
 #else
@@ -364,7 +366,7 @@ BLASPROP_INLINE T LaneSum(const T* v, size_t n) {
 // bias, window maximum and relu for one block's products (filters rows of count·plane values), into
 // the pooled rows of samples first … first + count − 1
 template <typename T>
-BLASPROP_INLINE void PoolBlock(const Plan& p, const T* conv, size_t first, size_t count, const T* b, const int32_t* corners, T* out, int32_t* argmax) {
+BLASPROP_CLONES void PoolBlock(const Plan& p, const T* conv, size_t first, size_t count, const T* b, const int32_t* corners, T* out, int32_t* argmax) {
   const size_t row = count * p.plane, segment = count * p.pooled;
   const bool tiled = Tiled(p);
   for (size_t f = 0; f < p.filters; f++) {
@@ -397,7 +399,7 @@ BLASPROP_INLINE void PoolBlock(const Plan& p, const T* conv, size_t first, size_
 // dconv for one block (in the block's column order): each pooled gradient at its window's maximum,
 // where the pooled output passed relu; the block's db (one per filter) on the way
 template <typename T>
-BLASPROP_INLINE void ScatterBlock(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax,
+BLASPROP_CLONES void ScatterBlock(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout, const int32_t* argmax,
                                   const int32_t* corners, T* gs, T* blockDb, std::atomic<size_t>& bad) {
   const size_t row = count * p.plane, segment = count * p.pooled;
   const bool tiled = Tiled(p);
@@ -430,27 +432,6 @@ BLASPROP_INLINE void ScatterBlock(const Plan& p, T* dconv, size_t first, size_t 
   }
 }
 
-// the per-block work once more, compiled for AVX2 (x86-64 with GCC or Clang): the same code, so the
-// same results, twice as wide (no FMA: nothing here multiplies). picked at run time
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-template <typename T>
-__attribute__((target("avx2"))) void PoolBlockAvx2(const Plan& p, const T* conv, size_t first, size_t count, const T* b, const int32_t* corners, T* out,
-                                                   int32_t* argmax) {
-  PoolBlock(p, conv, first, count, b, corners, out, argmax);
-}
-template <typename T>
-__attribute__((target("avx2"))) void ScatterBlockAvx2(const Plan& p, T* dconv, size_t first, size_t count, const T* y, const T* dout,
-                                                      const int32_t* argmax, const int32_t* corners, T* gs, T* blockDb, std::atomic<size_t>& bad) {
-  ScatterBlock(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad);
-}
-bool HasAvx2() {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2;
-}
-#define BLASPROP_AVX2(call_avx2, call) (HasAvx2() ? call_avx2 : call)
-#else
-#define BLASPROP_AVX2(call_avx2, call) (call)
-#endif
 
 template <typename T>
 void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t* argmax) {
@@ -468,7 +449,7 @@ void Forward(const Plan& p, const T* x, const T* W, const T* b, T* out, int32_t*
     else Im2colImpl(x + first * inSize, g, col);
     BlasGemm(CblasNoTrans, CblasNoTrans, static_cast<blasint>(p.filters), static_cast<blasint>(row), static_cast<blasint>(p.k),
              T(1), W, static_cast<blasint>(p.k), col, static_cast<blasint>(row), T(0), conv, static_cast<blasint>(row));
-    BLASPROP_AVX2(PoolBlockAvx2(p, conv, first, count, b, corners, out, argmax), PoolBlock(p, conv, first, count, b, corners, out, argmax));
+    PoolBlock(p, conv, first, count, b, corners, out, argmax);
   });
 }
 
@@ -499,8 +480,7 @@ size_t Backward(const Plan& p, const T* x, const T* W, const T* y, const T* dout
     T* blockDb = blockDW + p.filters * p.k;
     if (tiled) Im2colTiled(x + first * inSize, g, p.pool.oh, p.pool.ow, col);
     else Im2colImpl(x + first * inSize, g, col);
-    BLASPROP_AVX2(ScatterBlockAvx2(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad),
-                  ScatterBlock(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad));
+    ScatterBlock(p, dconv, first, count, y, dout, argmax, corners, gs, blockDb, bad);
     // the block's dW = dconv·colᵀ (both in the block's column order)
     BlasGemm(CblasNoTrans, CblasTrans, static_cast<blasint>(p.filters), static_cast<blasint>(p.k), static_cast<blasint>(row),
              T(1), dconv, static_cast<blasint>(row), col, static_cast<blasint>(row), T(0), blockDW, static_cast<blasint>(p.k));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "args.h"
+#include "multiversion.h"
 #include "ops.h"
 #include "two_cores.h"
 
@@ -35,7 +36,7 @@ struct Table {
 };
 
 template <typename T, typename Scale>
-void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows, Scale scale, T* out) {
+BLASPROP_CLONES void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows, Scale scale, T* out) {
   // the rows sit at random places in a 47 MB set: ask for a few rows ahead so their cache misses
   // overlap the copying instead of stalling it one by one
   constexpr size_t kAhead = 4;

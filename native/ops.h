@@ -10,6 +10,7 @@ Napi::Value AddBias(const Napi::CallbackInfo& info);
 Napi::Value ColSum(const Napi::CallbackInfo& info);
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
 Napi::Value Axpy(const Napi::CallbackInfo& info);
+Napi::Value SgdStep(const Napi::CallbackInfo& info);
 Napi::Value MomentumStep(const Napi::CallbackInfo& info);
 Napi::Value AdaptiveStep(const Napi::CallbackInfo& info);
 Napi::Value AdamStep(const Napi::CallbackInfo& info);

@@ -303,6 +303,22 @@ describe('native against reference', () => {
     for (let i = 0; i < yN.size; i++) expect(Math.abs(yN.data[i]! - yR.data[i]!)).toBeLessThanOrEqual(4 * EPS[dtype] * yR.data[i]! + Number.MIN_VALUE);
   });
 
+  it.each(DTYPES)('softmax where the fast exp hands over to the library: spreads near 708, −∞, NaN (%s)', (dtype) => {
+    const rows = [[0, -700, -707.9, -708.1, -720, -745, -746, -800], [1, -Infinity, 0, -3, 2, -Infinity, 5, 0], [0, NaN, 1, 2, 3, 4, 5, 6]];
+    const x = Matrix.from(rows, dtype);
+    const yN = Matrix.zeros(3, 8, dtype);
+    const yR = Matrix.zeros(3, 8, dtype);
+    native.softmax(x, yN);
+    referenceBackend.softmax(x, yR);
+    for (let i = 0; i < yN.size; i++) {
+      if (Number.isNaN(yR.data[i]!)) expect(yN.data[i]).toBeNaN();
+      else expect(Math.abs(yN.data[i]! - yR.data[i]!)).toBeLessThanOrEqual(4 * EPS[dtype] * yR.data[i]! + Number.MIN_VALUE);
+    }
+    // e^-745 is the last subnormal above 0 in double: zero in float32, and −∞ gives exactly 0
+    expect(yN.data[9]).toBe(0);
+    expect(yN.data[5]! > 0).toBe(dtype === 'float64');
+  });
+
   it('gatherRows in float32 with a divisor that is not a float still matches JavaScript', () => {
     const src = Uint8Array.from({ length: 256 }, (_, i) => i);
     const got = Matrix.zeros(1, 256, 'float32');

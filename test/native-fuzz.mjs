@@ -130,6 +130,11 @@ const VALID = {
     const n = dim();
     return [rng.random(), makeArray(T, n), makeArray(T, n)];
   },
+  sgdStep() {
+    const T = floatType();
+    const n = dim();
+    return [makeArray(T, n), makeArray(T, n), rng.random(), pick([0, 0.01])];
+  },
   momentumStep() {
     const T = floatType();
     const n = dim();

@@ -32,6 +32,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.colSum(x.data, x.rows, x.cols, out.data);
     },
     axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
+    sgdStep: (p, g, lr, wd) => addon.sgdStep(p, g, lr, wd),
     momentumStep: (p, g, v, lr, mu, wd, nesterov) => addon.momentumStep(p, g, v, lr, mu, wd, nesterov),
     adaptiveStep: (p, g, h, lr, a, b, eps, wd) => addon.adaptiveStep(p, g, h, lr, a, b, eps, wd),
     adamStep: (p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd) => addon.adamStep(p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd),

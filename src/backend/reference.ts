@@ -3,6 +3,7 @@
 import { addBiasImpl, checkAddBias } from '../kernels/add-bias.js';
 import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
 import { checkMomentumStep, momentumStepImpl } from '../kernels/momentum-step.js';
+import { checkSgdStep, sgdStepImpl } from '../kernels/sgd-step.js';
 import { adaptiveStepImpl, checkAdaptiveStep } from '../kernels/adaptive-step.js';
 import { adamStepImpl, checkAdamStep } from '../kernels/adam-step.js';
 import { checkSoftmax, softmaxImpl } from '../kernels/softmax.js';
@@ -34,6 +35,10 @@ export const referenceBackend: Backend = {
   axpy(alpha, x, y) {
     checkAxpy(x, y);
     axpyImpl(alpha, x, y);
+  },
+  sgdStep(p, g, lr, wd) {
+    checkSgdStep(p, g, lr, wd);
+    sgdStepImpl(p, g, lr, wd);
   },
   momentumStep(p, g, v, lr, mu, wd, nesterov) {
     checkMomentumStep(p, g, v, lr, mu, wd);

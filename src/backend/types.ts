@@ -26,7 +26,8 @@ export interface Backend {
   // y += alpha·x over whole arrays of one length: the SGD update
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   // the optimizers' updates, each one fused pass over p, its gradient g and its state, in place
-  // (src/kernels/momentum-step.ts, adaptive-step.ts, adam-step.ts say the formulas)
+  // (src/kernels/sgd-step.ts, momentum-step.ts, adaptive-step.ts, adam-step.ts say the formulas)
+  sgdStep(p: FloatArray, g: FloatArray, lr: number, weightDecay: number): void;
   momentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;

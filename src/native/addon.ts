@@ -30,6 +30,7 @@ export interface NativeAddon {
   addBias(X: FloatArray, rows: number, cols: number, b: FloatArray, out: FloatArray): void;
   colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  sgdStep(p: FloatArray, g: FloatArray, lr: number, weightDecay: number): void;
   momentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
