@@ -23,6 +23,7 @@
         "native/im2col.cc",
         "native/swap_axes.cc",
         "native/max_pool.cc",
+        "native/conv_relu_pool.cc",
         "native/info.cc",
         "native/glibc_compat.cc"
       ],
@@ -40,7 +41,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-ffp-contract=off", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fexceptions", "-fvisibility=hidden"],
       "libraries": ["<!@(node scripts/openblas.cjs libs)"],
       "conditions": [
         ["OS=='mac'", {

@@ -25,6 +25,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("swapAxes", Napi::Function::New(env, blasprop::SwapAxes, "swapAxes"));
   exports.Set("maxPool", Napi::Function::New(env, blasprop::MaxPool, "maxPool"));
   exports.Set("maxPoolBackward", Napi::Function::New(env, blasprop::MaxPoolBackward, "maxPoolBackward"));
+  exports.Set("convReluPool", Napi::Function::New(env, blasprop::ConvReluPool, "convReluPool"));
+  exports.Set("convReluPoolBackward", Napi::Function::New(env, blasprop::ConvReluPoolBackward, "convReluPoolBackward"));
   exports.Set("hugePageAdvise", Napi::Function::New(env, blasprop::HugePageAdvise, "hugePageAdvise"));
   exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));

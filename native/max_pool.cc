@@ -6,18 +6,13 @@
 #include <string>
 
 #include "args.h"
+#include "max_rule.h"
 #include "ops.h"
 #include "window.h"
 
 namespace blasprop {
 
 namespace {
-
-// v replaces the running max when larger, or when it is NaN and the max is not (a NaN wins and stays)
-template <typename T>
-inline bool Wins(T v, T max) {
-  return !(v <= max) && max == max;
-}
 
 // no padding: every window lies inside its plane, so no clamping per window (SimpleConvNet's 2×2/2)
 template <typename T>

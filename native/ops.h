@@ -22,6 +22,8 @@ Napi::Value Col2im(const Napi::CallbackInfo& info);
 Napi::Value SwapAxes(const Napi::CallbackInfo& info);
 Napi::Value MaxPool(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info);
+Napi::Value ConvReluPool(const Napi::CallbackInfo& info);
+Napi::Value ConvReluPoolBackward(const Napi::CallbackInfo& info);
 Napi::Value HugePageAdvise(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);

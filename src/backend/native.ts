@@ -5,6 +5,7 @@ import type { NativeAddon } from '../native/addon.js';
 import { checkCol2im } from '../kernels/col2im.js';
 import { checkIm2col } from '../kernels/im2col.js';
 import { checkMaxPool } from '../kernels/max_pool.js';
+import { checkConvReluPoolGeometry } from '../kernels/conv_relu_pool.js';
 import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 
@@ -61,6 +62,17 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.maxPool(x.data, x.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, out.data, argmax);
     },
     maxPoolBackward: (dout, argmax, dx) => addon.maxPoolBackward(dout.data, argmax, dx.data),
+    // the addon checks every length against the two windows; what it cannot see is checked here
+    convReluPool(x, W, b, conv, pool, out, argmax) {
+      checkConvReluPoolGeometry('convReluPool', conv, pool, b.size);
+      addon.convReluPool(x.data, x.rows, conv.channels, conv.height, conv.width, conv.kernelHeight, conv.kernelWidth, conv.stride, conv.pad,
+        pool.kernelHeight, pool.kernelWidth, pool.stride, W.data, b.data, out.data, argmax);
+    },
+    convReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx) {
+      checkConvReluPoolGeometry('convReluPoolBackward', conv, pool, db.size);
+      addon.convReluPoolBackward(x.data, x.rows, conv.channels, conv.height, conv.width, conv.kernelHeight, conv.kernelWidth, conv.stride, conv.pad,
+        pool.kernelHeight, pool.kernelWidth, pool.stride, W.data, y.data, dout.data, argmax, dW.data, db.data, dx === null ? null : dx.data);
+    },
     allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
   };
 }

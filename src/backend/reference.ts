@@ -15,6 +15,7 @@ import { checkIm2col, im2colImpl } from '../kernels/im2col.js';
 import { checkCol2im, col2imImpl } from '../kernels/col2im.js';
 import { checkSwapAxes, swapAxesImpl } from '../kernels/swap_axes.js';
 import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max_pool.js';
+import { checkConvReluPool, checkConvReluPoolBackward, convReluPoolBackwardImpl, convReluPoolImpl } from '../kernels/conv_relu_pool.js';
 import type { Backend } from './types.js';
 
 export const referenceBackend: Backend = {
@@ -87,6 +88,14 @@ export const referenceBackend: Backend = {
   maxPoolBackward(dout, argmax, dx) {
     checkMaxPoolBackward(dout, argmax, dx);
     maxPoolBackwardImpl(dout.data, argmax, dx.data);
+  },
+  convReluPool(x, W, b, conv, pool, out, argmax) {
+    checkConvReluPool(x, W, b, conv, pool, out, argmax);
+    convReluPoolImpl(x.data, x.rows, W.data, b.data, conv, pool, out.data, argmax);
+  },
+  convReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx) {
+    checkConvReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx);
+    convReluPoolBackwardImpl(x.data, x.rows, W.data, y.data, dout.data, argmax, conv, pool, dW.data, db.data, dx === null ? null : dx.data);
   },
   allocateBytes: (length) => new Uint8Array(length),
 };

@@ -124,7 +124,7 @@ for (const config of CONFIGS) {
 const convSteps: StepRow[] = [];
 for (const threads of threadCounts) {
   setNumThreads(threads);
-  const floor = time(convFloorRunner(native, convProducts('float32')), { warmup: 5, reps, minRepMs });
+  const floor = time(convFloorRunner(native, convProducts('float32', CONV_BATCH, threads)), { warmup: 5, reps, minRepMs });
   const step = time(convStepRunner(native, 'float32', mnist.train), { warmup: 5, reps, minRepMs });
   const row: StepRow = {
     config: 'SimpleConvNet, Adam', dtype: 'float32', threads, step, floor,

@@ -41,6 +41,15 @@ export interface NativeAddon {
   swapAxes(X: FloatArray, d0: number, d1: number, bias: FloatArray | null, out: FloatArray): void;
   maxPool(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, out: FloatArray, argmax: Int32Array): void;
   maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray): void;
+  convReluPool(
+    X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number, W: FloatArray, b: FloatArray, out: FloatArray, argmax: Int32Array,
+  ): void;
+  convReluPoolBackward(
+    X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number, W: FloatArray, Y: FloatArray, dout: FloatArray, argmax: Int32Array,
+    dW: FloatArray, db: FloatArray, dx: FloatArray | null,
+  ): void;
   hugePageAdvise(bytes: Uint8Array): number;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;
