@@ -107,8 +107,7 @@ for (const config of CONFIGS) {
     for (const threads of threadCounts) {
       setNumThreads(threads);
       // the floor and the step alternate, so drift of a noisy machine hits both alike
-      const floor = time(floorRunner(native, stepProducts(config, dtype)), { reps, minRepMs });
-      const step = time(stepRunner(native, config, dtype, mnist.train).run, { reps, minRepMs });
+      const [floor, step] = timeInTurns([floorRunner(native, stepProducts(config, dtype)), stepRunner(native, config, dtype, mnist.train).run], { reps, minRepMs });
       const row: StepRow = {
         config: config.name, dtype, threads, step, floor,
         stepOverFloor: step.median / floor.median,
@@ -124,8 +123,8 @@ for (const config of CONFIGS) {
 const convSteps: StepRow[] = [];
 for (const threads of threadCounts) {
   setNumThreads(threads);
-  const floor = time(convFloorRunner(native, convProducts('float32', CONV_BATCH, threads)), { warmup: 5, reps, minRepMs });
-  const step = time(convStepRunner(native, 'float32', mnist.train), { warmup: 5, reps, minRepMs });
+  // in turns, as the dense rows: the ratio is what the targets judge
+  const [floor, step] = timeInTurns([convFloorRunner(native, convProducts('float32', CONV_BATCH, threads)), convStepRunner(native, 'float32', mnist.train)], { warmup: 5, reps, minRepMs });
   const row: StepRow = {
     config: 'SimpleConvNet, Adam', dtype: 'float32', threads, step, floor,
     stepOverFloor: step.median / floor.median,
