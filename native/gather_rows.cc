@@ -30,6 +30,7 @@ struct Divide {
 template <typename T>
 struct Table {
   T q[256];
+  Table() = default;
   template <typename C>
   explicit Table(Divide<C, T> divide) {
     for (int v = 0; v < 256; v++) q[v] = divide(static_cast<uint8_t>(v));
@@ -102,59 +103,165 @@ void GatherRange(const uint8_t* src, size_t cols, const int32_t* idx, size_t beg
   GatherImpl<T>(src, cols, idx + begin, end - begin, scale, out + begin * cols);
 }
 
-}  // namespace
+// one gather, checked and ready to run on any thread: what gatherRows runs at once and
+// gatherRowsStart may post to the second core. the quotient rule is picked once, here
+struct GatherJob {
+  const uint8_t* src = nullptr;
+  size_t cols = 0;
+  // the checked copy of the indices (its capacity kept from call to call: no allocation per step)
+  std::vector<int32_t> idx;
+  void* out = nullptr;
+  DType dtype = DType::F32;
+  enum { kSplit, kDivide, kTable } kind = kSplit;
+  Split<float> splitF{};
+  Split<double> splitD{};
+  Divide<float> divideF{1};
+  Table<float> tableF;
+  Table<double> tableD;
 
-Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  template <typename T>
+  void RunAs(size_t begin, size_t end) const {
+    T* dst = static_cast<T*>(out);
+    const int32_t* at = idx.data();
+    if constexpr (std::is_same_v<T, float>) {
+      if (kind == kSplit) return GatherRange(src, cols, at, begin, end, splitF, dst);
+      if (kind == kDivide) return GatherRange(src, cols, at, begin, end, divideF, dst);
+      return GatherRange(src, cols, at, begin, end, tableF, dst);
+    } else {
+      if (kind == kSplit) return GatherRange(src, cols, at, begin, end, splitD, dst);
+      return GatherRange(src, cols, at, begin, end, tableD, dst);
+    }
+  }
+
+  void operator()(size_t begin, size_t end) const {
+    ForDType(dtype, [&](auto zero) { RunAs<decltype(zero)>(begin, end); });
+  }
+  size_t rows() const { return idx.size(); }
+};
+
+// the column of checks both entry points open with (fn names the one called), then the job they run
+void Prepare(const Napi::CallbackInfo& info, const char* fn, GatherJob* job) {
   Napi::Env env = info.Env();
-  CheckArgCount(info, 5, kFn, "(src, cols, indices, divisor, out)");
-  ArrayView src = TypedArg(info, 0, napi_uint8_array, kFn, "src");
-  size_t cols = DimArg(info, 1, kFn, "cols");
-  ArrayView indices = TypedArg(info, 2, napi_int32_array, kFn, "indices");
-  double divisor = NumberArg(info, 3, kFn, "divisor");
-  FloatView out = FloatArg(info, 4, kFn, "out");
-  if (divisor == 0) throw Napi::RangeError::New(env, std::string(kFn) + ": divisor must not be 0");
+  CheckArgCount(info, 5, fn, "(src, cols, indices, divisor, out)");
+  ArrayView src = TypedArg(info, 0, napi_uint8_array, fn, "src");
+  size_t cols = DimArg(info, 1, fn, "cols");
+  ArrayView indices = TypedArg(info, 2, napi_int32_array, fn, "indices");
+  double divisor = NumberArg(info, 3, fn, "divisor");
+  FloatView out = FloatArg(info, 4, fn, "out");
+  if (divisor == 0) throw Napi::RangeError::New(env, std::string(fn) + ": divisor must not be 0");
   if (cols == 0 || src.length % cols != 0) {
     std::ostringstream s;
-    s << kFn << ": src has " << src.length << " elements, not a whole number of rows of " << cols;
+    s << fn << ": src has " << src.length << " elements, not a whole number of rows of " << cols;
     throw Napi::RangeError::New(env, s.str());
   }
   size_t count = src.length / cols;
   size_t rows = indices.length;
-  CheckLength(env, kFn, out, rows, cols);
+  CheckLength(env, fn, out, rows, cols);
   // writing a row must not change an index still to be read, nor a source row
-  CheckNoOverlap(env, kFn, out, indices);
-  CheckNoOverlap(env, kFn, out, src);
+  CheckNoOverlap(env, fn, out, indices);
+  CheckNoOverlap(env, fn, out, src);
   // each index is read once, into a copy no other thread can rewrite (indices may sit on a
   // SharedArrayBuffer), and every copied index is checked before any row is read
-  std::vector<int32_t> idx(indices.as<const int32_t>(), indices.as<const int32_t>() + rows);
+  const int32_t* given = indices.as<const int32_t>();
+  job->idx.assign(given, given + rows);
   for (size_t r = 0; r < rows; r++) {
-    if (idx[r] < 0 || static_cast<size_t>(idx[r]) >= count) {
+    if (job->idx[r] < 0 || static_cast<size_t>(job->idx[r]) >= count) {
       std::ostringstream s;
-      s << kFn << ": indices[" << r << "] is " << idx[r] << ", outside [0, " << count << ")";
+      s << fn << ": indices[" << r << "] is " << job->idx[r] << ", outside [0, " << count << ")";
       throw Napi::RangeError::New(env, s.str());
     }
   }
+  job->src = src.as<const uint8_t>();
+  job->cols = cols;
+  job->out = out.data;
+  job->dtype = out.dtype;
+  // float division only when the divisor is exactly a float (255, 1, …); otherwise divide in double
+  const bool exactFloat = static_cast<double>(static_cast<float>(divisor)) == divisor;
+  if (out.dtype == DType::F32) {
+    if (exactFloat ? SplitFor<float, float>(divisor, &job->splitF) : SplitFor<float, double>(divisor, &job->splitF)) job->kind = GatherJob::kSplit;
+    else if (exactFloat) job->kind = GatherJob::kDivide, job->divideF = Divide<float>{static_cast<float>(divisor)};
+    else job->kind = GatherJob::kTable, job->tableF = Table<float>(Divide<double, float>{divisor});
+  } else {
+    if (SplitFor<double, double>(divisor, &job->splitD)) job->kind = GatherJob::kSplit;
+    else job->kind = GatherJob::kTable, job->tableD = Table<double>(Divide<double, double>{divisor});
+  }
+}
 
+// the look-ahead gather of this JavaScript thread: its job, whether it is out on the second core, and
+// references that keep src and out alive until gatherRowsFinish (the helper writes into out meanwhile)
+struct Ahead {
+  GatherJob job;
+  bool posted = false;
+  napi_ref src = nullptr;
+  napi_ref out = nullptr;
+  bool hooked = false;
+};
+thread_local Ahead ahead;
+
+// the posted gather done (waited for, or run here), and its arrays let go
+void FinishAhead(napi_env env) {
+  if (!ahead.posted) return;
+  FinishOnSecondCore();
+  ahead.posted = false;
+  if (env != nullptr) {
+    napi_delete_reference(env, ahead.src);
+    napi_delete_reference(env, ahead.out);
+  }
+  ahead.src = ahead.out = nullptr;
+}
+
+}  // namespace
+
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  // reused per thread: no allocation per call once the indices' copy has grown
+  thread_local GatherJob job;
+  Prepare(info, kFn, &job);
   // a large gather (an evaluation chunk) is store-bound on one core: split over two when the products
   // may use two (two_cores.h); each row is the same either way
-  const uint8_t* pixels = src.as<const uint8_t>();
-  const int32_t* at = idx.data();
-  ForDType(out.dtype, [&](auto zero) {
-    using T = decltype(zero);
-    T* dst = out.as<T>();
-    // float division only when the divisor is exactly a float (255, 1, …); otherwise divide in double
-    Split<T> split;
-    const bool exactFloat = static_cast<double>(static_cast<float>(divisor)) == divisor;
-    if (std::is_same_v<T, float> && exactFloat ? SplitFor<T, float>(divisor, &split) : SplitFor<T, double>(divisor, &split)) {
-      ForRowsOnTwoCores(rows, rows * cols, [&](size_t begin, size_t end) { GatherRange(pixels, cols, at, begin, end, split, dst); });
-    } else if (std::is_same_v<T, float> && exactFloat) {
-      const Divide<float, T> scale{static_cast<float>(divisor)};
-      ForRowsOnTwoCores(rows, rows * cols, [&](size_t begin, size_t end) { GatherRange(pixels, cols, at, begin, end, scale, dst); });
-    } else {
-      const Table<T> scale(Divide<double, T>{divisor});
-      ForRowsOnTwoCores(rows, rows * cols, [&](size_t begin, size_t end) { GatherRange(pixels, cols, at, begin, end, scale, dst); });
-    }
-  });
+  ForRowsOnTwoCores(job.rows(), job.rows() * job.cols, job);
+  return info.Env().Undefined();
+}
+
+// gatherRowsStart(src, cols, indices, divisor, out): gatherRows's work, on the second core while the
+// caller goes on (the next training batch beside the current step), or here and now when this thread may
+// not use two cores or the helper is busy. everything is checked before anything starts, so every error is
+// thrown here; out must not be read, nor src or out changed, until gatherRowsFinish(). returns whether
+// the gather went to the other core. a gather still out from an earlier call is finished first
+Napi::Value GatherRowsStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FinishAhead(env);
+  Prepare(info, "gatherRowsStart", &ahead.job);
+  // a worker torn down with its gather out waits for the helper before its memory goes
+  if (!ahead.hooked) {
+    env.AddCleanupHook([] { FinishAhead(nullptr); });
+    ahead.hooked = true;
+  }
+  // the references first: once posted, nothing here may fail
+  napi_ref src = nullptr;
+  napi_ref out = nullptr;
+  if (napi_create_reference(env, info[0], 1, &src) != napi_ok || napi_create_reference(env, info[4], 1, &out) != napi_ok) {
+    if (src != nullptr) napi_delete_reference(env, src);
+    throw Napi::Error::New(env, "gatherRowsStart: could not hold src and out for the other core");
+  }
+  const GatherJob& job = ahead.job;
+  if (PostToSecondCore(job.rows(), [](const void* w, size_t begin, size_t end) { (*static_cast<const GatherJob*>(w))(begin, end); }, &job)) {
+    ahead.posted = true;
+    ahead.src = src;
+    ahead.out = out;
+    return Napi::Boolean::New(env, true);
+  }
+  napi_delete_reference(env, src);
+  napi_delete_reference(env, out);
+  ForRowsOnTwoCores(job.rows(), job.rows() * job.cols, job);
+  return Napi::Boolean::New(env, false);
+}
+
+// gatherRowsFinish(): the gather gatherRowsStart posted is whole when this returns (nothing to do if
+// none is out)
+Napi::Value GatherRowsFinish(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckArgCount(info, 0, "gatherRowsFinish", "()");
+  FinishAhead(env);
   return env.Undefined();
 }
 

@@ -23,6 +23,17 @@ void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work);
 using RowsCall = void (*)(const void* work, size_t begin, size_t end);
 void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* work);
 
+// the helper thread for work that runs beside the caller's next steps (the next training batch's gather
+// beside the current step): call(work, 0, rows) is posted to the helper and this returns at once, true,
+// when this JavaScript thread may use two cores (the rule above) and the helper is free; the caller must
+// then call FinishOnSecondCore before it reads what the work writes, and keep work and everything it
+// touches alive until then. false: nothing was posted (the caller does the work itself). while the work is
+// out, every other split over two cores runs on its caller alone
+bool PostToSecondCore(size_t rows, RowsCall call, const void* work);
+// (called only by the thread whose PostToSecondCore returned true) waits for the posted work, or runs it here if the helper has not started it yet (so a helper kept off
+// its core never holds the caller up for longer than the work itself), and frees the helper
+void FinishOnSecondCore();
+
 template <typename Work>
 void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work) {
   RunRowsOnTwoCores(rows, elements, [](const void* w, size_t begin, size_t end) { (*static_cast<const Work*>(w))(begin, end); }, &work);

@@ -8,6 +8,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { Random } from '../random.js';
 import { toDataset, type Dataset } from '../train/dataset.js';
+import { Sampler } from '../train/sampling.js';
 import type { MnistSet } from '../data/mnist.js';
 
 export interface Config {
@@ -91,22 +92,24 @@ export interface Step {
   run: () => void;
 }
 
-// a training step as the trainer runs it: draw indices, gather the batch, backprop, the update
-// (SGD unless another optimizer is given)
+// a training step as the trainer runs it: the batch gathered during the previous step (the trainer's
+// look-ahead, sampling.ts: the next batch's indices drawn and its gather started on the second core
+// before the step, waited for after it), backprop, the update (SGD unless another optimizer is given).
+// so the step's time holds the gather only where it does not fit beside the step; the floor stays the
+// products alone
 export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet, optimizer?: Optimizer): Step {
   const net = mlp({ sizes: config.sizes, dtype, seed: 1, backend });
   const data: Dataset = toDataset(train, 'train', backend);
   const opt = optimizer ?? new SGD({ lr: 0.1 });
-  const random = new Random(2);
-  const x = Matrix.zeros(config.batch, 784, dtype);
-  const t = new Int32Array(config.batch);
-  const indices = new Int32Array(config.batch);
+  const sampler = new Sampler('replacement', new Random(2), data, config.batch, dtype);
+  let it = 0;
   return {
     net,
     run: () => {
-      random.fillRandint(indices, data.count);
-      data.gather(indices, x, t);
-      opt.update(net.params, net.gradient(x, t).grads);
+      it++;
+      const b = sampler.next(it, data, Infinity);
+      opt.update(net.params, net.gradient(b.x, b.t).grads);
+      sampler.settle(data);
     },
   };
 }

@@ -4,7 +4,7 @@
 
 import type { DType } from '../matrix.js';
 import { Matrix } from '../matrix.js';
-import type { Random, RandomState } from '../random.js';
+import { Random, type RandomState } from '../random.js';
 import type { BatchTargets, Dataset } from './dataset.js';
 import type { Sampling } from './options.js';
 
@@ -33,9 +33,16 @@ export class Sampler {
   private readonly count: number;
   private readonly batchSize: number;
   private readonly order: Int32Array | undefined;
-  // made once; shuffle's shorter last batch of an epoch gets its own set
+  // made once; shuffle's shorter last batch of an epoch gets its own set (none when the epoch divides)
   private readonly full: Batch;
-  private readonly tail: Batch;
+  private readonly tail: Batch | undefined;
+  // look-ahead (when the data set can gather beside a step): a second full set, so the next batch is
+  // written while the network still reads the current one, the iteration it is for (0: none), and the
+  // generator as it was before drawing it, which is what a checkpoint of this iteration must save
+  private readonly spare: Batch | undefined;
+  private aheadIt = 0;
+  private aheadBatch: Batch | undefined;
+  private readonly mark: Random;
 
   // random: the trainer's generator, which carries on from one fit to the next
   constructor(sampling: Sampling, random: Random, data: Dataset, batchSize: number, dtype: DType) {
@@ -49,39 +56,80 @@ export class Sampler {
       this.order = new Int32Array(n);
       for (let i = 0; i < n; i++) this.order[i] = i;
       const tailRows = n - (this.perEpoch - 1) * batchSize;
-      this.tail = tailRows === batchSize ? this.full : makeBatch(tailRows, data, dtype);
+      this.tail = tailRows === batchSize ? undefined : makeBatch(tailRows, data, dtype);
     } else {
       this.order = undefined;
-      this.tail = this.full;
+      this.tail = undefined;
     }
+    this.spare = data.startGather === undefined ? undefined : makeBatch(batchSize, data, dtype);
+    this.mark = new Random(1).copyFrom(random);
   }
 
-  // the examples of iteration it (1-based), gathered from data into a reused batch
-  next(it: number, data: Dataset): Batch {
+  // the examples of iteration it (1-based), gathered from data into a reused batch: the one started
+  // ahead by the previous call if there was one, else gathered now. with last (the run's last iteration)
+  // it also starts gathering iteration it + 1's batch beside the step about to run on this one; the
+  // caller then calls settle(data) after the step, before anything else may read a batch or the state
+  next(it: number, data: Dataset, last = it): Batch {
+    let b: Batch;
+    if (this.aheadIt === it) {
+      b = this.aheadBatch!;
+    } else {
+      b = this.draw(it, this.full);
+      data.gather(b.indices, b.x, b.t);
+    }
+    this.aheadIt = 0;
+    // shuffle's look-ahead stops at an epoch's end: the next epoch's shuffle would change the order a
+    // checkpoint of this iteration saves
+    if (this.spare !== undefined && it < last && (this.order === undefined || it % this.perEpoch !== 0)) {
+      this.mark.copyFrom(this.random);
+      const nb = this.draw(it + 1, b === this.full ? this.spare : this.full);
+      data.startGather!(nb.indices, nb.x, nb.t);
+      this.aheadIt = it + 1;
+      this.aheadBatch = nb;
+    }
+    return b;
+  }
+
+  // the look-ahead batch whole (a no-op without one)
+  settle(data: Dataset): void {
+    data.finishGather?.();
+  }
+
+  // the run ends before the batch drawn ahead is used: the generator back to where it was before the
+  // draw, so the next fit (or a resumed run) draws it again, as if it had never been looked at
+  drop(data: Dataset): void {
+    this.settle(data);
+    if (this.aheadIt !== 0) this.random.copyFrom(this.mark);
+    this.aheadIt = 0;
+  }
+
+  // the indices of iteration it into the full set given (shuffle's last batch of an epoch into the tail)
+  private draw(it: number, full: Batch): Batch {
     const order = this.order;
-    let b = this.full;
+    let b = full;
     if (order) {
       const k = (it - 1) % this.perEpoch;
       // a new epoch: a new order, so every example is seen once per epoch
       if (k === 0) this.random.shuffle(order);
-      if (k === this.perEpoch - 1) b = this.tail;
+      if (k === this.perEpoch - 1) b = this.tail ?? full;
       const from = k * this.batchSize;
       const bi = b.indices;
       for (let i = 0; i < bi.length; i++) bi[i] = order[from + i]!;
     } else {
       this.random.fillRandint(b.indices, this.count);
     }
-    data.gather(b.indices, b.x, b.t);
     return b;
   }
 
-  // for a checkpoint: the generator's state and the epoch's order (a view: writeCheckpoint copies it out)
+  // for a checkpoint: the generator's state and the epoch's order (a view: writeCheckpoint copies it out),
+  // as they were before any look-ahead draw
   state(): SamplerState {
-    return { random: this.random.getState(), order: this.order };
+    return { random: (this.aheadIt !== 0 ? this.mark : this.random).getState(), order: this.order };
   }
 
   restore(state: SamplerState): void {
     this.random.setState(state.random);
     if (this.order && state.order) this.order.set(state.order);
+    this.aheadIt = 0;
   }
 }

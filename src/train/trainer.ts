@@ -178,9 +178,14 @@ export class Trainer {
     training.add(this.net);
     this.running = true;
     this.stopRequested = false;
+    let sampler: Sampler | undefined;
     try {
-      return await this.loop(train, validation, test);
+      sampler = new Sampler(this.settings.sampling, this.random, train, this.settings.batchSize, this.net.dtype);
+      return await this.loop(sampler, train, validation, test);
     } finally {
+      // a batch drawn ahead is dropped however the run ends (its end, a stop, an error): the generator
+      // is left where the last batch used left it, as if nothing had been drawn ahead
+      sampler?.drop(train);
       this.running = false;
       training.delete(this.net);
       unlock?.();
@@ -191,9 +196,8 @@ export class Trainer {
     return this.stopRequested || this.settings.signal?.aborted === true;
   }
 
-  private async loop(train: Dataset, validation: Dataset | undefined, test: Dataset | undefined): Promise<History> {
+  private async loop(sampler: Sampler, train: Dataset, validation: Dataset | undefined, test: Dataset | undefined): Promise<History> {
     const s = this.settings;
-    const sampler = new Sampler(s.sampling, this.random, train, s.batchSize, this.net.dtype);
     const perEpoch = sampler.perEpoch;
     const total = this.totalIterations(train.count);
     // a checkpoint being continued: taken once, by this fit
@@ -219,10 +223,13 @@ export class Trainer {
     this.net.setTraining?.(true);
 
     for (let it = (resumed?.iteration ?? 0) + 1; it <= total && !this.stopping; it++) {
-      const b = sampler.next(it, train);
+      // this iteration's batch, and the next one's started on the second core beside this step
+      const b = sampler.next(it, train, total);
       // backprop, then one optimizer step; the loss is the one of the weights before the step
       const { loss, grads } = this.net.gradient(b.x, b.t);
       this.optimizer.update(this.net.params, grads);
+      // the next batch whole before anything else runs (a callback, evaluation, a checkpoint)
+      sampler.settle(train);
       history.push(loss);
 
       if (s.onBatchEnd) {
