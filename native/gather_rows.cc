@@ -260,7 +260,6 @@ Napi::Value GatherRowsStart(const Napi::CallbackInfo& info) {
 // none is out)
 Napi::Value GatherRowsFinish(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckArgCount(info, 0, "gatherRowsFinish", "()");
   FinishAhead(env);
   return env.Undefined();
 }

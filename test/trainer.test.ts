@@ -4,6 +4,7 @@ import { Matrix } from '../src/matrix.js';
 import { TwoLayerNet, type Labels, type LossAndGradients, type Network } from '../src/nn/index.js';
 import { Adam, SGD } from '../src/optim/index.js';
 import { Random } from '../src/random.js';
+import { getNumThreads, setNumThreads } from '../src/info.js';
 import { Writable } from 'node:stream';
 import { Progress } from '../src/cli/progress.js';
 import { evaluateAccuracy, fit, History, Trainer, type BatchInfo } from '../src/train/index.js';
@@ -166,6 +167,51 @@ describe('optimizers on real MNIST', () => {
     // both learn; Adam's per-weight step sizes get further in one epoch (measured 0.910 vs 0.922)
     expect(sgd).toBeGreaterThan(0.85);
     expect(adam).toBeGreaterThan(sgd + 0.005);
+  });
+});
+
+// the next batch gathered ahead (on the second core natively, sampling.ts) must leave every step the
+// batch it would have had without it: the same run with the look-ahead (a native backend) and without
+// (no backend: the set is gathered in TypeScript, each batch at its own step)
+describe('the look-ahead gather', () => {
+  class NativeSpyNet extends SpyNet {
+    readonly backend = nativeBackend();
+  }
+
+  // two fits on one trainer (the generator carries on), the first stopped mid-epoch by a callback
+  async function batchesOf(net: SpyNet, sampling: 'replacement' | 'shuffle', count: number): Promise<number[][]> {
+    const trainer = new Trainer(net, { iterations: 40, seed: 3, sampling, evaluate: false, onBatchEnd: (b) => b.iteration !== 17 || net.batches.length > 17 });
+    const data = { train: indexSet(count) };
+    expect((await trainer.fit(data)).iterations).toBe(17);
+    expect((await trainer.fit(data)).iterations).toBe(40);
+    return net.batches;
+  }
+
+  // 1050 examples: shuffle's epoch ends in a 50-row tail; 1000: in a full batch
+  it.each([['replacement', 1050], ['shuffle', 1050], ['shuffle', 1000]] as const)('gives every step the batch drawn for it, across a stop and a second fit (%s, %i examples, 2 threads)', async (sampling, count) => {
+    const before = getNumThreads();
+    setNumThreads(2);
+    try {
+      const ahead = await batchesOf(new NativeSpyNet(), sampling, count);
+      const plain = await batchesOf(new SpyNet(), sampling, count);
+      expect(ahead.length).toBe(57);
+      expect(ahead).toEqual(plain);
+      // with replacement the batches are the generator's draws in order, none skipped by the stop
+      if (sampling === 'replacement') {
+        const r = new Random(3);
+        const draw = new Int32Array(100);
+        expect(ahead).toEqual(ahead.map(() => Array.from(r.fillRandint(draw, count))));
+      } else {
+        // each example once per epoch (the first fit's first epoch)
+        const perEpoch = Math.ceil(count / 100);
+        expect(ahead.slice(0, perEpoch).map((b) => b.length)).toEqual(count === 1050 ? [...Array(10).fill(100), 50] : Array(10).fill(100));
+        expect(new Set(ahead.slice(0, perEpoch).flat()).size).toBe(count);
+        // the second fit starts a new epoch of its own
+        expect(new Set(ahead.slice(17, 17 + perEpoch).flat()).size).toBe(count);
+      }
+    } finally {
+      setNumThreads(before);
+    }
   });
 });
 
