@@ -2,6 +2,7 @@
 // evaluation chunk): one helper thread, started at first use, takes the second half of the rows
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 namespace blasprop {
@@ -26,6 +27,15 @@ void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* 
 template <typename Work>
 void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work) {
   RunRowsOnTwoCores(rows, elements, [](const void* w, size_t begin, size_t end) { (*static_cast<const Work*>(w))(begin, end); }, &work);
+}
+
+// work(begin, end) over the elements [0, n) of an element-wise pass whose every element's result is
+// its own (the optimizer updates): over two cores by ForRowsOnTwoCores's rule, split at a multiple of
+// 16 elements so neither core's half starts inside a cache line the other writes
+template <typename Work>
+void ForElementsOnTwoCores(size_t n, const Work& work) {
+  constexpr size_t kChunk = 16;
+  ForRowsOnTwoCores((n + kChunk - 1) / kChunk, n, [&](size_t begin, size_t end) { work(begin * kChunk, std::min(end * kChunk, n)); });
 }
 
 }  // namespace blasprop
