@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 
 namespace blasprop {
@@ -27,6 +28,18 @@ void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* 
 template <typename Work>
 void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work) {
   RunRowsOnTwoCores(rows, elements, [](const void* w, size_t begin, size_t end) { (*static_cast<const Work*>(w))(begin, end); }, &work);
+}
+
+// work(i) for each item i in [0, items), over two cores by ForRowsOnTwoCores's rule, the items handed
+// out one at a time to whichever core asks next: a helper that wakes late (or a core another process
+// holds) then leaves the other core at most one item to wait for, where fixed halves would keep it
+// waiting for the whole late half. for items whose results do not depend on which core ran them
+template <typename Work>
+void ForItemsOnTwoCores(size_t items, size_t elements, const Work& work) {
+  std::atomic<size_t> next{0};
+  ForRowsOnTwoCores(items, elements, [&](size_t, size_t) {
+    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < items; i = next.fetch_add(1, std::memory_order_relaxed)) work(i);
+  });
 }
 
 // work(begin, end) over the elements [0, n) of an element-wise pass whose every element's result is
