@@ -1,5 +1,6 @@
-// a second core for the element-wise passes a product does not cover (the gather of a 1000-row
-// evaluation chunk): one helper thread, started at first use, takes the second half of the rows
+// a second core for the passes a product does not cover (the gather of a 1000-row evaluation chunk,
+// the fused conv's blocks, the optimizer update of a large parameter): one helper thread, started at
+// first use, takes the second half of the rows (or, ForItemsOnTwoCores, the items it asks for)
 #pragma once
 
 #include <algorithm>
