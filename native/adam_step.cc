@@ -13,6 +13,7 @@
 #include "ops.h"
 #include "flush_subnormals.h"
 #include "multiversion.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -61,8 +62,16 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
     const T beta2T = static_cast<T>(beta2), oneMinusBeta2 = static_cast<T>(1 - beta2), invBc2Sqrt = static_cast<T>(1 / bc2Sqrt);
     const T epsT = static_cast<T>(eps), wdT = static_cast<T>(wd);
     auto step = wdT == 0 ? Step<T, false> : Step<T, true>;
-    FlushSubnormals flush(std::is_same_v<T, float>);
-    step(p.length, p.as<T>(), g.as<const T>(), m.as<T>(), v.as<T>(), stepSizeT, beta1T, oneMinusBeta1, beta2T, oneMinusBeta2, invBc2Sqrt, epsT, wdT);
+    T* pp = p.as<T>();
+    const T* gp = g.as<const T>();
+    T* mp = m.as<T>();
+    T* vp = v.as<T>();
+    // a large parameter (SimpleConvNet's 432 000 dense weights) over two cores, each element's update
+    // its own (two_cores.h); the flush modes are per thread, so each part sets them
+    ForElementsOnTwoCores(p.length, [&](size_t begin, size_t end) {
+      FlushSubnormals flush(std::is_same_v<T, float>);
+      step(end - begin, pp + begin, gp + begin, mp + begin, vp + begin, stepSizeT, beta1T, oneMinusBeta1, beta2T, oneMinusBeta2, invBc2Sqrt, epsT, wdT);
+    });
   });
   return env.Undefined();
 }

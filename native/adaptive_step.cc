@@ -10,6 +10,7 @@
 #include "ops.h"
 #include "flush_subnormals.h"
 #include "multiversion.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -50,8 +51,15 @@ Napi::Value AdaptiveStep(const Napi::CallbackInfo& info) {
     // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
     const T lrT = static_cast<T>(lr), aT = static_cast<T>(a), bT = static_cast<T>(b), epsT = static_cast<T>(eps), wdT = static_cast<T>(wd);
     auto step = wdT == 0 ? Step<T, false> : Step<T, true>;
-    FlushSubnormals flush(std::is_same_v<T, float>);
-    step(p.length, p.as<T>(), g.as<const T>(), h.as<T>(), lrT, aT, bT, epsT, wdT);
+    T* pp = p.as<T>();
+    const T* gp = g.as<const T>();
+    T* hp = h.as<T>();
+    // a large parameter over two cores, each element's update its own (two_cores.h); the flush modes
+    // are per thread, so each part sets them
+    ForElementsOnTwoCores(p.length, [&](size_t begin, size_t end) {
+      FlushSubnormals flush(std::is_same_v<T, float>);
+      step(end - begin, pp + begin, gp + begin, hp + begin, lrT, aT, bT, epsT, wdT);
+    });
   });
   return env.Undefined();
 }

@@ -83,22 +83,26 @@ BLASPROP_INLINE T Keep(T v, bool keep) {
 }
 
 // body(blk) for every block, over two cores when the block work is large (two_cores.h; its measure is
-// the convolution's output values): the blocks are independent and each writes only its own outputs,
-// so the split changes no bit. an exception (no memory for a thread's scratch) stops that core's
-// blocks and is rethrown here, once both have stopped
+// the convolution's output values), each block to whichever core asks next: the blocks are
+// independent and each writes only its own outputs, so the split changes no bit. an exception (no
+// memory for a thread's scratch) skips the blocks not yet started and is rethrown here, once both
+// cores have stopped
 template <typename Body>
 void ForBlocks(const Plan& p, const Body& body) {
   std::exception_ptr failure;
+  std::atomic<bool> failed{false};
   std::mutex lock;
-  const auto run = [&](size_t begin, size_t end) {
+  const auto run = [&](size_t blk) {
+    if (failed.load(std::memory_order_relaxed)) return;
     try {
-      for (size_t blk = begin; blk < end; blk++) body(blk);
+      body(blk);
     } catch (...) {
       std::lock_guard<std::mutex> hold(lock);
       if (!failure) failure = std::current_exception();
+      failed.store(true, std::memory_order_relaxed);
     }
   };
-  ForRowsOnTwoCores(p.blocks, p.conv.n * p.filters * p.plane, run);
+  ForItemsOnTwoCores(p.blocks, p.conv.n * p.filters * p.plane, run);
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -8,6 +8,7 @@
 #include "ops.h"
 #include "flush_subnormals.h"
 #include "multiversion.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -49,15 +50,14 @@ Napi::Value MomentumStep(const Napi::CallbackInfo& info) {
     T* vp = v.as<T>();
     // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
     const T lrT = static_cast<T>(lr), muT = static_cast<T>(mu), wdT = static_cast<T>(wd);
-    FlushSubnormals flush(std::is_same_v<T, float>);
     // the branches out of the loop, so each variant vectorises on its own
-    if (nesterov) {
-      if (wdT == 0) Step<T, true, false>(p.length, pp, gp, vp, lrT, muT, wdT);
-      else Step<T, true, true>(p.length, pp, gp, vp, lrT, muT, wdT);
-    } else {
-      if (wdT == 0) Step<T, false, false>(p.length, pp, gp, vp, lrT, muT, wdT);
-      else Step<T, false, true>(p.length, pp, gp, vp, lrT, muT, wdT);
-    }
+    auto step = nesterov ? (wdT == 0 ? Step<T, true, false> : Step<T, true, true>) : (wdT == 0 ? Step<T, false, false> : Step<T, false, true>);
+    // a large parameter over two cores, each element's update its own (two_cores.h); the flush modes
+    // are per thread, so each part sets them
+    ForElementsOnTwoCores(p.length, [&](size_t begin, size_t end) {
+      FlushSubnormals flush(std::is_same_v<T, float>);
+      step(end - begin, pp + begin, gp + begin, vp + begin, lrT, muT, wdT);
+    });
   });
   return env.Undefined();
 }

@@ -6,6 +6,7 @@
 #include "flush_subnormals.h"
 #include "multiversion.h"
 #include "ops.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -40,8 +41,14 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
     using T = decltype(zero);
     // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
     const T lrT = static_cast<T>(lr), wdT = static_cast<T>(wd);
-    FlushSubnormals flush(std::is_same_v<T, float>);
-    Step<T>(p.length, p.as<T>(), g.as<const T>(), lrT, wdT);
+    T* pp = p.as<T>();
+    const T* gp = g.as<const T>();
+    // a large parameter over two cores, each element's update its own (two_cores.h); the flush modes
+    // are per thread, so each part sets them
+    ForElementsOnTwoCores(p.length, [&](size_t begin, size_t end) {
+      FlushSubnormals flush(std::is_same_v<T, float>);
+      Step<T>(end - begin, pp + begin, gp + begin, lrT, wdT);
+    });
   });
   return env.Undefined();
 }

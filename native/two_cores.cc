@@ -19,8 +19,11 @@ namespace {
 // other processes never makes the caller wait)
 enum : int { kIdle, kPosted, kTaken, kFinished };
 
-// how long the helper watches for the next look-ahead job: a book step (0.2–0.5 ms) posts well within it
-constexpr std::chrono::microseconds kWatch{1000};
+// how long the helper watches for the next job before it sleeps (Loop); after a look-ahead job
+// (PostToSecondCore) longer, as the next one comes a whole training step later (a book float64 step
+// is ≈ 0.45 ms)
+constexpr auto kWatch = std::chrono::microseconds(500);
+constexpr auto kWatchAhead = std::chrono::microseconds(1000);
 
 // one helper thread, made at first use and never destroyed (like OpenBLAS's own pool): the process
 // may exit, or a worker's environment be torn down, while it waits
@@ -33,38 +36,31 @@ struct Helper {
   const void* work = nullptr;
   size_t begin = 0;
   size_t end = 0;
-  // set with a job posted by PostToSecondCore: another is likely to follow within a training step
-  bool watchAfter = false;
+  // set with a job posted by PostToSecondCore
+  bool ahead = false;
 
   Helper() { std::thread([this] { Loop(); }).detach(); }
 
   void Loop() {
-    bool watch = false;
+    bool wasAhead = false;
     for (;;) {
-      // after a look-ahead job, watch for the next one a while before sleeping: waking a sleeping
-      // thread cost the poster ≈ 25 µs here (a futex wake, and the VM's wake-up of an idle core),
-      // more than the 100-row gather it hands over. the watch yields, so a runnable thread (OpenBLAS's
-      // second one) still gets this core
-      if (!(watch && WatchFor(kWatch))) {
+      // a step posts its jobs close together (the optimizer's large parameter just after the products,
+      // the next batch's blocks): after each job the helper keeps watching for a while before it
+      // sleeps, since a sleeping thread here takes longer to wake (≈0.1 ms on this VM) than half of a
+      // 0.2 ms pass (and waking it cost the poster of a look-ahead gather ≈ 25 µs, more than the
+      // 100-row gather it handed over). yielding each turn leaves the core to any other thread that wants it
+      const auto until = std::chrono::steady_clock::now() + (wasAhead ? kWatchAhead : kWatch);
+      while (state.load(std::memory_order_acquire) != kPosted && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      {
         std::unique_lock<std::mutex> hold(lock);
         wake.wait(hold, [this] { return state.load(std::memory_order_acquire) == kPosted; });
       }
       int posted = kPosted;
       if (!state.compare_exchange_strong(posted, kTaken, std::memory_order_acq_rel)) continue;
-      watch = watchAfter;
+      wasAhead = ahead;
       call(work, begin, end);
       state.store(kFinished, std::memory_order_release);
     }
-  }
-
-  // true when a job was posted within the time given
-  bool WatchFor(std::chrono::microseconds span) {
-    const auto until = std::chrono::steady_clock::now() + span;
-    while (state.load(std::memory_order_acquire) != kPosted) {
-      if (std::chrono::steady_clock::now() >= until) return false;
-      std::this_thread::yield();
-    }
-    return true;
   }
 };
 
@@ -94,10 +90,10 @@ bool TryUse() {
 
 void Release() { InUse().store(false, std::memory_order_release); }
 
-void Post(Helper& h, RowsCall call, const void* work, size_t begin, size_t end, bool watchAfter) {
+void Post(Helper& h, RowsCall call, const void* work, size_t begin, size_t end, bool ahead) {
   {
     std::lock_guard<std::mutex> hold(h.lock);
-    h.watchAfter = watchAfter;
+    h.ahead = ahead;
     h.call = call;
     h.work = work;
     h.begin = begin;
@@ -118,10 +114,17 @@ void Finish(Helper& h) {
   h.state.store(kIdle, std::memory_order_release);
 }
 
+// the helper PostToSecondCore posted to, until FinishOnSecondCore (one at a time: InUse is taken),
+// and whether this thread is the one that posted
+Helper* postedTo = nullptr;
+thread_local bool postedHere = false;
+
 }  // namespace
 
 void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* work) {
   if (rows < 2 || elements < kSplitElements || LargeProductThreads() < 2) return call(work, 0, rows);
+  // this thread's look-ahead work (a 100-row gather, long done by the time a step needs a split) first
+  FinishOnSecondCore();
   Helper* helper = TheHelper();
   if (helper == nullptr || !TryUse()) return call(work, 0, rows);
   // the caller takes the first half and the helper the second, as a two-thread product splits its
@@ -133,24 +136,21 @@ void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* 
   Release();
 }
 
-// the work posted by PostToSecondCore, until FinishOnSecondCore (one at a time: InUse is taken)
-namespace {
-Helper* postedTo = nullptr;
-}
-
 bool PostToSecondCore(size_t rows, RowsCall call, const void* work) {
   if (LargeProductThreads() < 2) return false;
   Helper* helper = TheHelper();
   if (helper == nullptr || !TryUse()) return false;
   postedTo = helper;
+  postedHere = true;
   Post(*helper, call, work, 0, rows, true);
   return true;
 }
 
 void FinishOnSecondCore() {
-  if (postedTo == nullptr) return;
+  if (!postedHere) return;
   Finish(*postedTo);
   postedTo = nullptr;
+  postedHere = false;
   Release();
 }
 
