@@ -1,7 +1,7 @@
 // convReluPool(X, n, channels, height, width, kernelHeight, kernelWidth, stride, pad, poolHeight,
 // poolWidth, poolStride, W, b, out, argmax) and convReluPoolBackward(X, n, …, poolStride, W, Y, dout,
 // argmax, dW, db, dx | null): Convolution → Relu → max Pooling in one op, the maths of
-// src/kernels/conv_relu_pool.ts.
+// src/kernels/conv-relu-pool.ts.
 //
 // why fused: the three layers apart stream the whole N×filters×OH×OW convolution output through
 // memory about ten times per step (SimpleConvNet: 6.9 MB, ~0.5 ms a pass here), several times the

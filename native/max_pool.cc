@@ -1,5 +1,5 @@
 // maxPool(X, n, channels, height, width, kh, kw, stride, pad, out, argmax) and
-// maxPoolBackward(dout, argmax, dx): src/kernels/max_pool.ts in C++. Padding never wins, the first
+// maxPoolBackward(dout, argmax, dx): src/kernels/max-pool.ts in C++. Padding never wins, the first
 // maximum wins ties, a NaN wins and stays; argmax holds each maximum's index in X
 #include <algorithm>
 #include <cmath>

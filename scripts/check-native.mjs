@@ -116,6 +116,31 @@ for (const dtype of DTYPES) {
     const vv = state.data.map(Math.abs);
     three((t) => be.adamStep(p.data, grad.data, mm, vv, 0.001 / (1 - 0.9 ** t), 0.9, 0.999, Math.sqrt(1 - 0.999 ** t), 1e-8, 0.01));
   }, true);
+  // the fused conv → relu → max pool the conv nets train with: SimpleConvNet's geometry on 5 images
+  // (more than one of the native op's blocks), 4 filters; argmax must name the same positions
+  const conv = windowGeometry('check', { channels: 1, height: 28, width: 28 }, { kernelHeight: 5, kernelWidth: 5, stride: 1, pad: 0 });
+  const pool = windowGeometry('check', { channels: 4, height: conv.outHeight, width: conv.outWidth }, { kernelHeight: 2, kernelWidth: 2, stride: 2, pad: 0 });
+  const digits = randomMatrix(5, 784, dtype);
+  const W = randomMatrix(4, 25, dtype);
+  const b = randomMatrix(1, 4, dtype);
+  const pooled = 4 * pool.outHeight * pool.outWidth;
+  const fused = [native, referenceBackend].map((be) => {
+    const out = Matrix.zeros(5, pooled, dtype);
+    const argmax = new Int32Array(out.size);
+    be.convReluPool(digits, W, b, conv, pool, out, argmax);
+    return { out, argmax };
+  });
+  compare('convReluPool', dtype, fused[0].out.data, fused[1].out.data);
+  compare('convReluPool argmax', dtype, fused[0].argmax, fused[1].argmax);
+  const dfused = randomMatrix(5, pooled, dtype);
+  for (const name of ['dW', 'db', 'dx']) {
+    const [a, z] = [native, referenceBackend].map((be, i) => {
+      const g = { dW: Matrix.zeros(4, 25, dtype), db: Matrix.zeros(1, 4, dtype), dx: Matrix.zeros(5, 784, dtype) };
+      be.convReluPoolBackward(digits, W, fused[i].out, dfused, fused[i].argmax, conv, pool, g.dW, g.db, g.dx);
+      return g[name].data;
+    });
+    compare(`convReluPoolBackward ${name}`, dtype, a, z);
+  }
 }
 
 const trainAt = process.argv.indexOf('--train');

@@ -4,8 +4,8 @@
 import type { NativeAddon } from '../native/addon.js';
 import { checkCol2im } from '../kernels/col2im.js';
 import { checkIm2col } from '../kernels/im2col.js';
-import { checkMaxPool } from '../kernels/max_pool.js';
-import { checkConvReluPoolGeometry } from '../kernels/conv_relu_pool.js';
+import { checkMaxPool } from '../kernels/max-pool.js';
+import { checkConvReluPoolGeometry } from '../kernels/conv-relu-pool.js';
 import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 

@@ -13,9 +13,9 @@ import { checkColSum, colSumImpl } from '../kernels/col-sum.js';
 import { gemmImpl, gemmShape } from '../kernels/gemm.js';
 import { checkIm2col, im2colImpl } from '../kernels/im2col.js';
 import { checkCol2im, col2imImpl } from '../kernels/col2im.js';
-import { checkSwapAxes, swapAxesImpl } from '../kernels/swap_axes.js';
-import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max_pool.js';
-import { checkConvReluPool, checkConvReluPoolBackward, convReluPoolBackwardImpl, convReluPoolImpl } from '../kernels/conv_relu_pool.js';
+import { checkSwapAxes, swapAxesImpl } from '../kernels/swap-axes.js';
+import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max-pool.js';
+import { checkConvReluPool, checkConvReluPoolBackward, convReluPoolBackwardImpl, convReluPoolImpl } from '../kernels/conv-relu-pool.js';
 import type { Backend } from './types.js';
 
 export const referenceBackend: Backend = {

@@ -50,7 +50,7 @@ export interface Backend {
   swapAxes(x: Matrix, d0: number, d1: number, bias: Matrix | null, out: Matrix): void;
   maxPool(x: Matrix, g: WindowGeometry, out: Matrix, argmax: Int32Array): void;
   maxPoolBackward(dout: Matrix, argmax: Int32Array, dx: Matrix): void;
-  // Convolution → Relu → max Pooling as one op (src/kernels/conv_relu_pool.ts): out and argmax as
+  // Convolution → Relu → max Pooling as one op (src/kernels/conv-relu-pool.ts): out and argmax as
   // Pooling's after the three layers; backward writes dW, db and, unless it is null, dx
   convReluPool(x: Matrix, W: Matrix, b: Matrix, conv: WindowGeometry, pool: WindowGeometry, out: Matrix, argmax: Int32Array): void;
   convReluPoolBackward(

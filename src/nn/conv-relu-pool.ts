@@ -1,5 +1,5 @@
 // ConvReluPool: how a Sequential runs a Convolution → Relu → max Pooling run of its layers, as one
-// fused op (src/kernels/conv_relu_pool.ts). The three layers stay the definition (they hold W, b, dW
+// fused op (src/kernels/conv-relu-pool.ts). The three layers stay the definition (they hold W, b, dW
 // and db, and run on their own anywhere else); this stage computes what they would, with the
 // convolution's output never written out whole: the conv, relu and pool of SimpleConvNet apart pass
 // its 6.9 MB through memory about ten times per step, which cost more than the products.

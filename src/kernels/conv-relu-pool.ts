@@ -11,7 +11,7 @@ import { arrayFor, type DType, type FloatArray, type Matrix } from '../matrix.js
 import { gemmImpl, overlaps } from './gemm.js';
 import { col2imImpl } from './col2im.js';
 import { im2colImpl } from './im2col.js';
-import { wins } from './max_pool.js';
+import { wins } from './max-pool.js';
 import { inputSize, outputPlane, type WindowGeometry } from './window.js';
 
 // the pooling must read the convolution's output, unpadded (padding never wins, so it has nothing to add
