@@ -15,7 +15,8 @@ import { mlp, softmax, TwoLayerNet, type Sequential } from '../src/nn/index.js';
 import { fit, readCheckpoint } from '../src/train/index.js';
 import { shareTrainingData } from '../src/workers/share.js';
 import { sweep } from '../src/workers/sweep.js';
-import { trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
+import { WorkerLane } from '../src/workers/lane.js';
+import { prepareRun, startRun, trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
 
 const run = promisify(execFile);
 const mnist = loadMnist({ dtype: 'float32' });
@@ -134,6 +135,46 @@ describe('trainInWorker', () => {
     const again = shareTrainingData({ train: shared.train.kind === 'mnist' ? shared.train.set : mnist.train });
     expect(again.train.kind === 'mnist' && shared.train.kind === 'mnist' && again.train.set.images).toBe(shared.train.kind === 'mnist' && shared.train.set.images);
   });
+
+  it('puts the shared copy of a large set in 2 MB pages, as loadMnist does for its own arrays', () => {
+    // in a process of its own, so no other test's memory counts: the kernel's own tally of huge pages
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      const { readFileSync } = await import('node:fs');
+      const { loadMnist, shareTrainingData } = await import(${JSON.stringify(path.join(packageRoot, 'dist', 'index.js'))});
+      const huge = () => Number(/AnonHugePages:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]);
+      const thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+      const { train } = loadMnist();
+      const before = huge();
+      const copy = shareTrainingData({ train }).train.set.images;
+      const same = Buffer.compare(Buffer.from(copy.buffer, copy.byteOffset, copy.length), Buffer.from(train.images.buffer, train.images.byteOffset, train.images.length)) === 0;
+      console.log(JSON.stringify({ thp, shared: copy.buffer instanceof SharedArrayBuffer, same, grewMB: (huge() - before) / 1024 }));`], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { thp: string; shared: boolean; same: boolean; grewMB: number };
+    expect(r.shared && r.same).toBe(true);
+    // where the kernel offers huge pages at all: nearly all of the 47 MB copy is in them
+    if (!r.thp.includes('[never]')) expect(r.grewMB).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('a worker lane (what a sweep keeps per core)', () => {
+  it('trains jobs one after another on one worker, the data sent once, each as fit() would', async () => {
+    const lane = new WorkerLane();
+    const shared = shareTrainingData(small);
+    try {
+      for (const seed of [1, 2]) {
+        const options = { iterations: 30, seed, evaluate: false as const };
+        const start = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed });
+        // a lane sends its data with the first job only: the second one trains on what the worker kept
+        const { net } = await startRun(lane, prepareRun(start, options), shared).result;
+        const here = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed });
+        await fit(here, small, options);
+        expect(sameWeights(net, here)).toBe(true);
+        await lane.idle();
+        expect(lane.alive).toBe(true);
+      }
+    } finally {
+      lane.close();
+    }
+  });
 });
 
 describe('sweep', () => {
@@ -153,6 +194,19 @@ describe('sweep', () => {
       const r = results[i]!;
       expect(r.status === 'fulfilled' && sameWeights(r.value.net, here)).toBe(true);
     }
+  });
+
+  it('replaces a worker that died in a run: the runs after it on that lane still train', async () => {
+    const x = new Matrix(4, 784, new Float32Array(4 * 784));
+    const data = { train: { x, t: new Int32Array([0, 1, 2, 3]) } };
+    // a 5-class network on labels up to 3 trains; a 3-class one fails inside the worker's step
+    const runs = [5, 3, 5, 5].map((classes, i) => ({ net: new TwoLayerNet(784, 4, classes, { dtype: 'float32', seed: i }), options: { iterations: 5, batchSize: 4, seed: i, evaluate: false as const } }));
+    const results = await sweep(runs, data, { workers: 1 });
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((results[1] as { reason: unknown }).reason)).toMatch(/label \d+ is 3/);
+    const here = new TwoLayerNet(784, 4, 5, { dtype: 'float32', seed: 3 });
+    await fit(here, data, runs[3]!.options);
+    expect(results[3]!.status === 'fulfilled' && sameWeights(results[3]!.value.net, here)).toBe(true);
   });
 });
 

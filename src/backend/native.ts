@@ -60,6 +60,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.maxPool(x.data, x.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, out.data, argmax);
     },
     maxPoolBackward: (dout, argmax, dx) => addon.maxPoolBackward(dout.data, argmax, dx.data),
-    allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
+    allocateBytes: (length, shared) => allocateBytes(length, addon.hugePageAdvise, shared),
   };
 }

@@ -15,6 +15,7 @@ import { checkCol2im, col2imImpl } from '../kernels/col2im.js';
 import { checkSwapAxes, swapAxesImpl } from '../kernels/swap_axes.js';
 import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max_pool.js';
 import type { Backend } from './types.js';
+import { allocateBytes } from '../native/memory.js';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -83,5 +84,5 @@ export const referenceBackend: Backend = {
     checkMaxPoolBackward(dout, argmax, dx);
     maxPoolBackwardImpl(dout.data, argmax, dx.data);
   },
-  allocateBytes: (length) => new Uint8Array(length),
+  allocateBytes: (length, shared) => allocateBytes(length, undefined, shared),
 };

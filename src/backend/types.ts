@@ -44,6 +44,7 @@ export interface Backend {
   swapAxes(x: Matrix, d0: number, d1: number, bias: Matrix | null, out: Matrix): void;
   maxPool(x: Matrix, g: WindowGeometry, out: Matrix, argmax: Int32Array): void;
   maxPoolBackward(dout: Matrix, argmax: Int32Array, dx: Matrix): void;
-  // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages)
-  allocateBytes(length: number): Uint8Array;
+  // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages); shared: on a
+  // SharedArrayBuffer, for worker threads to read in place
+  allocateBytes(length: number, shared?: boolean): Uint8Array;
 }
