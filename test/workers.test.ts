@@ -2,7 +2,7 @@
 // dead workers, and the addon in several workers at once (in a child process, so a crash fails a test)
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,7 @@ import { fit, readCheckpoint } from '../src/train/index.js';
 import { shareTrainingData } from '../src/workers/share.js';
 import { sweep } from '../src/workers/sweep.js';
 import { WorkerLane } from '../src/workers/lane.js';
+import { idx, spawnCli } from './helpers.js';
 import { prepareRun, startRun, trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
 
 const run = promisify(execFile);
@@ -116,6 +117,34 @@ describe('trainInWorker', () => {
       const ck = await readCheckpoint(dir);
       expect(ck.iteration).toBe(60);
       expect(sameWeights(ck.model.net, net)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('continues a run interrupted in a worker from its checkpoint directory, to the very weights and history of the run never interrupted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-worker-resume-'));
+    try {
+      // Adam (state to carry over), shuffled epochs (a permutation to carry over), an evaluation per epoch
+      const options = { iterations: 3000, batchSize: 10, optimizer: 'adam', learningRate: 0.003, sampling: 'shuffle' as const, seed: 3 };
+      const fresh = () => new TwoLayerNet(784, 8, 10, { dtype: 'float32', seed: 1 });
+      const whole = fresh();
+      const h = await fit(whole, small, options);
+      // stopped from the main thread as soon as the first batch records arrive (the worker sees it a batch later)
+      const first = await trainInWorker(fresh(), small, { ...options, checkpoint: { dir, every: 50 }, onBatchEnd: () => false }).result;
+      expect(first.history.stopReason).toBe('stopped');
+      const saved = await readCheckpoint(dir);
+      expect([saved.status, saved.iteration]).toEqual(['stopped', first.history.iterations]);
+      expect(saved.iteration).toBeLessThan(3000);
+      // continued in another worker: settings, weights, Adam's moments, the permutation and the history from the directory
+      const { net, history } = await trainInWorker(dir, small).result;
+      expect(sameWeights(net, whole)).toBe(true);
+      expect(Array.from(history.loss)).toEqual(Array.from(h.loss));
+      expect(history.epochs.map((e) => [e.iteration, e.testAccuracy])).toEqual(h.epochs.map((e) => [e.iteration, e.testAccuracy]));
+      // and checkpoints kept going into the same directory, as Trainer.resume does
+      expect((await readCheckpoint(dir)).iteration).toBe(3000);
+      // a setting that contradicts the checkpoint is refused, as by Trainer.resume
+      await expect(trainInWorker(dir, small, { batchSize: 50 }).result).rejects.toThrow(/batchSize 50 conflicts with the checkpoint/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -288,7 +317,47 @@ describe('blasprop train --worker', () => {
       const a = (await loadModel(path.join(dir, 'w.safetensors'))).net;
       const b = (await loadModel(path.join(dir, 'm.safetensors'))).net;
       expect(sameWeights(a, b)).toBe(true);
-      await expect(run(process.execPath, [cli, 'train', '--worker', '--resume', '--checkpoint', dir])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--worker cannot --resume/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--resume continues a --worker run stopped by Ctrl-C to the very weights of the uninterrupted run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-cli-worker-resume-'));
+    try {
+      // 1000 training and 200 test images of the real MNIST: an epoch is 100 batches of 10
+      const data = path.join(dir, 'mnist');
+      mkdirSync(data);
+      writeFileSync(path.join(data, 'train-images-idx3-ubyte'), idx([1000, 28, 28], mnist.train.images.subarray(0, 1000 * 784)));
+      writeFileSync(path.join(data, 'train-labels-idx1-ubyte'), idx([1000], mnist.train.labels.subarray(0, 1000)));
+      writeFileSync(path.join(data, 't10k-images-idx3-ubyte'), idx([200, 28, 28], mnist.test.images.subarray(0, 200 * 784)));
+      writeFileSync(path.join(data, 't10k-labels-idx1-ubyte'), idx([200], mnist.test.labels.subarray(0, 200)));
+      const ck = path.join(dir, 'ck');
+      const flags = ['--data', data, '--hidden', '16', '--batch', '10', '--iterations', '4000', '--optimizer', 'momentum', '--lr', '0.01', '--seed', '5'];
+      // Ctrl-C once the first epoch line is out: the worker stops after its batch and checkpoints there
+      let sent = false;
+      const stopped = await spawnCli(dir, ['train', ...flags, '--worker', '--checkpoint', ck, '--every', '30'], {
+        onStdout: (out, child) => {
+          if (!sent && /^epoch 1 /m.test(out)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
+      });
+      expect(stopped.code).toBe(130);
+      const saved = await readCheckpoint(ck);
+      expect(saved.status).toBe('aborted');
+      expect(saved.iteration).toBeLessThan(4000);
+      const [resumed, whole] = await Promise.all([
+        spawnCli(dir, ['train', '--worker', '--checkpoint', ck, '--resume', '--data', data, '--quiet', '--json', '--save', 'resumed.safetensors']),
+        spawnCli(dir, ['train', ...flags, '--quiet', '--json', '--save', 'whole.safetensors']),
+      ]);
+      expect([resumed.code, resumed.stderr]).toEqual([0, '']);
+      expect(whole.code).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ resumedFrom: saved.iteration, threads: 1, testAccuracy: (JSON.parse(whole.stdout) as { testAccuracy: number }).testAccuracy });
+      const a = (await loadModel(path.join(dir, 'resumed.safetensors'))).net;
+      const b = (await loadModel(path.join(dir, 'whole.safetensors'))).net;
+      expect(sameWeights(a, b)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
