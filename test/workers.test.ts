@@ -2,7 +2,7 @@
 // dead workers, and the addon in several workers at once (in a child process, so a crash fails a test)
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -166,21 +166,15 @@ describe('trainInWorker', () => {
   });
 
   it('puts the shared copy of a large set in 2 MB pages, as loadMnist does for its own arrays', () => {
-    // in a process of its own, so no other test's memory counts: the kernel's own tally of huge pages
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
-      const { readFileSync } = await import('node:fs');
-      const { loadMnist, shareTrainingData } = await import(${JSON.stringify(path.join(packageRoot, 'dist', 'index.js'))});
-      const huge = () => Number(/AnonHugePages:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]);
-      const thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
-      const { train } = loadMnist();
-      const before = huge();
-      const copy = shareTrainingData({ train }).train.set.images;
-      const same = Buffer.compare(Buffer.from(copy.buffer, copy.byteOffset, copy.length), Buffer.from(train.images.buffer, train.images.byteOffset, train.images.length)) === 0;
-      console.log(JSON.stringify({ thp, shared: copy.buffer instanceof SharedArrayBuffer, same, grewMB: (huge() - before) / 1024 }));`], { encoding: 'utf8' });
-    const r = JSON.parse(out) as { thp: string; shared: boolean; same: boolean; grewMB: number };
-    expect(r.shared && r.same).toBe(true);
+    // the kernel's own tally for this process (vitest runs each test file in a process of its own)
+    const huge = (): number => Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+    const before = huge();
+    const copy = shareTrainingData({ train: mnist.train }).train;
+    const grewMB = (huge() - before) / 1024;
+    expect(copy.kind === 'mnist' && copy.set.images.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(copy.kind === 'mnist' && Buffer.compare(copy.set.images, mnist.train.images)).toBe(0);
     // where the kernel offers huge pages at all: nearly all of the 47 MB copy is in them
-    if (!r.thp.includes('[never]')) expect(r.grewMB).toBeGreaterThanOrEqual(40);
+    if (!readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[never]')) expect(grewMB).toBeGreaterThanOrEqual(40);
   });
 });
 
@@ -304,26 +298,8 @@ describe('examples/serve-while-training.mjs', () => {
 });
 
 describe('blasprop train --worker', () => {
-  it('trains in a worker to the very weights of the same run on the main thread', async () => {
+  it('trains in a worker to the very weights of the same run on the main thread, and --resume continues a --worker run stopped by Ctrl-C to them too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-cli-worker-'));
-    try {
-      const cli = path.join(packageRoot, 'dist', 'cli.js');
-      const args = (file: string) => [cli, 'train', '--iterations', '120', '--seed', '1', '--json', '--quiet', '--save', path.join(dir, file)];
-      const [w, m] = await Promise.all([run(process.execPath, [...args('w.safetensors'), '--worker']), run(process.execPath, args('m.safetensors'))]);
-      const sw = JSON.parse(w.stdout) as { testAccuracy: number; threads: number };
-      const sm = JSON.parse(m.stdout) as { testAccuracy: number };
-      expect(sw.testAccuracy).toBe(sm.testAccuracy);
-      expect(sw.threads).toBe(1);
-      const a = (await loadModel(path.join(dir, 'w.safetensors'))).net;
-      const b = (await loadModel(path.join(dir, 'm.safetensors'))).net;
-      expect(sameWeights(a, b)).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('--resume continues a --worker run stopped by Ctrl-C to the very weights of the uninterrupted run', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-cli-worker-resume-'));
     try {
       // 1000 training and 200 test images of the real MNIST: an epoch is 100 batches of 10
       const data = path.join(dir, 'mnist');
@@ -334,9 +310,10 @@ describe('blasprop train --worker', () => {
       writeFileSync(path.join(data, 't10k-labels-idx1-ubyte'), idx([200], mnist.test.labels.subarray(0, 200)));
       const ck = path.join(dir, 'ck');
       const flags = ['--data', data, '--hidden', '16', '--batch', '10', '--iterations', '4000', '--optimizer', 'momentum', '--lr', '0.01', '--seed', '5'];
+      const quiet = (file: string) => ['--quiet', '--json', '--save', file];
       // Ctrl-C once the first epoch line is out: the worker stops after its batch and checkpoints there
       let sent = false;
-      const stopped = await spawnCli(dir, ['train', ...flags, '--worker', '--checkpoint', ck, '--every', '30'], {
+      const stopped = spawnCli(dir, ['train', ...flags, '--worker', '--checkpoint', ck, '--every', '30'], {
         onStdout: (out, child) => {
           if (!sent && /^epoch 1 /m.test(out)) {
             sent = true;
@@ -344,20 +321,22 @@ describe('blasprop train --worker', () => {
           }
         },
       });
-      expect(stopped.code).toBe(130);
+      // meanwhile the whole run on the main thread, and in a worker
+      const [main, worker] = await Promise.all([spawnCli(dir, ['train', ...flags, ...quiet('main.safetensors')]), spawnCli(dir, ['train', ...flags, '--worker', ...quiet('worker.safetensors')])]);
+      expect([main.code, worker.code]).toEqual([0, 0]);
+      const m = JSON.parse(main.stdout) as { testAccuracy: number };
+      expect(JSON.parse(worker.stdout)).toMatchObject({ threads: 1, testAccuracy: m.testAccuracy });
+      const whole = (await loadModel(path.join(dir, 'main.safetensors'))).net;
+      expect(sameWeights((await loadModel(path.join(dir, 'worker.safetensors'))).net, whole)).toBe(true);
+
+      expect((await stopped).code).toBe(130);
       const saved = await readCheckpoint(ck);
       expect(saved.status).toBe('aborted');
       expect(saved.iteration).toBeLessThan(4000);
-      const [resumed, whole] = await Promise.all([
-        spawnCli(dir, ['train', '--worker', '--checkpoint', ck, '--resume', '--data', data, '--quiet', '--json', '--save', 'resumed.safetensors']),
-        spawnCli(dir, ['train', ...flags, '--quiet', '--json', '--save', 'whole.safetensors']),
-      ]);
+      const resumed = await spawnCli(dir, ['train', '--worker', '--checkpoint', ck, '--resume', '--data', data, ...quiet('resumed.safetensors')]);
       expect([resumed.code, resumed.stderr]).toEqual([0, '']);
-      expect(whole.code).toBe(0);
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ resumedFrom: saved.iteration, threads: 1, testAccuracy: (JSON.parse(whole.stdout) as { testAccuracy: number }).testAccuracy });
-      const a = (await loadModel(path.join(dir, 'resumed.safetensors'))).net;
-      const b = (await loadModel(path.join(dir, 'whole.safetensors'))).net;
-      expect(sameWeights(a, b)).toBe(true);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ resumedFrom: saved.iteration, threads: 1, testAccuracy: m.testAccuracy });
+      expect(sameWeights((await loadModel(path.join(dir, 'resumed.safetensors'))).net, whole)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
