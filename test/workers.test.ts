@@ -179,14 +179,14 @@ describe('trainInWorker', () => {
 });
 
 describe('a worker lane (what a sweep keeps per core)', () => {
-  it('trains jobs one after another on one worker, the data sent once, each as fit() would', async () => {
+  it('trains jobs one after another on one worker, each as fit() would; the worker keeps the data the first job brought', async () => {
     const lane = new WorkerLane();
     const shared = shareTrainingData(small);
     try {
       for (const seed of [1, 2]) {
         const options = { iterations: 30, seed, evaluate: false as const };
         const start = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed });
-        // a lane sends its data with the first job only: the second one trains on what the worker kept
+        // a lane sends its data with the first job only: the second one trains on what the worker kept (or fails)
         const { net } = await startRun(lane, prepareRun(start, options), shared).result;
         const here = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed });
         await fit(here, small, options);
