@@ -17,6 +17,7 @@
         "native/softmax.cc",
         "native/large_pages.cc",
         "native/threads.cc",
+        "native/two_cores.cc",
         "native/window.cc",
         "native/im2col.cc",
         "native/swap_axes.cc",

@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "ops.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -16,8 +17,25 @@ constexpr const char* kFn = "gatherRows";
 // divided in C: for float32 a correctly rounded float division equals JavaScript's double division
 // rounded to float (double rounding is innocuous for division when 53 >= 2·24 + 2), and it vectorises
 template <typename C, typename T = C>
-void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows, double divisor, T* out) {
-  const C d = static_cast<C>(divisor);
+struct Divide {
+  C d;
+  T operator()(uint8_t v) const { return static_cast<T>(static_cast<C>(v) / d); }
+};
+
+// the same quotients looked up: a double division costs more than the store it feeds, and a pixel has
+// only 256 values, each divided once here exactly as Divide would
+template <typename T>
+struct Table {
+  T q[256];
+  template <typename C>
+  explicit Table(Divide<C, T> divide) {
+    for (int v = 0; v < 256; v++) q[v] = divide(static_cast<uint8_t>(v));
+  }
+  T operator()(uint8_t v) const { return q[v]; }
+};
+
+template <typename T, typename Scale>
+void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows, Scale scale, T* out) {
   // the rows sit at random places in a 47 MB set: ask for a few rows ahead so their cache misses
   // overlap the copying instead of stalling it one by one
   constexpr size_t kAhead = 4;
@@ -30,8 +48,14 @@ void GatherImpl(const uint8_t* src, size_t cols, const int32_t* idx, size_t rows
     if (r + kAhead < rows) prefetch(r + kAhead);
     const uint8_t* row = src + static_cast<size_t>(idx[r]) * cols;
     T* dst = out + r * cols;
-    for (size_t j = 0; j < cols; j++) dst[j] = static_cast<T>(static_cast<C>(row[j]) / d);
+    for (size_t j = 0; j < cols; j++) dst[j] = scale(row[j]);
   }
+}
+
+// rows [begin, end) of the gather
+template <typename T, typename Scale>
+void GatherRange(const uint8_t* src, size_t cols, const int32_t* idx, size_t begin, size_t end, Scale scale, T* out) {
+  GatherImpl<T>(src, cols, idx + begin, end - begin, scale, out + begin * cols);
 }
 
 }  // namespace
@@ -67,13 +91,20 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
     }
   }
 
+  // a large gather (an evaluation chunk) is store-bound on one core: split over two when the products
+  // may use two (two_cores.h); each row is the same either way
+  const uint8_t* pixels = src.as<const uint8_t>();
+  const int32_t* at = idx.data();
   ForDType(out.dtype, [&](auto zero) {
     using T = decltype(zero);
+    T* dst = out.as<T>();
     // float division only when the divisor is exactly a float (255, 1, …); otherwise divide in double
     if (std::is_same_v<T, float> && static_cast<double>(static_cast<float>(divisor)) == divisor) {
-      GatherImpl<float, T>(src.as<const uint8_t>(), cols, idx.data(), rows, divisor, out.as<T>());
+      const Divide<float, T> scale{static_cast<float>(divisor)};
+      ForRowsOnTwoCores(rows, rows * cols, [&](size_t begin, size_t end) { GatherRange(pixels, cols, at, begin, end, scale, dst); });
     } else {
-      GatherImpl<double, T>(src.as<const uint8_t>(), cols, idx.data(), rows, divisor, out.as<T>());
+      const Table<T> scale(Divide<double, T>{divisor});
+      ForRowsOnTwoCores(rows, rows * cols, [&](size_t begin, size_t end) { GatherRange(pixels, cols, at, begin, end, scale, dst); });
     }
   });
   return env.Undefined();

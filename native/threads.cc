@@ -97,6 +97,10 @@ int OpenblasDefaultThreads() {
   return threads;
 }
 
+int LargeProductThreads() {
+  return g_large_product_threads.load();
+}
+
 int ThreadSetting(napi_env env) {
   std::lock_guard<std::mutex> hold(CountLock());
   JsThread* t = Find(env);

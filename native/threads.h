@@ -16,6 +16,10 @@ constexpr double kSmallProduct = 8.0 * 1024 * 1024;
 // the JavaScript thread when it is the only one with the addon loaded, else 1 (threads.cc says why)
 void UseThreadsFor(size_t m, size_t n, size_t k);
 
+// the most threads a large product may use right now: the one JavaScript thread's setting, or 1 while
+// there are several (the same rule for any other work split over cores)
+int LargeProductThreads();
+
 // this JavaScript thread's setting: the most threads its products may use
 int ThreadSetting(napi_env env);
 

@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { referenceBackend } from '../src/backend/index.js';
+import { getNumThreads, setNumThreads } from '../src/info.js';
 import { DTYPES, Matrix, type DType } from '../src/matrix.js';
 import { allBackends, EPS, nativeBackend, randomMatrix, testRng } from './helpers.js';
 
@@ -109,6 +110,30 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       expect(() => backend.gatherRows(src, Int32Array.from([3]), 255, Matrix.zeros(1, 2, dtype))).toThrow(/indices\[0\] is 3, outside \[0, 3\)/);
       expect(() => backend.gatherRows(src, Int32Array.from([-1]), 255, Matrix.zeros(1, 2, dtype))).toThrow(RangeError);
       expect(() => backend.gatherRows(src, Int32Array.from([0]), 255, Matrix.zeros(1, 4, dtype))).toThrow(/not a whole number of rows/);
+    });
+
+    it('gatherRows of an evaluation-sized chunk (split over two cores natively) is v / divisor exactly, at 1 and 2 threads', () => {
+      // 400 rows of 784 pixels: above the size the native gather splits between two threads; every
+      // pixel value, rows picked out of order, and a divisor that is not a float (the double path)
+      const cols = 784;
+      const src = new Uint8Array(600 * cols);
+      for (let i = 0; i < src.length; i++) src[i] = (i * 7 + (i >> 9)) & 255;
+      const indices = Int32Array.from({ length: 400 }, (_, i) => (i * 37) % 600);
+      const before = getNumThreads();
+      try {
+        for (const threads of [1, 2]) {
+          setNumThreads(threads);
+          for (const divisor of [255, 3.3]) {
+            const out = Matrix.zeros(indices.length, cols, dtype);
+            backend.gatherRows(src, indices, divisor, out);
+            const want = Matrix.zeros(indices.length, cols, dtype);
+            for (let r = 0; r < indices.length; r++) for (let j = 0; j < cols; j++) want.data[r * cols + j] = src[indices[r]! * cols + j]! / divisor;
+            expect(Buffer.from(out.data.buffer).equals(Buffer.from(want.data.buffer)), `${threads} threads, divisor ${divisor}`).toBe(true);
+          }
+        }
+      } finally {
+        setNumThreads(before);
+      }
     });
 
     it('softmax: each row sums to 1 and stays finite at ±1000', () => {

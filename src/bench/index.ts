@@ -154,7 +154,10 @@ useBackend('native');
 
 // accuracy over the 70 000 images of both splits, as each epoch end of training does, at the
 // trainer's default chunk and at the old 100-row one; the floor is the chunk's forward products back
-// to back, as many times as the pass has chunks
+// to back, as many times as the pass has chunks: the same shapes, thread counts and backend as the
+// pass's products. One difference it keeps, in the floor's favour: its x is one buffer read again and
+// again, while the pass's first product reads a chunk just gathered (3 MB of float32; each core wrote
+// the half it then reads, within its 2 MB L2), so the floor can be a little faster than the pass's products
 log('');
 log(`evaluation pass over 70 000 images (book net, ${maxThreads} thr): ms, and against its own gemm floor`);
 const evaluation: { dtype: DType; chunk: number; ms: Timing; floorMs: number; passOverFloor: number }[] = [];
@@ -205,17 +208,21 @@ const nativeCallMs = time(() => native.axpy(0, one, other), { reps, minRepMs }).
 log(`one native call (axpy of 1 element): ${(nativeCallMs * 1000).toFixed(2)} µs; predict makes 5 (gemm, addBias, relu, gemm, addBias)`);
 
 // the whole job a user runs: a child process, so its peak RSS is its own
-let train: { wallMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number } | undefined;
+let train: { processMs: number; wallMs: number; evalMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number } | undefined;
 if (!values['skip-train']) {
   const cli = path.join(packageRoot, 'dist', 'cli.js');
+  // the wall time a user waits: from spawning node to its exit (start-up, module loading and MNIST
+  // loading included), beside the training loop's own clock from the summary
+  const t0 = performance.now();
   const run = spawnSync(process.execPath, [cli, 'train', '--quiet', '--json'], { encoding: 'utf8' });
+  const processMs = performance.now() - t0;
   if (run.status !== 0) {
     console.error(`the training run failed:\n${run.stderr}`);
     process.exit(1);
   }
-  const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { wallTimeMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number };
-  train = { wallMs: summary.wallTimeMs, peakRssMB: summary.peakRssMB, testAccuracy: summary.testAccuracy, trainAccuracy: summary.trainAccuracy };
-  log(`npm run train (10 000 iterations + 16 evaluations): ${(train.wallMs / 1000).toFixed(2)} s, peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
+  const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as { wallTimeMs: number; evalTimeMs: number; peakRssMB: number; testAccuracy: number; trainAccuracy: number };
+  train = { processMs, wallMs: summary.wallTimeMs, evalMs: summary.evalTimeMs, peakRssMB: summary.peakRssMB, testAccuracy: summary.testAccuracy, trainAccuracy: summary.trainAccuracy };
+  log(`npm run train (10 000 iterations + 17 evaluations): ${(train.processMs / 1000).toFixed(2)} s from process start to exit (training loop ${(train.wallMs / 1000).toFixed(2)} s, of which evaluation ${(train.evalMs / 1000).toFixed(2)} s), peak RSS ${train.peakRssMB.toFixed(0)} MB, test accuracy ${train.testAccuracy.toFixed(4)}`);
 }
 
 // issue 14: serving while a worker trains, and a sweep on a worker pool (a process of its own: workers.ts)
@@ -272,7 +279,7 @@ for (const o of optimizerSteps.filter((o) => o.optimizer !== 'sgd')) {
   targets.push({ target: `${o.config} ${o.optimizer} step ≤ 1.15× SGD`, measured: `${o.overSgd.toFixed(2)}×`, met: o.overSgd <= 1.15 });
 }
 if (train) {
-  targets.push({ target: 'npm run train: training loop under 5 s', measured: `${(train.wallMs / 1000).toFixed(2)} s`, met: train.wallMs < 5000 });
+  targets.push({ target: 'npm run train: ≤ 3.5 s, process start to exit', measured: `${(train.processMs / 1000).toFixed(2)} s`, met: train.processMs <= 3500 });
   targets.push({ target: 'npm run train: peak RSS under 200 MB', measured: `${train.peakRssMB.toFixed(0)} MB`, met: train.peakRssMB < 200 });
 }
 if (workers) {

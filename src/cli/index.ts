@@ -6,13 +6,22 @@
 // Ctrl-C, whose log, plot and summary were still written (a second Ctrl-C quits at once, writing nothing).
 
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './args.js';
-import { EVAL_USAGE, evalCommand } from './eval.js';
-import { EXPORT_USAGE, exportCommand } from './export.js';
-import { GRADCHECK_USAGE, gradcheckCommand } from './gradcheck.js';
-import { INFO_USAGE, infoCommand } from './info.js';
-import { PREDICT_USAGE, predictCommand } from './predict.js';
-import { TRAIN_USAGE, trainCommand } from './train.js';
 import { version } from './version.js';
+
+// each command's module, loaded when that command runs: start-up pays only for its own code (train
+// need not load ONNX's protobuf, PNG decoding or the CSV parser of the others)
+interface Command {
+  run(args: string[]): Promise<number> | number;
+  usage: string;
+}
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  train: async () => { const m = await import('./train.js'); return { run: m.trainCommand, usage: m.TRAIN_USAGE }; },
+  eval: async () => { const m = await import('./eval.js'); return { run: m.evalCommand, usage: m.EVAL_USAGE }; },
+  predict: async () => { const m = await import('./predict.js'); return { run: m.predictCommand, usage: m.PREDICT_USAGE }; },
+  export: async () => { const m = await import('./export.js'); return { run: m.exportCommand, usage: m.EXPORT_USAGE }; },
+  gradcheck: async () => { const m = await import('./gradcheck.js'); return { run: m.gradcheckCommand, usage: m.GRADCHECK_USAGE }; },
+  info: async () => { const m = await import('./info.js'); return { run: m.infoCommand, usage: m.INFO_USAGE }; },
+};
 
 const USAGE = `Usage: blasprop <command> [options]
 
@@ -36,19 +45,8 @@ Exit codes: 0 done, 1 failure, 2 usage error, 130 training stopped by Ctrl-C.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && Object.hasOwn(COMMANDS, command)) return (await COMMANDS[command]!()).run(rest);
   switch (command) {
-    case 'train':
-      return trainCommand(rest);
-    case 'eval':
-      return evalCommand(rest);
-    case 'predict':
-      return predictCommand(rest);
-    case 'export':
-      return exportCommand(rest);
-    case 'gradcheck':
-      return gradcheckCommand(rest);
-    case 'info':
-      return infoCommand(rest);
     case undefined:
       process.stderr.write(USAGE + '\n');
       return EXIT_USAGE;
@@ -66,17 +64,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const COMMAND_USAGE: Record<string, string> = { train: TRAIN_USAGE, eval: EVAL_USAGE, predict: PREDICT_USAGE, export: EXPORT_USAGE, gradcheck: GRADCHECK_USAGE, info: INFO_USAGE };
-
 // one line on stderr and an exit code; never a stack trace (BLASPROP_DEBUG=1 shows it)
-function report(e: unknown, command: string | undefined): number {
+async function report(e: unknown, command: string | undefined): Promise<number> {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`blasprop: ${message.split('\n').filter((s) => s.trim() !== '').join(' ')}\n`);
   if (process.env.BLASPROP_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   if (!(e instanceof UsageError)) return EXIT_FAILURE;
-  const known = command !== undefined && Object.hasOwn(COMMAND_USAGE, command);
+  const known = command !== undefined && Object.hasOwn(COMMANDS, command);
   if (e.showUsage) {
-    process.stderr.write(`\n${known ? COMMAND_USAGE[command!] : USAGE}\n`);
+    process.stderr.write(`\n${known ? (await COMMANDS[command!]!()).usage : USAGE}\n`);
   } else {
     process.stderr.write(`run 'blasprop ${known ? `${command} ` : ''}--help' for usage\n`);
   }
@@ -88,6 +84,6 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (e) {
-    return report(e, argv[0]);
+    return await report(e, argv[0]);
   }
 }

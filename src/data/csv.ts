@@ -4,7 +4,6 @@
 // `data.csv: line 12, column 3 ("age"): "abc" is not a number`
 
 import { createReadStream, statSync } from 'node:fs';
-import { parse } from 'csv-parse';
 import { SourceError } from '../errors.js';
 import { Matrix } from '../matrix.js';
 import { describe } from '../describe.js';
@@ -82,6 +81,8 @@ export async function readCsvRows(file: string, options: CsvReadOptions): Promis
     throw new CsvError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (size === 0) throw new CsvError(file, 'is empty (expected a header row and at least one row of data)');
+  // the parser loads with the first CSV read, not with every command that might read one
+  const { parse } = await import('csv-parse');
   const input = createReadStream(file);
   const parser = parse({ delimiter: options.delimiter ?? ',', skip_empty_lines: true, trim: true, bom: true });
   input.on('error', (e) => parser.destroy(e));

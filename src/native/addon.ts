@@ -62,14 +62,18 @@ const require = createRequire(import.meta.url);
 let cached: AddonLoad | undefined;
 
 export function loadAddon(): AddonLoad {
-  cached ??= tryLoad(currentPlatform());
+  cached ??= tryLoad();
   return cached;
 }
 
 // where the addon is looked for, first found wins: an explicit file (the cmake-js development build, a
 // test's broken addon); a local build (build/Release, from a checkout or npm rebuild; node-gyp-build also
 // takes a checkout's prebuilds/); the prebuild package npm installed for this platform
-function tryLoad(platform: Platform): AddonLoad {
+function tryLoad(): AddonLoad {
+  // the platform only when a prebuild is looked for or a load failed: on linux it asks for a process
+  // report (~10 ms, a tenth of the start-up of a command that loads a local build)
+  let known: Platform | undefined;
+  const platform = (): Platform => (known ??= currentPlatform());
   const override = process.env.BLASPROP_ADDON;
   let file: string | undefined;
   let source: AddonSource = 'BLASPROP_ADDON';
@@ -77,7 +81,7 @@ function tryLoad(platform: Platform): AddonLoad {
     if (override) {
       file = path.resolve(override);
     } else {
-      [file, source] = localBuild() ?? [prebuildFile(platform), 'prebuild'];
+      [file, source] = localBuild() ?? [prebuildFile(platform()), 'prebuild'];
     }
     if (!file) throw new Error('No native build was found');
     const addon = require(file) as NativeAddon;
@@ -90,7 +94,7 @@ function tryLoad(platform: Platform): AddonLoad {
     return { ok: true, addon, path: file, source };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    return { ok: false, error, platform: describePlatform(platform), ...diagnose(error, file, platform) };
+    return { ok: false, error, platform: describePlatform(platform()), ...diagnose(error, file, platform()) };
   }
 }
 
