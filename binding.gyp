@@ -10,6 +10,7 @@
         "native/col_sum.cc",
         "native/gather_rows.cc",
         "native/axpy.cc",
+        "native/sgd_step.cc",
         "native/momentum_step.cc",
         "native/adaptive_step.cc",
         "native/adam_step.cc",
@@ -22,6 +23,7 @@
         "native/im2col.cc",
         "native/swap_axes.cc",
         "native/max_pool.cc",
+        "native/conv_relu_pool.cc",
         "native/info.cc",
         "native/glibc_compat.cc"
       ],
@@ -39,7 +41,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14"],
       "cflags": ["-O3", "-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fexceptions", "-fvisibility=hidden"],
       "libraries": ["<!@(node scripts/openblas.cjs libs)"],
       "conditions": [
         ["OS=='mac'", {
@@ -48,6 +50,7 @@
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
             "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
             "GCC_OPTIMIZATION_LEVEL": "3",
+            "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"],
             "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }],

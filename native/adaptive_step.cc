@@ -1,27 +1,33 @@
 // adaptiveStep: AdaGrad's and RMSprop's update as one pass over p, g and the squared-gradient sum h
 //   g' = g + wd·p;  h = a·h + b·g'²;  p −= lr·g' / (√h + eps)
-// AdaGrad passes a = b = 1, RMSprop a = α, b = 1 − α. double arithmetic for both dtypes, each stored
-// value read back as stored, exactly as adaptiveStepImpl (src/kernels/adaptive-step.ts)
+// AdaGrad passes a = b = 1, RMSprop a = α, b = 1 − α. arithmetic in the arrays' own dtype (float32
+// with subnormals flushed: flush_subnormals.h), each operation rounded once, exactly as
+// adaptiveStepImpl (src/kernels/adaptive-step.ts); in double a float32 update cost 4× as much
+// (double division and square root)
 #include <cmath>
 
 #include "args.h"
 #include "ops.h"
+#include "flush_subnormals.h"
+#include "multiversion.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
 namespace {
 
 // the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
+// (with an AVX2 clone on x86-64 Linux: multiversion.h)
 constexpr const char* kFn = "adaptiveStep";
 
 template <typename T, bool kDecay>
-void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict h, double lr, double a, double b, double eps, double wd) {
+BLASPROP_CLONES void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict h, T lr, T a, T b, T eps, T wd) {
   for (size_t i = 0; i < n; i++) {
-    const double pi = p[i];
-    const double gi = kDecay ? g[i] + wd * pi : static_cast<double>(g[i]);
-    h[i] = static_cast<T>(a * h[i] + b * gi * gi);
-    const double hi = h[i];
-    p[i] = static_cast<T>(pi - (lr * gi) / (std::sqrt(hi) + eps));
+    const T pi = p[i];
+    const T gi = kDecay ? g[i] + wd * pi : g[i];
+    const T hi = a * h[i] + b * gi * gi;
+    h[i] = hi;
+    p[i] = pi - (lr * gi) / (std::sqrt(hi) + eps);
   }
 }
 
@@ -42,8 +48,18 @@ Napi::Value AdaptiveStep(const Napi::CallbackInfo& info) {
 
   ForDType(p.dtype, [&](auto zero) {
     using T = decltype(zero);
-    if (wd == 0) Step<T, false>(p.length, p.as<T>(), g.as<const T>(), h.as<T>(), lr, a, b, eps, wd);
-    else Step<T, true>(p.length, p.as<T>(), g.as<const T>(), h.as<T>(), lr, a, b, eps, wd);
+    // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
+    const T lrT = static_cast<T>(lr), aT = static_cast<T>(a), bT = static_cast<T>(b), epsT = static_cast<T>(eps), wdT = static_cast<T>(wd);
+    auto step = wdT == 0 ? Step<T, false> : Step<T, true>;
+    T* pp = p.as<T>();
+    const T* gp = g.as<const T>();
+    T* hp = h.as<T>();
+    // a large parameter over two cores, each element's update its own (two_cores.h); the flush modes
+    // are per thread, so each part sets them
+    ForElementsOnTwoCores(p.length, [&](size_t begin, size_t end) {
+      FlushSubnormals flush(std::is_same_v<T, float>);
+      step(end - begin, pp + begin, gp + begin, hp + begin, lrT, aT, bT, epsT, wdT);
+    });
   });
   return env.Undefined();
 }

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));
   exports.Set("gatherRows", Napi::Function::New(env, blasprop::GatherRows, "gatherRows"));
   exports.Set("axpy", Napi::Function::New(env, blasprop::Axpy, "axpy"));
+  exports.Set("sgdStep", Napi::Function::New(env, blasprop::SgdStep, "sgdStep"));
   exports.Set("momentumStep", Napi::Function::New(env, blasprop::MomentumStep, "momentumStep"));
   exports.Set("adaptiveStep", Napi::Function::New(env, blasprop::AdaptiveStep, "adaptiveStep"));
   exports.Set("adamStep", Napi::Function::New(env, blasprop::AdamStep, "adamStep"));
@@ -24,6 +25,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("swapAxes", Napi::Function::New(env, blasprop::SwapAxes, "swapAxes"));
   exports.Set("maxPool", Napi::Function::New(env, blasprop::MaxPool, "maxPool"));
   exports.Set("maxPoolBackward", Napi::Function::New(env, blasprop::MaxPoolBackward, "maxPoolBackward"));
+  exports.Set("convReluPool", Napi::Function::New(env, blasprop::ConvReluPool, "convReluPool"));
+  exports.Set("convReluPoolBackward", Napi::Function::New(env, blasprop::ConvReluPoolBackward, "convReluPoolBackward"));
   exports.Set("hugePageAdvise", Napi::Function::New(env, blasprop::HugePageAdvise, "hugePageAdvise"));
   exports.Set("setNumThreads", Napi::Function::New(env, blasprop::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, blasprop::GetNumThreads, "getNumThreads"));

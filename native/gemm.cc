@@ -1,11 +1,10 @@
 // C = alpha·op(A)·op(B) + beta·C, row-major, transposes as flags straight into BLAS
-#include <cblas.h>
-
 #include <sstream>
 
 #include "args.h"
 #include "ops.h"
 #include "threads.h"
+#include "blas.h"
 
 namespace blasprop {
 
@@ -26,16 +25,6 @@ std::string Shape(const char* name, bool trans, size_t rows, size_t cols) {
 template <typename T>
 void ScaleOnly(T* c, size_t n, T beta) {
   for (size_t i = 0; i < n; i++) c[i] = beta == T(0) ? T(0) : beta * c[i];
-}
-
-// one name for sgemm and dgemm, so the op is written once for both dtypes
-void BlasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, float alpha, const float* a,
-              blasint lda, const float* b, blasint ldb, float beta, float* c, blasint ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-void BlasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, double alpha, const double* a,
-              blasint lda, const double* b, blasint ldb, double beta, double* c, blasint ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "im2col.h"
 #include "ops.h"
 #include "window.h"
 
@@ -24,6 +25,8 @@ inline void InsideRange(const Window& g, size_t j, size_t* begin, size_t* end) {
   *begin = std::min(b, e);
   *end = e;
 }
+
+}  // namespace
 
 template <typename T>
 void Im2colImpl(const T* x, const Window& g, T* col) {
@@ -82,7 +85,10 @@ void Col2imImpl(const T* col, const Window& g, T* dx) {
   }
 }
 
-}  // namespace
+template void Im2colImpl(const float*, const Window&, float*);
+template void Im2colImpl(const double*, const Window&, double*);
+template void Col2imImpl(const float*, const Window&, float*);
+template void Col2imImpl(const double*, const Window&, double*);
 
 Napi::Value Im2col(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -1,23 +1,18 @@
 // maxPool(X, n, channels, height, width, kh, kw, stride, pad, out, argmax) and
-// maxPoolBackward(dout, argmax, dx): src/kernels/max_pool.ts in C++. Padding never wins, the first
+// maxPoolBackward(dout, argmax, dx): src/kernels/max-pool.ts in C++. Padding never wins, the first
 // maximum wins ties, a NaN wins and stays; argmax holds each maximum's index in X
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "args.h"
+#include "max_rule.h"
 #include "ops.h"
 #include "window.h"
 
 namespace blasprop {
 
 namespace {
-
-// v replaces the running max when larger, or when it is NaN and the max is not (a NaN wins and stays)
-template <typename T>
-inline bool Wins(T v, T max) {
-  return !(v <= max) && max == max;
-}
 
 // no padding: every window lies inside its plane, so no clamping per window (SimpleConvNet's 2×2/2)
 template <typename T>

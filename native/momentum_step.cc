@@ -1,25 +1,31 @@
 // momentumStep: SGD with momentum (or Nesterov's look-ahead) as one pass over p, g and the velocity v
 //   g' = g + wd·p;  v = μ·v + g';  p −= lr·v   (nesterov: p −= lr·(g' + μ·v))
-// the arithmetic is double for both dtypes and each stored value is read back as stored, exactly as
-// momentumStepImpl (src/kernels/momentum-step.ts) runs it in JavaScript: both backends give the same bits
+// the arithmetic is in the arrays' own dtype (float32 in float, as torch.optim computes float32 tensors,
+// with subnormals flushed: flush_subnormals.h), each operation rounded once, exactly as
+// momentumStepImpl (src/kernels/momentum-step.ts) runs it in JavaScript: both backends give the same
+// bits. double arithmetic on float32 arrays cost twice as much
 #include "args.h"
 #include "ops.h"
+#include "flush_subnormals.h"
+#include "multiversion.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
 namespace {
 
 // the arrays are disjoint (CheckUpdateArrays), so the pointers are __restrict and the loops vectorise
+// (with an AVX2 clone on x86-64 Linux: multiversion.h)
 constexpr const char* kFn = "momentumStep";
 
 template <typename T, bool kNesterov, bool kDecay>
-void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict v, double lr, double mu, double wd) {
+BLASPROP_CLONES void Step(size_t n, T* __restrict p, const T* __restrict g, T* __restrict v, T lr, T mu, T wd) {
   for (size_t i = 0; i < n; i++) {
-    const double pi = p[i];
-    const double gi = kDecay ? g[i] + wd * pi : static_cast<double>(g[i]);
-    v[i] = static_cast<T>(mu * v[i] + gi);
-    const double vi = v[i];
-    p[i] = static_cast<T>(pi - (kNesterov ? lr * (gi + mu * vi) : lr * vi));
+    const T pi = p[i];
+    const T gi = kDecay ? g[i] + wd * pi : g[i];
+    const T vi = mu * v[i] + gi;
+    v[i] = vi;
+    p[i] = pi - (kNesterov ? lr * (gi + mu * vi) : lr * vi);
   }
 }
 
@@ -42,14 +48,16 @@ Napi::Value MomentumStep(const Napi::CallbackInfo& info) {
     T* pp = p.as<T>();
     const T* gp = g.as<const T>();
     T* vp = v.as<T>();
+    // the hyperparameters rounded to the dtype once (before the flush modes), as the reference does
+    const T lrT = static_cast<T>(lr), muT = static_cast<T>(mu), wdT = static_cast<T>(wd);
     // the branches out of the loop, so each variant vectorises on its own
-    if (nesterov) {
-      if (wd == 0) Step<T, true, false>(p.length, pp, gp, vp, lr, mu, wd);
-      else Step<T, true, true>(p.length, pp, gp, vp, lr, mu, wd);
-    } else {
-      if (wd == 0) Step<T, false, false>(p.length, pp, gp, vp, lr, mu, wd);
-      else Step<T, false, true>(p.length, pp, gp, vp, lr, mu, wd);
-    }
+    auto step = nesterov ? (wdT == 0 ? Step<T, true, false> : Step<T, true, true>) : (wdT == 0 ? Step<T, false, false> : Step<T, false, true>);
+    // a large parameter over two cores, each element's update its own (two_cores.h); the flush modes
+    // are per thread, so each part sets them
+    ForElementsOnTwoCores(p.length, [&](size_t begin, size_t end) {
+      FlushSubnormals flush(std::is_same_v<T, float>);
+      step(end - begin, pp + begin, gp + begin, vp + begin, lrT, muT, wdT);
+    });
   });
   return env.Undefined();
 }

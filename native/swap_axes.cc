@@ -1,5 +1,5 @@
 // swapAxes(X, d0, d1, bias | null, out): X as [d0, d1, inner] → out as [d1, d0, inner], adding bias[i]
-// to X's block i when given (src/kernels/swap_axes.ts): the convolution's result into NCHW rows with its
+// to X's block i when given (src/kernels/swap-axes.ts): the convolution's result into NCHW rows with its
 // bias, and dout back into the product's orientation. Each inner block is one contiguous run
 #include <algorithm>
 

@@ -1,7 +1,10 @@
-// a second core for the element-wise passes a product does not cover (the gather of a 1000-row
-// evaluation chunk): one helper thread, started at first use, takes the second half of the rows
+// a second core for the passes a product does not cover (the gather of a 1000-row evaluation chunk,
+// the fused conv's blocks, the optimizer update of a large parameter): one helper thread, started at
+// first use, takes the second half of the rows (or, ForItemsOnTwoCores, the items it asks for)
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 
 namespace blasprop {
@@ -26,6 +29,27 @@ void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* 
 template <typename Work>
 void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work) {
   RunRowsOnTwoCores(rows, elements, [](const void* w, size_t begin, size_t end) { (*static_cast<const Work*>(w))(begin, end); }, &work);
+}
+
+// work(i) for each item i in [0, items), over two cores by ForRowsOnTwoCores's rule, the items handed
+// out one at a time to whichever core asks next: a helper that wakes late (or a core another process
+// holds) then leaves the other core at most one item to wait for, where fixed halves would keep it
+// waiting for the whole late half. for items whose results do not depend on which core ran them
+template <typename Work>
+void ForItemsOnTwoCores(size_t items, size_t elements, const Work& work) {
+  std::atomic<size_t> next{0};
+  ForRowsOnTwoCores(items, elements, [&](size_t, size_t) {
+    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < items; i = next.fetch_add(1, std::memory_order_relaxed)) work(i);
+  });
+}
+
+// work(begin, end) over the elements [0, n) of an element-wise pass whose every element's result is
+// its own (the optimizer updates): over two cores by ForRowsOnTwoCores's rule, split at a multiple of
+// 16 elements so neither core's half starts inside a cache line the other writes
+template <typename Work>
+void ForElementsOnTwoCores(size_t n, const Work& work) {
+  constexpr size_t kChunk = 16;
+  ForRowsOnTwoCores((n + kChunk - 1) / kChunk, n, [&](size_t begin, size_t end) { work(begin * kChunk, std::min(end * kChunk, n)); });
 }
 
 }  // namespace blasprop

@@ -35,19 +35,8 @@ void CheckFits(const Napi::Env& env, const char* fn, const char* what, double v)
   if (v > kMaxDim) throw Napi::RangeError::New(env, std::string(fn) + ": " + what + " exceeds 2147483647");
 }
 
-}  // namespace
-
-Window WindowArgs(const Napi::CallbackInfo& info, size_t first, const char* fn) {
-  Napi::Env env = info.Env();
-  Window g{};
-  g.n = DimArg(info, first, fn, "n");
-  g.c = DimArg(info, first + 1, fn, "channels");
-  g.h = DimArg(info, first + 2, fn, "height");
-  g.w = DimArg(info, first + 3, fn, "width");
-  g.kh = DimArg(info, first + 4, fn, "kernelHeight");
-  g.kw = DimArg(info, first + 5, fn, "kernelWidth");
-  g.stride = DimArg(info, first + 6, fn, "stride");
-  g.pad = DimArg(info, first + 7, fn, "pad");
+// every size checked, the output sides derived
+Window Checked(const Napi::Env& env, const char* fn, Window g) {
   CheckPositive(env, fn, "channels", g.c);
   CheckPositive(env, fn, "height", g.h);
   CheckPositive(env, fn, "width", g.w);
@@ -63,6 +52,34 @@ Window WindowArgs(const Napi::CallbackInfo& info, size_t first, const char* fn) 
   CheckFits(env, fn, "n×channels×height×width", double(g.n) * double(g.c) * double(g.h) * double(g.w));
   CheckFits(env, fn, "n×channels×output height×output width", double(g.n) * double(g.c) * double(g.oh) * double(g.ow));
   return g;
+}
+
+}  // namespace
+
+Window WindowArgs(const Napi::CallbackInfo& info, size_t first, const char* fn) {
+  Window g{};
+  g.n = DimArg(info, first, fn, "n");
+  g.c = DimArg(info, first + 1, fn, "channels");
+  g.h = DimArg(info, first + 2, fn, "height");
+  g.w = DimArg(info, first + 3, fn, "width");
+  g.kh = DimArg(info, first + 4, fn, "kernelHeight");
+  g.kw = DimArg(info, first + 5, fn, "kernelWidth");
+  g.stride = DimArg(info, first + 6, fn, "stride");
+  g.pad = DimArg(info, first + 7, fn, "pad");
+  return Checked(info.Env(), fn, g);
+}
+
+Window PoolWindowArgs(const Napi::CallbackInfo& info, size_t first, const char* fn, const Window& conv, size_t filters) {
+  Window g{};
+  g.n = conv.n;
+  g.c = filters;
+  g.h = conv.oh;
+  g.w = conv.ow;
+  g.kh = DimArg(info, first, fn, "poolHeight");
+  g.kw = DimArg(info, first + 1, fn, "poolWidth");
+  g.stride = DimArg(info, first + 2, fn, "poolStride");
+  g.pad = 0;
+  return Checked(info.Env(), fn, g);
 }
 
 }  // namespace blasprop

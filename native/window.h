@@ -18,4 +18,8 @@ struct Window {
 // padded input, an output size that is not whole, or a derived size beyond 2^31 − 1
 Window WindowArgs(const Napi::CallbackInfo& info, size_t first, const char* fn);
 
+// a max pooling window over a convolution's output (filters planes of conv.oh × conv.ow, no padding):
+// reads poolHeight, poolWidth, poolStride from arguments first … first+2, checked the same way
+Window PoolWindowArgs(const Napi::CallbackInfo& info, size_t first, const char* fn, const Window& conv, size_t filters);
+
 }  // namespace blasprop

@@ -35,27 +35,28 @@ function randomMatrix(rows, cols, dtype) {
 }
 
 // the largest difference relative to the reference's scale: float32 sums differ in the last bits
-function compare(name, dtype, got, want) {
+// (exact: ops whose two implementations do the same operations, which must agree to the bit)
+function compare(name, dtype, got, want, exact = false) {
   let worst = 0;
   let scale = 1;
   for (let i = 0; i < want.length; i++) {
     worst = Math.max(worst, Math.abs(got[i] - want[i]));
     scale = Math.max(scale, Math.abs(want[i]));
   }
-  const tolerance = (dtype === 'float32' ? 1e-5 : 1e-12) * scale;
+  const tolerance = exact ? 0 : (dtype === 'float32' ? 1e-5 : 1e-12) * scale;
   const ok = got.length === want.length && worst <= tolerance;
   if (!ok) failures++;
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${dtype}: max |native − reference| = ${worst.toExponential(2)} (tolerance ${tolerance.toExponential(1)})`);
 }
 
 // run one op on both backends, each writing into its own copy of the output
-function both(name, dtype, makeOut, op) {
+function both(name, dtype, makeOut, op, exact = false) {
   const outs = [native, referenceBackend].map((backend) => {
     const out = makeOut();
     op(backend, out);
     return out.data ?? out;
   });
-  compare(name, dtype, outs[0], outs[1]);
+  compare(name, dtype, outs[0], outs[1], exact);
 }
 
 for (const dtype of DTYPES) {
@@ -97,6 +98,49 @@ for (const dtype of DTYPES) {
   });
   const dpool = randomMatrix(images, channels * p.outHeight * p.outWidth, dtype);
   both('maxPoolBackward', dtype, () => Matrix.zeros(images, small.cols, dtype), (be, dx) => be.maxPoolBackward(dpool, argmaxes[be === native ? 0 : 1], dx));
+  // the optimizer updates, three steps each from state that is partly tiny or subnormal (float32
+  // flushes those on both backends): the same operations in the same order, so the same bits
+  const grad = randomMatrix(m, n, dtype);
+  const state = Matrix.zeros(m, n, dtype);
+  for (let i = 0; i < state.size; i++) {
+    state.data[i] = [1.5e-38, 3e-39, -2e-45, 1e-3 * rng.normal()][i % 4];
+    if (i % 7 === 0) grad.data[i] = i % 2 ? 1e-20 : 0;
+  }
+  const params = () => Matrix.from(x.toArray(), dtype);
+  const three = (step) => { for (let s = 0; s < 3; s++) step(s + 1); };
+  both('sgdStep', dtype, params, (be, p) => three(() => be.sgdStep(p.data, grad.data, 0.1, 0.01)), true);
+  both('momentumStep', dtype, params, (be, p) => { const v = state.data.slice(); three(() => be.momentumStep(p.data, grad.data, v, 0.1, 0.9, 0.01, true)); }, true);
+  both('adaptiveStep', dtype, params, (be, p) => { const h = state.data.map(Math.abs); three(() => be.adaptiveStep(p.data, grad.data, h, 0.01, 0.9, 0.1, 1e-8, 0)); }, true);
+  both('adamStep', dtype, params, (be, p) => {
+    const mm = state.data.slice();
+    const vv = state.data.map(Math.abs);
+    three((t) => be.adamStep(p.data, grad.data, mm, vv, 0.001 / (1 - 0.9 ** t), 0.9, 0.999, Math.sqrt(1 - 0.999 ** t), 1e-8, 0.01));
+  }, true);
+  // the fused conv → relu → max pool the conv nets train with: SimpleConvNet's geometry on 5 images
+  // (more than one of the native op's blocks), 4 filters; argmax must name the same positions
+  const conv = windowGeometry('check', { channels: 1, height: 28, width: 28 }, { kernelHeight: 5, kernelWidth: 5, stride: 1, pad: 0 });
+  const pool = windowGeometry('check', { channels: 4, height: conv.outHeight, width: conv.outWidth }, { kernelHeight: 2, kernelWidth: 2, stride: 2, pad: 0 });
+  const digits = randomMatrix(5, 784, dtype);
+  const W = randomMatrix(4, 25, dtype);
+  const b = randomMatrix(1, 4, dtype);
+  const pooled = 4 * pool.outHeight * pool.outWidth;
+  const fused = [native, referenceBackend].map((be) => {
+    const out = Matrix.zeros(5, pooled, dtype);
+    const argmax = new Int32Array(out.size);
+    be.convReluPool(digits, W, b, conv, pool, out, argmax);
+    return { out, argmax };
+  });
+  compare('convReluPool', dtype, fused[0].out.data, fused[1].out.data);
+  compare('convReluPool argmax', dtype, fused[0].argmax, fused[1].argmax);
+  const dfused = randomMatrix(5, pooled, dtype);
+  for (const name of ['dW', 'db', 'dx']) {
+    const [a, z] = [native, referenceBackend].map((be, i) => {
+      const g = { dW: Matrix.zeros(4, 25, dtype), db: Matrix.zeros(1, 4, dtype), dx: Matrix.zeros(5, 784, dtype) };
+      be.convReluPoolBackward(digits, W, fused[i].out, dfused, fused[i].argmax, conv, pool, g.dW, g.db, g.dx);
+      return g[name].data;
+    });
+    compare(`convReluPoolBackward ${name}`, dtype, a, z);
+  }
 }
 
 const trainAt = process.argv.indexOf('--train');

@@ -39,7 +39,7 @@ step() {
   timeout "$limit" "$@"
 }
 
-step 240 npx vitest run test/kernels.test.ts test/native-args.test.ts test/native-fuzz.test.ts
+step 240 npx vitest run test/kernels.test.ts test/native-args.test.ts test/native-fuzz.test.ts test/conv-relu-pool.test.ts
 for seed in 1 2 3; do
   step 120 node test/native-fuzz.mjs fuzz "$BLASPROP_ADDON" "$seed" 30000
 done

@@ -136,6 +136,20 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       }
     });
 
+    it('gatherRows divides every pixel value exactly as JavaScript does, for ordinary and extreme divisors', () => {
+      // natively a quotient is v·hi + v·lo where that was checked to give the division's bits, else a
+      // division: each divisor here goes down one of those paths, and all must equal v / divisor rounded
+      const src = Uint8Array.from({ length: 256 }, (_, v) => v);
+      const divisors = [255, 1, 2, 3, 7, 100, 127.5, 256, 1000, 65535, 3.3, 0.1, 1 / 3, -255, 1e-30, 1e30, 1e-300, 1e300, 5e-324, Number.MAX_VALUE];
+      for (const divisor of divisors) {
+        const out = Matrix.zeros(1, 256, dtype);
+        backend.gatherRows(src, Int32Array.from([0]), divisor, out);
+        const want = Matrix.zeros(1, 256, dtype);
+        for (let v = 0; v < 256; v++) want.data[v] = v / divisor;
+        expect(Buffer.from(out.data.buffer).equals(Buffer.from(want.data.buffer)), `divisor ${divisor}`).toBe(true);
+      }
+    });
+
     it('softmax: each row sums to 1 and stays finite at ±1000', () => {
       const x = Matrix.from([[1, 2, 3], [1000, -1000, 0]], dtype);
       const y = Matrix.zeros(2, 3, dtype);
@@ -301,6 +315,22 @@ describe('native against reference', () => {
     referenceBackend.softmax(x, yR);
     // exp comes from different libraries (glibc, V8): each within an ulp or so of the truth
     for (let i = 0; i < yN.size; i++) expect(Math.abs(yN.data[i]! - yR.data[i]!)).toBeLessThanOrEqual(4 * EPS[dtype] * yR.data[i]! + Number.MIN_VALUE);
+  });
+
+  it.each(DTYPES)('softmax where the fast exp hands over to the library: spreads near 708, −∞, NaN (%s)', (dtype) => {
+    const rows = [[0, -700, -707.9, -708.1, -720, -745, -746, -800], [1, -Infinity, 0, -3, 2, -Infinity, 5, 0], [0, NaN, 1, 2, 3, 4, 5, 6]];
+    const x = Matrix.from(rows, dtype);
+    const yN = Matrix.zeros(3, 8, dtype);
+    const yR = Matrix.zeros(3, 8, dtype);
+    native.softmax(x, yN);
+    referenceBackend.softmax(x, yR);
+    for (let i = 0; i < yN.size; i++) {
+      if (Number.isNaN(yR.data[i]!)) expect(yN.data[i]).toBeNaN();
+      else expect(Math.abs(yN.data[i]! - yR.data[i]!)).toBeLessThanOrEqual(4 * EPS[dtype] * yR.data[i]! + Number.MIN_VALUE);
+    }
+    // e^-745 is the last subnormal above 0 in double: zero in float32, and −∞ gives exactly 0
+    expect(yN.data[9]).toBe(0);
+    expect(yN.data[5]! > 0).toBe(dtype === 'float64');
   });
 
   it('gatherRows in float32 with a divisor that is not a float still matches JavaScript', () => {

@@ -72,6 +72,8 @@ const cases: Call[] = [
   ['gatherRows: out over src', (a) => { const buf = new ArrayBuffer(64); a.gatherRows(new Uint8Array(buf, 0, 16), 4, Int32Array.from([0, 1]), 1, new Float32Array(buf, 8, 8)); }, RangeError,
     /^gatherRows: out must not share memory with src$/],
   ['gatherRows: zero divisor', (a) => a.gatherRows(new Uint8Array(4), 2, Int32Array.from([0]), 0, f32(2)), RangeError, /divisor must not be 0/],
+  ['sgdStep: too few arguments', (a) => (a.sgdStep as (...x: unknown[]) => void)(f64(2), f64(2)), TypeError, /^sgdStep: expected 4 arguments \(p, g, lr, weightDecay\), got 2$/],
+  ['sgdStep: g another dtype', (a) => a.sgdStep(f64(2), new Float32Array(2), 0.1, 0.01), TypeError, /^sgdStep: g must be a Float64Array like p/],
   ['momentumStep: too few arguments', (a) => (a.momentumStep as (...x: unknown[]) => void)(f64(2), f64(2)), TypeError, /^momentumStep: expected 7 arguments \(p, g, v, lr, momentum, weightDecay, nesterov\), got 2$/],
   ['momentumStep: nesterov not a boolean', (a) => a.momentumStep(f64(2), f64(2), f64(2), 0.1, 0.9, 0, 1 as never), TypeError, /nesterov must be a boolean/],
   ['momentumStep: v the wrong length', (a) => a.momentumStep(f64(2), f64(2), f64(3), 0.1, 0.9, 0, false), RangeError, /^momentumStep: v has 3 elements, expected 2 like p$/],

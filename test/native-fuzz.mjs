@@ -130,6 +130,11 @@ const VALID = {
     const n = dim();
     return [rng.random(), makeArray(T, n), makeArray(T, n)];
   },
+  sgdStep() {
+    const T = floatType();
+    const n = dim();
+    return [makeArray(T, n), makeArray(T, n), rng.random(), pick([0, 0.01])];
+  },
   momentumStep() {
     const T = floatType();
     const n = dim();
@@ -160,9 +165,39 @@ const VALID = {
     const [r, c] = [dim(), dim()];
     return [makeArray(T, r * c), r, c, makeArray(T, r * c)];
   },
+  convReluPool() {
+    return convReluPoolCall().forward;
+  },
+  convReluPoolBackward() {
+    return convReluPoolCall().backward;
+  },
   hugePageAdvise: () => [makeArray(Uint8Array, pick([0, 1, 4096]))],
   setNumThreads: () => [pick([1, 2])],
 };
+
+// a small conv → relu → pool: the forward's arguments, and the backward's with the argmax a real
+// forward wrote (so a mutation breaks one thing at a time); pooling 2×2/2 over an even output (the
+// op's window-order path) or 1×1
+function convReluPoolCall() {
+  const T = floatType();
+  const [n, c, f, kh, kw, stride, pad] = [dim(), 1 + rng.randint(2), 1 + rng.randint(3), 1 + rng.randint(3), 1 + rng.randint(3), 1 + rng.randint(2), rng.randint(2)];
+  const [oh, ow] = [pick([2, 4]), pick([2, 4])];
+  const [h, w] = [Math.max(1, (oh - 1) * stride + kh - 2 * pad), Math.max(1, (ow - 1) * stride + kw - 2 * pad)];
+  const p = rng.randint(2) === 0 ? 2 : 1;
+  const pooled = n * f * (oh / p) * (ow / p);
+  const geometry = [n, c, h, w, kh, kw, stride, pad, p, p, p];
+  const [X, W, b] = [makeArray(T, n * c * h * w), makeArray(T, f * c * kh * kw), makeArray(T, f)];
+  const out = makeArray(T, pooled), argmax = makeArray(Int32Array, pooled);
+  // a geometry whose output side is not whole is refused; the fuzz calls it anyway
+  try {
+    addon.convReluPool(X, ...geometry, W, b, out, argmax);
+  } catch {}
+  const dx = rng.randint(2) === 0 ? null : makeArray(T, n * c * h * w);
+  return {
+    forward: [X, ...geometry, W, b, makeArray(T, pooled), makeArray(Int32Array, pooled)],
+    backward: [X, ...geometry, W, out, makeArray(T, pooled), argmax, makeArray(T, f * c * kh * kw), makeArray(T, f), dx],
+  };
+}
 
 function randomArgs() {
   const args = [];

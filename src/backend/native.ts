@@ -4,7 +4,8 @@
 import type { NativeAddon } from '../native/addon.js';
 import { checkCol2im } from '../kernels/col2im.js';
 import { checkIm2col } from '../kernels/im2col.js';
-import { checkMaxPool } from '../kernels/max_pool.js';
+import { checkMaxPool } from '../kernels/max-pool.js';
+import { checkConvReluPoolGeometry } from '../kernels/conv-relu-pool.js';
 import { allocateBytes } from '../native/memory.js';
 import type { Backend } from './types.js';
 
@@ -31,6 +32,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.colSum(x.data, x.rows, x.cols, out.data);
     },
     axpy: (alpha, x, y) => addon.axpy(alpha, x, y),
+    sgdStep: (p, g, lr, wd) => addon.sgdStep(p, g, lr, wd),
     momentumStep: (p, g, v, lr, mu, wd, nesterov) => addon.momentumStep(p, g, v, lr, mu, wd, nesterov),
     adaptiveStep: (p, g, h, lr, a, b, eps, wd) => addon.adaptiveStep(p, g, h, lr, a, b, eps, wd),
     adamStep: (p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd) => addon.adamStep(p, g, m, v, stepSize, beta1, beta2, bc2Sqrt, eps, wd),
@@ -60,6 +62,17 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.maxPool(x.data, x.rows, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.pad, out.data, argmax);
     },
     maxPoolBackward: (dout, argmax, dx) => addon.maxPoolBackward(dout.data, argmax, dx.data),
+    // the addon checks every length against the two windows; what it cannot see is checked here
+    convReluPool(x, W, b, conv, pool, out, argmax) {
+      checkConvReluPoolGeometry('convReluPool', conv, pool, b.size);
+      addon.convReluPool(x.data, x.rows, conv.channels, conv.height, conv.width, conv.kernelHeight, conv.kernelWidth, conv.stride, conv.pad,
+        pool.kernelHeight, pool.kernelWidth, pool.stride, W.data, b.data, out.data, argmax);
+    },
+    convReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx) {
+      checkConvReluPoolGeometry('convReluPoolBackward', conv, pool, db.size);
+      addon.convReluPoolBackward(x.data, x.rows, conv.channels, conv.height, conv.width, conv.kernelHeight, conv.kernelWidth, conv.stride, conv.pad,
+        pool.kernelHeight, pool.kernelWidth, pool.stride, W.data, y.data, dout.data, argmax, dW.data, db.data, dx === null ? null : dx.data);
+    },
     allocateBytes: (length, shared) => allocateBytes(length, addon.hugePageAdvise, shared),
   };
 }

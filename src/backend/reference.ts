@@ -3,6 +3,7 @@
 import { addBiasImpl, checkAddBias } from '../kernels/add-bias.js';
 import { axpyImpl, checkAxpy } from '../kernels/axpy.js';
 import { checkMomentumStep, momentumStepImpl } from '../kernels/momentum-step.js';
+import { checkSgdStep, sgdStepImpl } from '../kernels/sgd-step.js';
 import { adaptiveStepImpl, checkAdaptiveStep } from '../kernels/adaptive-step.js';
 import { adamStepImpl, checkAdamStep } from '../kernels/adam-step.js';
 import { checkSoftmax, softmaxImpl } from '../kernels/softmax.js';
@@ -12,8 +13,9 @@ import { checkColSum, colSumImpl } from '../kernels/col-sum.js';
 import { gemmImpl, gemmShape } from '../kernels/gemm.js';
 import { checkIm2col, im2colImpl } from '../kernels/im2col.js';
 import { checkCol2im, col2imImpl } from '../kernels/col2im.js';
-import { checkSwapAxes, swapAxesImpl } from '../kernels/swap_axes.js';
-import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max_pool.js';
+import { checkSwapAxes, swapAxesImpl } from '../kernels/swap-axes.js';
+import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max-pool.js';
+import { checkConvReluPool, checkConvReluPoolBackward, convReluPoolBackwardImpl, convReluPoolImpl } from '../kernels/conv-relu-pool.js';
 import type { Backend } from './types.js';
 import { allocateBytes } from '../native/memory.js';
 
@@ -34,6 +36,10 @@ export const referenceBackend: Backend = {
   axpy(alpha, x, y) {
     checkAxpy(x, y);
     axpyImpl(alpha, x, y);
+  },
+  sgdStep(p, g, lr, wd) {
+    checkSgdStep(p, g, lr, wd);
+    sgdStepImpl(p, g, lr, wd);
   },
   momentumStep(p, g, v, lr, mu, wd, nesterov) {
     checkMomentumStep(p, g, v, lr, mu, wd);
@@ -83,6 +89,14 @@ export const referenceBackend: Backend = {
   maxPoolBackward(dout, argmax, dx) {
     checkMaxPoolBackward(dout, argmax, dx);
     maxPoolBackwardImpl(dout.data, argmax, dx.data);
+  },
+  convReluPool(x, W, b, conv, pool, out, argmax) {
+    checkConvReluPool(x, W, b, conv, pool, out, argmax);
+    convReluPoolImpl(x.data, x.rows, W.data, b.data, conv, pool, out.data, argmax);
+  },
+  convReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx) {
+    checkConvReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx);
+    convReluPoolBackwardImpl(x.data, x.rows, W.data, y.data, dout.data, argmax, conv, pool, dW.data, db.data, dx === null ? null : dx.data);
   },
   allocateBytes: (length, shared) => allocateBytes(length, undefined, shared),
 };

@@ -26,7 +26,8 @@ export interface Backend {
   // y += alpha·x over whole arrays of one length: the SGD update
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   // the optimizers' updates, each one fused pass over p, its gradient g and its state, in place
-  // (src/kernels/momentum-step.ts, adaptive-step.ts, adam-step.ts say the formulas)
+  // (src/kernels/sgd-step.ts, momentum-step.ts, adaptive-step.ts, adam-step.ts say the formulas)
+  sgdStep(p: FloatArray, g: FloatArray, lr: number, weightDecay: number): void;
   momentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
@@ -44,6 +45,12 @@ export interface Backend {
   swapAxes(x: Matrix, d0: number, d1: number, bias: Matrix | null, out: Matrix): void;
   maxPool(x: Matrix, g: WindowGeometry, out: Matrix, argmax: Int32Array): void;
   maxPoolBackward(dout: Matrix, argmax: Int32Array, dx: Matrix): void;
+  // Convolution → Relu → max Pooling as one op (src/kernels/conv-relu-pool.ts): out and argmax as
+  // Pooling's after the three layers; backward writes dW, db and, unless it is null, dx
+  convReluPool(x: Matrix, W: Matrix, b: Matrix, conv: WindowGeometry, pool: WindowGeometry, out: Matrix, argmax: Int32Array): void;
+  convReluPoolBackward(
+    x: Matrix, W: Matrix, y: Matrix, dout: Matrix, argmax: Int32Array, conv: WindowGeometry, pool: WindowGeometry, dW: Matrix, db: Matrix, dx: Matrix | null,
+  ): void;
   // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages); shared: on a
   // SharedArrayBuffer, for worker threads to read in place
   allocateBytes(length: number, shared?: boolean): Uint8Array;

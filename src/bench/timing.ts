@@ -29,6 +29,26 @@ export function time(fn: () => void, { warmup = 20, reps = 7, minRepMs = 100 }: 
   return summarize(samples, callsPerRep);
 }
 
+// several functions timed in turns (a repetition of each, then the next round), so a noisy machine's
+// drift hits them all alike and their ratios stay fair; one Timing per function, in order
+export function timeInTurns(fns: (() => void)[], { warmup = 20, reps = 7, minRepMs = 100 }: TimingOptions = {}): Timing[] {
+  const callsPerRep = fns.map((fn) => {
+    for (let i = 0; i < warmup; i++) fn();
+    const probeStart = performance.now();
+    fn();
+    return callsPerRepFor(performance.now() - probeStart, minRepMs);
+  });
+  const samples = fns.map((): number[] => []);
+  for (let r = 0; r < reps; r++) {
+    fns.forEach((fn, f) => {
+      const start = performance.now();
+      for (let i = 0; i < callsPerRep[f]!; i++) fn();
+      samples[f]!.push((performance.now() - start) / callsPerRep[f]!);
+    });
+  }
+  return samples.map((s, f) => summarize(s, callsPerRep[f]!));
+}
+
 function callsPerRepFor(probeMs: number, minRepMs: number): number {
   return Math.max(1, Math.ceil(minRepMs / Math.max(probeMs, 1e-4)));
 }

@@ -15,12 +15,13 @@ function checkApart(op: string, out: FloatArray, outName: string, other: FloatAr
   if (overlaps(out, other)) throw new RangeError(`${op}: ${outName} must not share memory with ${otherName}`);
 }
 
-// p, g and one or two state arrays (s2 may be undefined), in the op's argument order
-export function checkUpdateArrays(op: string, p: FloatArray, g: FloatArray, s1: FloatArray, s1Name: string, s2?: FloatArray, s2Name = ''): void {
+// p, g and none, one or two state arrays (s1 and s2 may be undefined), in the op's argument order
+export function checkUpdateArrays(op: string, p: FloatArray, g: FloatArray, s1?: FloatArray, s1Name = '', s2?: FloatArray, s2Name = ''): void {
   checkLike(op, p, 'p', g, 'g');
-  checkLike(op, p, 'p', s1, s1Name);
+  if (s1 !== undefined) checkLike(op, p, 'p', s1, s1Name);
   if (s2 !== undefined) checkLike(op, p, 'p', s2, s2Name);
   checkApart(op, p, 'p', g, 'g');
+  if (s1 === undefined) return;
   checkApart(op, s1, s1Name, p, 'p');
   checkApart(op, s1, s1Name, g, 'g');
   if (s2 !== undefined) {

@@ -30,6 +30,7 @@ export interface NativeAddon {
   addBias(X: FloatArray, rows: number, cols: number, b: FloatArray, out: FloatArray): void;
   colSum(X: FloatArray, rows: number, cols: number, out: FloatArray): void;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  sgdStep(p: FloatArray, g: FloatArray, lr: number, weightDecay: number): void;
   momentumStep(p: FloatArray, g: FloatArray, v: FloatArray, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
@@ -40,6 +41,15 @@ export interface NativeAddon {
   swapAxes(X: FloatArray, d0: number, d1: number, bias: FloatArray | null, out: FloatArray): void;
   maxPool(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, out: FloatArray, argmax: Int32Array): void;
   maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray): void;
+  convReluPool(
+    X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number, W: FloatArray, b: FloatArray, out: FloatArray, argmax: Int32Array,
+  ): void;
+  convReluPoolBackward(
+    X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number, W: FloatArray, Y: FloatArray, dout: FloatArray, argmax: Int32Array,
+    dW: FloatArray, db: FloatArray, dx: FloatArray | null,
+  ): void;
   hugePageAdvise(bytes: Uint8Array): number;
   relu(X: FloatArray, out: FloatArray): void;
   reluBackward(Y: FloatArray, dout: FloatArray, dx: FloatArray): void;

@@ -7,7 +7,7 @@
 
 import { getBackend } from '../backend/index.js';
 import type { Backend } from '../backend/types.js';
-import { batchNormBackwardImpl, batchNormEvalImpl, batchNormTrainImpl } from '../kernels/batch_norm.js';
+import { batchNormBackwardImpl, batchNormEvalImpl, batchNormTrainImpl } from '../kernels/batch-norm.js';
 import { Matrix } from '../matrix.js';
 import { assertMatrix, checkDout, ensure } from './buffers.js';
 import type { Layer, LayerOptions, Parameter, StateTensor } from './types.js';

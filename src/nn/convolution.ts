@@ -72,8 +72,8 @@ export class Convolution implements Layer {
   // the product W·col as [filters, N·OH·OW]; backward reuses it for dout in the same orientation
   private tmp: Matrix | undefined = undefined;
   private out: Matrix | undefined = undefined;
-  // a row of ones: db = ones·doutᵀ sums each filter's gradient over the batch and the positions
-  private ones: Matrix | undefined = undefined;
+  // dout's column sums (one per filter and position), which db sums per filter
+  private sums: Matrix | undefined = undefined;
   private dcol: Matrix | undefined = undefined;
   private dx: Matrix | undefined = undefined;
   private n = 0;
@@ -119,13 +119,18 @@ export class Convolution implements Layer {
     return [this.W.rows, this.geometry.outHeight, this.geometry.outWidth];
   }
 
+  // forward's checks of x (shared with the fused stage that runs this layer, conv-relu-pool.ts)
+  checkInput(x: unknown): asserts x is Matrix {
+    assertMatrix('Convolution.forward', 'x', x);
+    if (x.dtype !== this.W.dtype) throw new TypeError(`Convolution: x is ${x.dtype}, W is ${this.W.dtype} (the network's dtype)`);
+    if (x.cols !== this.inputSize) {
+      throw new RangeError(`Convolution: x has ${x.cols} columns, expected channels×height×width = ${describeGeometry(this.geometry)} = ${this.inputSize}`);
+    }
+  }
+
   forward(x: Matrix): Matrix {
     const { W, geometry: g } = this;
-    assertMatrix('Convolution.forward', 'x', x);
-    if (x.dtype !== W.dtype) throw new TypeError(`Convolution: x is ${x.dtype}, W is ${W.dtype} (the network's dtype)`);
-    if (x.cols !== this.inputSize) {
-      throw new RangeError(`Convolution: x has ${x.cols} columns, expected channels×height×width = ${describeGeometry(g)} = ${this.inputSize}`);
-    }
+    this.checkInput(x);
     const n = x.rows;
     const positions = n * outputPlane(g);
     // col: every patch as a column; tmp = W·col, one row per filter
@@ -149,11 +154,16 @@ export class Convolution implements Layer {
     this.backend.swapAxes(dout, n, W.rows, null, tmp);
     // dW = dout·colᵀ: every position's patch, weighted by its gradient, summed
     this.backend.gemm(tmp, col, this.dW, TRANS_B);
-    // db = the sum of each filter's row
-    const ones = ensure(this.ones, 1, col.cols, W.dtype);
-    if (ones !== this.ones) ones.data.fill(1);
-    this.ones = ones;
-    this.backend.gemm(ones, tmp, this.db, TRANS_B);
+    // db: each filter's gradient summed over the batch (dout's column sums, one streaming pass) and
+    // then over its positions
+    const sums = (this.sums = ensure(this.sums, 1, this.outputSize, W.dtype));
+    this.backend.colSum(dout, sums);
+    const plane = outputPlane(this.geometry);
+    for (let f = 0; f < W.rows; f++) {
+      let sum = 0;
+      for (let p = f * plane; p < (f + 1) * plane; p++) sum += sums.data[p]!;
+      this.db.data[f] = sum;
+    }
     if (!this.inputGrad) return this.empty;
     // dcol = Wᵀ·dout, then each column added back onto the pixels it came from
     const dcol = (this.dcol = ensure(this.dcol, col.rows, col.cols, W.dtype));

@@ -6,6 +6,7 @@ import { assertDType, DEFAULT_DTYPE, Matrix, type DType } from '../matrix.js';
 import { Affine } from './affine.js';
 import { describe } from '../describe.js';
 import { assertMatrix } from './buffers.js';
+import { ConvReluPool } from './conv-relu-pool.js';
 import { checkInit, checkStd, DEFAULT_WEIGHT_INIT_STD, initStd, initWeights, randomFrom, type InitOptions, type WeightInit } from './init.js';
 import { Relu } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
@@ -88,7 +89,10 @@ export class Sequential implements Network {
   readonly roles: Readonly<Record<string, ParameterRole>>;
   // what gradient() returns, one object reused
   private readonly result: LossAndGradients;
-  // backward stops at the first layer with parameters: nothing below it needs a gradient
+  // the layers as they run: each on its own, except that a Convolution → Relu → max Pooling run is one
+  // fused stage (conv-relu-pool.ts), which computes what the three would
+  private readonly stages: readonly Layer[];
+  // backward stops at the stage of the first layer with parameters: nothing below it needs a gradient
   private readonly firstTrainable: number;
   private isTraining = true;
 
@@ -157,7 +161,17 @@ export class Sequential implements Network {
     this.result = { loss: NaN, grads: Object.freeze(grads) };
     this.state = Object.freeze(state);
     this.layerNumbers = Object.freeze(numbers);
-    this.firstTrainable = firstTrainable < 0 ? layers.length : firstTrainable;
+    const stages: Layer[] = [];
+    let firstStage = -1;
+    for (let i = 0; i < layers.length; ) {
+      const fused = ConvReluPool.fuse(layers[i]!, layers[i + 1], layers[i + 2]);
+      const width = fused === undefined ? 1 : 3;
+      if (firstTrainable >= i && firstTrainable < i + width) firstStage = stages.length;
+      stages.push(fused ?? layers[i]!);
+      i += width;
+    }
+    this.stages = Object.freeze(stages);
+    this.firstTrainable = firstStage < 0 ? stages.length : firstStage;
     this.setTraining(true);
   }
 
@@ -191,9 +205,9 @@ export class Sequential implements Network {
   predict(x: Matrix): Matrix {
     assertMatrix('Sequential.predict', 'x', x);
     if (x.dtype !== this.dtype) throw new TypeError(`Sequential: x is ${x.dtype}, the network is ${this.dtype}`);
-    const layers = this.layers;
+    const stages = this.stages;
     let out = x;
-    for (let i = 0; i < layers.length; i++) out = layers[i]!.forward(out);
+    for (let i = 0; i < stages.length; i++) out = stages[i]!.forward(out);
     return out;
   }
 
@@ -255,9 +269,9 @@ export class Sequential implements Network {
   gradient(x: Matrix, t: Labels): LossAndGradients {
     const result = this.result;
     result.loss = this.loss(x, t);
-    const layers = this.layers;
+    const stages = this.stages;
     let dout = this.lastLayer.backward(1);
-    for (let i = layers.length - 1; i >= this.firstTrainable; i--) dout = layers[i]!.backward(dout);
+    for (let i = stages.length - 1; i >= this.firstTrainable; i--) dout = stages[i]!.backward(dout);
     return result;
   }
 

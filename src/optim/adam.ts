@@ -4,8 +4,10 @@
 //   v = β2·v + (1 − β2)·g²
 //   m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)      (t = 1 on the first update)
 //   p = p − lr·m̂ / (√v̂ + eps)
-// computed as PyTorch does: p −= (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + eps), the same
-// formula with the bias corrections done once per parameter instead of once per weight.
+// computed nearly as PyTorch does: p −= (lr / (1 − β1^t))·m / (√v · (1 / √(1 − β2^t)) + eps), the
+// same formula with the bias corrections done once per parameter instead of once per weight (torch
+// divides √v by √(1 − β2^t); the reciprocal, one rounding apart, spares a division per weight).
+// float32 parameters are updated in float32 arithmetic with subnormals flushed (src/kernels/flush.ts).
 
 import { getBackend } from '../backend/index.js';
 import type { FloatArray } from '../matrix.js';

@@ -13,15 +13,6 @@ export interface SGDOptions {
 
 export type SGDHyper = BaseHyper;
 
-// the whole update as one small loop (with weight decay; without it the backend's axpy runs)
-export function sgdStepImpl(p: FloatArray, g: FloatArray, lr: number, wd: number): void {
-  if (wd === 0) {
-    for (let i = 0; i < p.length; i++) p[i] -= lr * g[i]!;
-    return;
-  }
-  for (let i = 0; i < p.length; i++) p[i] -= lr * (g[i]! + wd * p[i]!);
-}
-
 export class SGD extends Optimizer<SGDHyper> {
   constructor(options: SGDOptions = {}) {
     super('sgd', { lr: lrSpec(0.01), weightDecay: weightDecaySpec }, [], options);
@@ -30,8 +21,8 @@ export class SGD extends Optimizer<SGDHyper> {
   protected override updateParam(p: FloatArray, g: FloatArray): void {
     const { lr, weightDecay } = this.hyper;
     // p += (−lr)·g as the current backend's axpy: natively one BLAS call instead of a JavaScript
-    // pass over every weight; the reference backend's axpy is this same loop
+    // pass over every weight; with weight decay one fused pass, sgdStep
     if (weightDecay === 0) getBackend().axpy(-lr, g, p);
-    else sgdStepImpl(p, g, lr, weightDecay);
+    else getBackend().sgdStep(p, g, lr, weightDecay);
   }
 }

@@ -19,6 +19,12 @@ export function checkMaxPool(x: Matrix, g: WindowGeometry, out: Matrix, argmax: 
   if (overlaps(out.data, x.data)) throw new RangeError('maxPool: out must not share memory with X');
 }
 
+// v replaces the running max when larger, or when it is NaN and the max is not (a NaN wins and stays,
+// as in PyTorch: a NaN input must not vanish in a max); the fused conv op uses the same rule
+export function wins(v: number, max: number): boolean {
+  return v > max || (v !== v && max === max);
+}
+
 export function maxPoolImpl(x: FloatArray, n: number, g: WindowGeometry, out: FloatArray, argmax: Int32Array): void {
   const { channels, height: h, width: w, kernelHeight: kh, kernelWidth: kw, stride, pad, outHeight: oh, outWidth: ow } = g;
   let o = 0;
@@ -35,8 +41,7 @@ export function maxPoolImpl(x: FloatArray, n: number, g: WindowGeometry, out: Fl
         for (let y = y0; y < y1; y++) {
           for (let xc = x0; xc < x1; xc++) {
             const k = base + y * w + xc;
-            // NaN wins and stays (as in PyTorch): a NaN input must not vanish in a max
-            if (x[k]! > max || (x[k] !== x[k] && max === max)) {
+            if (wins(x[k]!, max)) {
               max = x[k]!;
               best = k;
             }
