@@ -74,7 +74,7 @@ export type { ImportedOnnx } from './onnx/import.js';
 
 // ---- worker threads: train off the main thread, sweep configurations, share data between workers ----
 export { trainInWorker } from './workers/train-in-worker.js';
-export type { WorkerRun, WorkerResult, WorkerTrainingOptions, WorkerBatchInfo, WorkerEpochInfo } from './workers/train-in-worker.js';
+export type { WorkerRun, WorkerResult, WorkerStart, WorkerTrainingOptions, WorkerBatchInfo, WorkerEpochInfo } from './workers/train-in-worker.js';
 export { sweep } from './workers/sweep.js';
 export type { SweepRun, SweepOptions, SweepResult } from './workers/sweep.js';
 export { shareTrainingData } from './workers/share.js';

@@ -8,17 +8,10 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
 import { loadModel } from '../src/io/model.js';
-import { runCli as run } from './helpers.js';
+import { idx, runCli as run } from './helpers.js';
 
 let tmp: string;
 let data: string;
-
-function idx(dims: number[], bytes: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head.writeUInt32BE(0x0800 | dims.length, 0);
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, bytes]);
-}
 
 const { train, test } = loadMnist();
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/data/index.js';
-import { runCli, spawnCli, type SpawnHooks } from './helpers.js';
+import { idx, runCli, spawnCli, type SpawnHooks } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -36,14 +36,6 @@ function looksLikeTrainingSvg(path: string): void {
   expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   // the axis labels of the two panels
   for (const label of ['iteration', 'loss', 'epoch', 'accuracy']) expect(svg).toContain(`>${label}<`);
-}
-
-// an MNIST-format file: magic (0, 0, type 0x08, dims), the dims big-endian, then the bytes
-function idx(dims: number[], bytes: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head.writeUInt32BE(0x0800 | dims.length, 0);
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, bytes]);
 }
 
 beforeAll(() => {

@@ -107,6 +107,14 @@ export function typedArraySpy(): { watch(): void; unwatch(): void; readonly made
   };
 }
 
+// an MNIST-format (IDX) file: magic (0, 0, type 0x08 for bytes, dims), the dims big-endian, then the bytes
+export function idx(dims: number[], bytes: Uint8Array): Buffer {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head.writeUInt32BE(0x0800 | dims.length, 0);
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, bytes]);
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

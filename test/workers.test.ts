@@ -2,7 +2,7 @@
 // dead workers, and the addon in several workers at once (in a child process, so a crash fails a test)
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,9 @@ import { mlp, softmax, TwoLayerNet, type Sequential } from '../src/nn/index.js';
 import { fit, readCheckpoint } from '../src/train/index.js';
 import { shareTrainingData } from '../src/workers/share.js';
 import { sweep } from '../src/workers/sweep.js';
-import { trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
+import { WorkerLane } from '../src/workers/lane.js';
+import { idx, spawnCli } from './helpers.js';
+import { prepareRun, startRun, trainInWorker, type WorkerBatchInfo, type WorkerEpochInfo } from '../src/workers/train-in-worker.js';
 
 const run = promisify(execFile);
 const mnist = loadMnist({ dtype: 'float32' });
@@ -120,6 +122,34 @@ describe('trainInWorker', () => {
     }
   });
 
+  it('continues a run interrupted in a worker from its checkpoint directory, to the very weights and history of the run never interrupted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-worker-resume-'));
+    try {
+      // Adam (state to carry over), shuffled epochs (a permutation to carry over), an evaluation per epoch
+      const options = { iterations: 3000, batchSize: 10, optimizer: 'adam', learningRate: 0.003, sampling: 'shuffle' as const, seed: 3 };
+      const fresh = () => new TwoLayerNet(784, 8, 10, { dtype: 'float32', seed: 1 });
+      const whole = fresh();
+      const h = await fit(whole, small, options);
+      // stopped from the main thread as soon as the first batch records arrive (the worker sees it a batch later)
+      const first = await trainInWorker(fresh(), small, { ...options, checkpoint: { dir, every: 50 }, onBatchEnd: () => false }).result;
+      expect(first.history.stopReason).toBe('stopped');
+      const saved = await readCheckpoint(dir);
+      expect([saved.status, saved.iteration]).toEqual(['stopped', first.history.iterations]);
+      expect(saved.iteration).toBeLessThan(3000);
+      // continued in another worker: settings, weights, Adam's moments, the permutation and the history from the directory
+      const { net, history } = await trainInWorker(dir, small).result;
+      expect(sameWeights(net, whole)).toBe(true);
+      expect(Array.from(history.loss)).toEqual(Array.from(h.loss));
+      expect(history.epochs.map((e) => [e.iteration, e.testAccuracy])).toEqual(h.epochs.map((e) => [e.iteration, e.testAccuracy]));
+      // and checkpoints kept going into the same directory, as Trainer.resume does
+      expect((await readCheckpoint(dir)).iteration).toBe(3000);
+      // a setting that contradicts the checkpoint is refused, as by Trainer.resume
+      await expect(trainInWorker(dir, small, { batchSize: 50 }).result).rejects.toThrow(/batchSize 50 conflicts with the checkpoint/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks its options on the main thread, before a worker starts', () => {
     const net = new TwoLayerNet(784, 5, 10, { seed: 1 });
     expect(() => trainInWorker(net, small, { batchSize: 0 })).toThrow('Invalid batch size: 0');
@@ -133,6 +163,40 @@ describe('trainInWorker', () => {
     expect(shareTrainingData(shared)).toBe(shared);
     const again = shareTrainingData({ train: shared.train.kind === 'mnist' ? shared.train.set : mnist.train });
     expect(again.train.kind === 'mnist' && shared.train.kind === 'mnist' && again.train.set.images).toBe(shared.train.kind === 'mnist' && shared.train.set.images);
+  });
+
+  it('puts the shared copy of a large set in 2 MB pages, as loadMnist does for its own arrays', () => {
+    // the kernel's own tally for this process (vitest runs each test file in a process of its own)
+    const huge = (): number => Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+    const before = huge();
+    const copy = shareTrainingData({ train: mnist.train }).train;
+    const grewMB = (huge() - before) / 1024;
+    expect(copy.kind === 'mnist' && copy.set.images.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(copy.kind === 'mnist' && Buffer.compare(copy.set.images, mnist.train.images)).toBe(0);
+    // where the kernel offers huge pages at all: nearly all of the 47 MB copy is in them
+    if (!readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[never]')) expect(grewMB).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('a worker lane (what a sweep keeps per core)', () => {
+  it('trains jobs one after another on one worker, each as fit() would; the worker keeps the data the first job brought', async () => {
+    const lane = new WorkerLane();
+    const shared = shareTrainingData(small);
+    try {
+      for (const seed of [1, 2]) {
+        const options = { iterations: 30, seed, evaluate: false as const };
+        const start = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed });
+        // a lane sends its data with the first job only: the second one trains on what the worker kept (or fails)
+        const { net } = await startRun(lane, prepareRun(start, options), shared).result;
+        const here = new TwoLayerNet(784, 10, 10, { dtype: 'float32', seed });
+        await fit(here, small, options);
+        expect(sameWeights(net, here)).toBe(true);
+        await lane.idle();
+        expect(lane.alive).toBe(true);
+      }
+    } finally {
+      lane.close();
+    }
   });
 });
 
@@ -153,6 +217,19 @@ describe('sweep', () => {
       const r = results[i]!;
       expect(r.status === 'fulfilled' && sameWeights(r.value.net, here)).toBe(true);
     }
+  });
+
+  it('replaces a worker that died in a run: the runs after it on that lane still train', async () => {
+    const x = new Matrix(4, 784, new Float32Array(4 * 784));
+    const data = { train: { x, t: new Int32Array([0, 1, 2, 3]) } };
+    // a 5-class network on labels up to 3 trains; a 3-class one fails inside the worker's step
+    const runs = [5, 3, 5, 5].map((classes, i) => ({ net: new TwoLayerNet(784, 4, classes, { dtype: 'float32', seed: i }), options: { iterations: 5, batchSize: 4, seed: i, evaluate: false as const } }));
+    const results = await sweep(runs, data, { workers: 1 });
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((results[1] as { reason: unknown }).reason)).toMatch(/label \d+ is 3/);
+    const here = new TwoLayerNet(784, 4, 5, { dtype: 'float32', seed: 3 });
+    await fit(here, data, runs[3]!.options);
+    expect(results[3]!.status === 'fulfilled' && sameWeights(results[3]!.value.net, here)).toBe(true);
   });
 });
 
@@ -221,20 +298,45 @@ describe('examples/serve-while-training.mjs', () => {
 });
 
 describe('blasprop train --worker', () => {
-  it('trains in a worker to the very weights of the same run on the main thread', async () => {
+  it('trains in a worker to the very weights of the same run on the main thread, and --resume continues a --worker run stopped by Ctrl-C to them too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'blasprop-cli-worker-'));
     try {
-      const cli = path.join(packageRoot, 'dist', 'cli.js');
-      const args = (file: string) => [cli, 'train', '--iterations', '120', '--seed', '1', '--json', '--quiet', '--save', path.join(dir, file)];
-      const [w, m] = await Promise.all([run(process.execPath, [...args('w.safetensors'), '--worker']), run(process.execPath, args('m.safetensors'))]);
-      const sw = JSON.parse(w.stdout) as { testAccuracy: number; threads: number };
-      const sm = JSON.parse(m.stdout) as { testAccuracy: number };
-      expect(sw.testAccuracy).toBe(sm.testAccuracy);
-      expect(sw.threads).toBe(1);
-      const a = (await loadModel(path.join(dir, 'w.safetensors'))).net;
-      const b = (await loadModel(path.join(dir, 'm.safetensors'))).net;
-      expect(sameWeights(a, b)).toBe(true);
-      await expect(run(process.execPath, [cli, 'train', '--worker', '--resume', '--checkpoint', dir])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--worker cannot --resume/) });
+      // 1000 training and 200 test images of the real MNIST: an epoch is 100 batches of 10
+      const data = path.join(dir, 'mnist');
+      mkdirSync(data);
+      writeFileSync(path.join(data, 'train-images-idx3-ubyte'), idx([1000, 28, 28], mnist.train.images.subarray(0, 1000 * 784)));
+      writeFileSync(path.join(data, 'train-labels-idx1-ubyte'), idx([1000], mnist.train.labels.subarray(0, 1000)));
+      writeFileSync(path.join(data, 't10k-images-idx3-ubyte'), idx([200, 28, 28], mnist.test.images.subarray(0, 200 * 784)));
+      writeFileSync(path.join(data, 't10k-labels-idx1-ubyte'), idx([200], mnist.test.labels.subarray(0, 200)));
+      const ck = path.join(dir, 'ck');
+      const flags = ['--data', data, '--hidden', '16', '--batch', '10', '--iterations', '4000', '--optimizer', 'momentum', '--lr', '0.01', '--seed', '5'];
+      const quiet = (file: string) => ['--quiet', '--json', '--save', file];
+      // Ctrl-C once the first epoch line is out: the worker stops after its batch and checkpoints there
+      let sent = false;
+      const stopped = spawnCli(dir, ['train', ...flags, '--worker', '--checkpoint', ck, '--every', '30'], {
+        onStdout: (out, child) => {
+          if (!sent && /^epoch 1 /m.test(out)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
+      });
+      // meanwhile the whole run on the main thread, and in a worker
+      const [main, worker] = await Promise.all([spawnCli(dir, ['train', ...flags, ...quiet('main.safetensors')]), spawnCli(dir, ['train', ...flags, '--worker', ...quiet('worker.safetensors')])]);
+      expect([main.code, worker.code]).toEqual([0, 0]);
+      const m = JSON.parse(main.stdout) as { testAccuracy: number };
+      expect(JSON.parse(worker.stdout)).toMatchObject({ threads: 1, testAccuracy: m.testAccuracy });
+      const whole = (await loadModel(path.join(dir, 'main.safetensors'))).net;
+      expect(sameWeights((await loadModel(path.join(dir, 'worker.safetensors'))).net, whole)).toBe(true);
+
+      expect((await stopped).code).toBe(130);
+      const saved = await readCheckpoint(ck);
+      expect(saved.status).toBe('aborted');
+      expect(saved.iteration).toBeLessThan(4000);
+      const resumed = await spawnCli(dir, ['train', '--worker', '--checkpoint', ck, '--resume', '--data', data, ...quiet('resumed.safetensors')]);
+      expect([resumed.code, resumed.stderr]).toEqual([0, '']);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ resumedFrom: saved.iteration, threads: 1, testAccuracy: m.testAccuracy });
+      expect(sameWeights((await loadModel(path.join(dir, 'resumed.safetensors'))).net, whole)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

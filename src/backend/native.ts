@@ -77,6 +77,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.convReluPoolBackward(x.data, x.rows, conv.channels, conv.height, conv.width, conv.kernelHeight, conv.kernelWidth, conv.stride, conv.pad,
         pool.kernelHeight, pool.kernelWidth, pool.stride, W.data, y.data, dout.data, argmax, dW.data, db.data, dx === null ? null : dx.data);
     },
-    allocateBytes: (length) => allocateBytes(length, addon.hugePageAdvise),
+    allocateBytes: (length, shared) => allocateBytes(length, addon.hugePageAdvise, shared),
   };
 }

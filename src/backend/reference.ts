@@ -17,6 +17,7 @@ import { checkSwapAxes, swapAxesImpl } from '../kernels/swap-axes.js';
 import { checkMaxPool, checkMaxPoolBackward, maxPoolBackwardImpl, maxPoolImpl } from '../kernels/max-pool.js';
 import { checkConvReluPool, checkConvReluPoolBackward, convReluPoolBackwardImpl, convReluPoolImpl } from '../kernels/conv-relu-pool.js';
 import type { Backend } from './types.js';
+import { allocateBytes } from '../native/memory.js';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -102,5 +103,5 @@ export const referenceBackend: Backend = {
     checkConvReluPoolBackward(x, W, y, dout, argmax, conv, pool, dW, db, dx);
     convReluPoolBackwardImpl(x.data, x.rows, W.data, y.data, dout.data, argmax, conv, pool, dW.data, db.data, dx === null ? null : dx.data);
   },
-  allocateBytes: (length) => new Uint8Array(length),
+  allocateBytes: (length, shared) => allocateBytes(length, undefined, shared),
 };

@@ -56,6 +56,7 @@ export interface Backend {
   convReluPoolBackward(
     x: Matrix, W: Matrix, y: Matrix, dout: Matrix, argmax: Int32Array, conv: WindowGeometry, pool: WindowGeometry, dW: Matrix, db: Matrix, dx: Matrix | null,
   ): void;
-  // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages)
-  allocateBytes(length: number): Uint8Array;
+  // zeroed bytes for a data set (the native backend puts large ones in 2 MB pages); shared: on a
+  // SharedArrayBuffer, for worker threads to read in place
+  allocateBytes(length: number, shared?: boolean): Uint8Array;
 }

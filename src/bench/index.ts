@@ -229,7 +229,7 @@ if (!values['skip-train']) {
 // issue 14: serving while a worker trains, and a sweep on a worker pool (a process of its own: workers.ts)
 interface WorkersBench {
   latency: { rate: number; count: number; idle: { p99: number }; worker: { p99: number }; main: { p99: number }; workerOverIdle: number; mainOverIdle: number };
-  sweep: { networks: number; iterations: number; sequentialMs: number; poolMs: number; speedup: number; failed: number };
+  sweep: { networks: number; iterations: number; sequentialMs: number; poolMs: number; sequentialCpuMs: number; poolCpuMs: number; speedup: number; failed: number };
 }
 let workers: WorkersBench | undefined;
 if (!values['skip-workers']) {
@@ -243,7 +243,7 @@ if (!values['skip-workers']) {
   const l = workers.latency;
   log(`POST /predict p99 at ${l.rate}/s (${l.count} requests): idle ${fmt(l.idle.p99)} ms, worker training ${fmt(l.worker.p99)} ms (${l.workerOverIdle.toFixed(2)}×), main-thread training ${fmt(l.main.p99)} ms (${l.mainOverIdle.toFixed(2)}×)`);
   const w = workers.sweep;
-  log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s, 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (${w.speedup.toFixed(2)}×)`);
+  log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s (CPU ${(w.sequentialCpuMs / 1000).toFixed(2)} s), 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (CPU ${(w.poolCpuMs / 1000).toFixed(2)} s) (${w.speedup.toFixed(2)}×)`);
 }
 
 // the same model in blasprop and in ONNX Runtime Web, per image

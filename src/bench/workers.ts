@@ -104,19 +104,30 @@ log(`  main thread training the book: ${fmt(main)}  (p99 ${(main.p99 / idle.p99)
 // the sweep: 8 book-sized networks, each from its own seed and learning rate
 const iterations = quick ? 600 : 3000;
 const configs = Array.from({ length: 8 }, (_, i) => ({ seed: i + 1, options: { iterations, learningRate: 0.05 + 0.02 * i, seed: 100 + i, evaluate: false as const } }));
+// the process's CPU time beside each wall time: on a quiet machine the sequential part's is about its
+// wall time and the pool's about twice its wall time; a busy machine shows as walls above that
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 let t = performance.now();
+let c0 = cpuMs();
 for (const c of configs) await fit(book(c.seed), mnist, c.options);
 const sequentialMs = performance.now() - t;
+const sequentialCpuMs = cpuMs() - c0;
 t = performance.now();
-// the data is shared inside the timed part: a sweep pays for it
+c0 = cpuMs();
+// the workers' start and the data's sharing are inside the timed part: a sweep pays for them
 const results = await sweep(configs.map((c) => ({ net: book(c.seed), options: c.options })), mnist, { workers: 2 });
 const poolMs = performance.now() - t;
+const poolCpuMs = cpuMs() - c0;
 const failed = results.filter((r) => r.status === 'rejected').length;
-log(`sweep of 8 book networks, ${iterations} iterations each: one after another here ${(sequentialMs / 1000).toFixed(2)} s, ` +
-  `2-worker pool ${(poolMs / 1000).toFixed(2)} s (${(sequentialMs / poolMs).toFixed(2)}×)${failed ? `, ${failed} FAILED` : ''}`);
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+log(`sweep of 8 book networks, ${iterations} iterations each: one after another here ${s(sequentialMs)} s (CPU ${s(sequentialCpuMs)} s), ` +
+  `2-worker pool ${s(poolMs)} s (CPU ${s(poolCpuMs)} s) (${(sequentialMs / poolMs).toFixed(2)}×)${failed ? `, ${failed} FAILED` : ''}`);
 
 const out = {
   latency: { rate, count, idle, worker, main, workerOverIdle: worker.p99 / idle.p99, mainOverIdle: main.p99 / idle.p99 },
-  sweep: { networks: 8, iterations, sequentialMs, poolMs, speedup: sequentialMs / poolMs, failed },
+  sweep: { networks: 8, iterations, sequentialMs, poolMs, sequentialCpuMs, poolCpuMs, speedup: sequentialMs / poolMs, failed },
 };
 if (values.json) console.log(JSON.stringify(out));

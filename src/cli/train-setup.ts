@@ -48,7 +48,8 @@ export interface PreparedRun {
   total: number;
   header: string;
   resumedAt?: number;
-  // a fresh run's trainer options without the callbacks (what --worker hands to the worker)
+  // the trainer options without the callbacks (what --worker hands to the worker): a fresh run's all,
+  // a resumed run's those it may set beside its checkpoint
   options?: TrainerOptions;
 }
 
@@ -196,16 +197,16 @@ export async function resumedRun(
   const init = typeof ckpt.meta.init === 'string' ? ckpt.meta.init : undefined;
   const name = networkName(arch);
   const netText = `${name} (${acts.length > 0 && convText(arch) === undefined ? `${acts.join(', ')}, ` : ''}${init !== undefined ? `init ${init}, ` : ''}${s.dtype})`;
-  const trainer = await Trainer.resume(ckpt, {
+  const options: TrainerOptions = {
     // the run's facts stay; where it continues may differ
     meta: { ...ckpt.meta, backend: backend.name, threads: threadCount },
     checkpoint: { dir: checkpoint.dir, every: checkpoint.every ?? ckpt.every },
-    ...callbacks,
-  });
+  };
+  const trainer = await Trainer.resume(ckpt, { ...options, ...callbacks });
   const what = s.epochs !== undefined ? `${s.epochs} epochs` : `${s.iterations} iterations`;
   const seed = typeof ckpt.meta.seed === 'number' ? `seed ${ckpt.meta.seed}` : `sampling seed ${s.seed}`;
   const header =
     `resuming ${checkpoint.dir} at iteration ${ckpt.iteration} of ${s.totalIterations}: ${netText} on ${data.train.count} examples, testing on ${data.test.count}\n` +
     `${s.optimizer} lr ${trainer.learningRate}, batch ${s.batchSize}, ${what}, sampling ${s.sampling}, ${seed}; backend ${backend.name}, ${threadCount} thread${threadCount === 1 ? '' : 's'}\n`;
-  return { trainer, data, sizes, name, netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration };
+  return { trainer, data, sizes, name, netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration, options };
 }

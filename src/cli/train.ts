@@ -64,6 +64,7 @@ Checkpoints:
   --resume               continue the run checkpointed in DIR (--checkpoint DIR): its network, settings
                          and state come from there, and it ends with the very weights and history the
                          run would have had uninterrupted; flags that contradict it are an error
+                         (with --worker too, whichever thread trained the run so far)
 
 Output:
   --save FILE.safetensors
@@ -163,7 +164,6 @@ export async function trainCommand(args: string[]): Promise<number> {
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;
-  if (inWorker && resume) throw new UsageError('--worker cannot --resume yet: resume on this thread');
   if (every !== undefined && checkpointDir === undefined) throw new UsageError('--every needs --checkpoint DIR');
   if (resume && checkpointDir === undefined) throw new UsageError('--resume needs --checkpoint DIR, the directory of the run to continue');
   if (!resume && checkpointDir !== undefined && hasCheckpoint(checkpointDir)) {
@@ -220,7 +220,8 @@ export async function trainCommand(args: string[]): Promise<number> {
       if (inWorker) {
         // the same run, trained on another thread; this one draws the progress from its records
         const stop = (): void => worker.stop();
-        const worker = trainInWorker(net, run.data, {
+        // a resumed run is read again in the worker, from its checkpoint directory, as Trainer.resume does here
+        const worker = trainInWorker(resume ? checkpoint!.dir : net, run.data, {
           // the CLI names its optimizer, so these options can move to the worker
           ...(run.options as WorkerTrainingOptions),
           backend: backend.name,

@@ -23,12 +23,14 @@ function transparentHugePages(): boolean {
   return hugePagesOn;
 }
 
-// zeroed bytes; advise(whole) asks for huge pages and returns where the aligned part starts (or -1)
-export function allocateBytes(length: number, advise?: (bytes: Uint8Array) => number): Uint8Array {
-  if (advise === undefined || length < LARGE || !transparentHugePages()) return new Uint8Array(length);
+// zeroed bytes (on a SharedArrayBuffer when shared); advise(whole) asks for huge pages and returns where
+// the aligned part starts (or -1)
+export function allocateBytes(length: number, advise?: (bytes: Uint8Array) => number, shared = false): Uint8Array {
+  const bytes = (n: number): Uint8Array => (shared ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n));
+  if (advise === undefined || length < LARGE || !transparentHugePages()) return bytes(length);
   // room to start on a 2 MB boundary and end on one, so every page of the data can be a huge page
-  const whole = new Uint8Array(Math.ceil(length / HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE);
+  const whole = bytes(Math.ceil(length / HUGE_PAGE) * HUGE_PAGE + HUGE_PAGE);
   const offset = advise(whole);
-  if (offset < 0) return new Uint8Array(length);
+  if (offset < 0) return bytes(length);
   return whole.subarray(offset, offset + length);
 }

@@ -1,23 +1,31 @@
-// the worker side of trainInWorker: rebuild the network and the data, run fit(), report back
+// the worker side of a lane: take jobs one after another, for each rebuild the network (or read the
+// checkpoint it continues), run the trainer, report back; the data arrives once and is kept
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { backendByName } from '../backend/index.js';
 import { setNumThreads } from '../info.js';
 import { decodeModel } from '../io/model.js';
+import type { Sequential } from '../nn/sequential.js';
 import type { TrainerOptions } from '../train/options.js';
-import { fit } from '../train/trainer.js';
+import { Trainer, type TrainingData } from '../train/trainer.js';
+import { ABORT, modelBytes, STOP, type FromWorker, type SerializedHistory, type ToWorker, type WorkerBatchInfo, type WorkerJob } from './lane.js';
 import { unshare } from './share.js';
-import { ABORT, modelBytes, STOP, type FromWorker, type SerializedHistory, type WorkerBatchInfo, type WorkerJob } from './train-in-worker.js';
 
 // batch records go out in groups: a message per batch would cost the worker more than the batch
 const FLUSH_MS = 15;
 
-async function main(job: WorkerJob): Promise<void> {
-  const port = parentPort!;
-  const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
-  if (job.threads !== undefined) setNumThreads(job.threads);
+const port = parentPort!;
+const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+// the data of the lane's jobs, revived once
+let data: TrainingData | undefined;
+let running = false;
+let closing = false;
+
+async function run(job: WorkerJob): Promise<void> {
+  if (job.data !== undefined) data = unshare(job.data);
+  // each job its own setting, whatever the one before it set
+  setNumThreads(job.threads);
   const backend = job.backend === undefined ? undefined : backendByName(job.backend);
-  const { net } = decodeModel(job.model, 'trainInWorker model', { backend });
   const controller = new AbortController();
   // aborted before it started: no step at all, as fit() does with an aborted signal
   if (Atomics.load(job.control, 0) === ABORT) controller.abort();
@@ -29,6 +37,7 @@ async function main(job: WorkerJob): Promise<void> {
     pending = [];
     lastFlush = performance.now();
   };
+  let net: Sequential | undefined;
   const options: TrainerOptions = {
     ...(job.options as TrainerOptions),
     signal: controller.signal,
@@ -46,14 +55,19 @@ async function main(job: WorkerJob): Promise<void> {
     onEpochEnd: ({ stop: _stop, ...info }) => {
       flush();
       if (job.weights) {
-        const model = modelBytes(net);
+        const model = modelBytes(net!);
         post({ type: 'epoch', info, model }, [model.buffer as ArrayBuffer]);
       } else {
         post({ type: 'epoch', info });
       }
     },
   };
-  const history = await fit(net, unshare(job.data), options);
+  // a fresh run from the network's bytes, or the checkpointed run continued exactly as Trainer.resume does
+  const trainer = 'resume' in job.start
+    ? await Trainer.resume(job.start.resume, { ...options, backend })
+    : new Trainer(decodeModel(job.start.model, 'trainInWorker model', { backend }).net, options);
+  net = trainer.net as Sequential;
+  const history = await trainer.fit(data!);
   flush();
   const model = modelBytes(net);
   const loss = Float64Array.from(history.loss);
@@ -70,5 +84,23 @@ async function main(job: WorkerJob): Promise<void> {
   post({ type: 'done', model, history: h }, [model.buffer as ArrayBuffer, loss.buffer]);
 }
 
-// an error thrown here reaches the main thread as the worker's 'error' event, which rejects the result
-await main(workerData as WorkerJob);
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'close') {
+    // the port closed, nothing keeps this thread: it ends once the job in hand is done
+    closing = true;
+    if (!running) port.close();
+    return;
+  }
+  running = true;
+  run(msg.job).then(
+    () => {
+      running = false;
+      if (closing) port.close();
+    },
+    // a failed job ends the worker: the error reaches the main thread as its 'error' event
+    (e: unknown) =>
+      process.nextTick(() => {
+        throw e;
+      }),
+  );
+});

@@ -1,6 +1,9 @@
 // training data that moves to workers without a copy: typed arrays on SharedArrayBuffer, which every
-// worker sees in place (a 47 MB MNIST set is copied once here, or never when it already is shared)
+// worker sees in place (a 47 MB MNIST set is copied once here, or never when it already is shared).
+// the copy goes where the backend puts data sets (2 MB pages, as loadMnist's own arrays): on 4 KB
+// pages a batch's random rows cost a page walk each, and each step of the book's network ~8 % more
 
+import { getBackend } from '../backend/index.js';
 import type { MnistSet } from '../data/mnist.js';
 import { Matrix } from '../matrix.js';
 import type { Labels } from '../nn/types.js';
@@ -29,8 +32,9 @@ type Typed = Uint8Array | Int32Array | Float32Array | Float64Array;
 // the same values on shared memory (the array itself when it already is)
 function onShared<T extends Typed>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
-  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  const bytes = getBackend().allocateBytes(a.byteLength, true);
+  const Ctor = a.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T;
+  const out = new Ctor(bytes.buffer, bytes.byteOffset, a.length);
   out.set(a as never);
   return out;
 }

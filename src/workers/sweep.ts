@@ -1,17 +1,20 @@
-// many trainings at once: a sweep over configurations, each run in a worker of its own, as many at a
-// time as there are cores. small code instead of a pool library: every run is seconds long and wants
-// its own progress events, its own thread settings and its own failure, so a fresh worker per run
-// (~50 ms to start, against seconds of training) is what a pool would give, without its task protocol.
+// many trainings at once: a sweep over configurations on a pool of workers, as many as there are
+// cores. small code instead of a pool library: each run wants its own progress events, its own
+// thread setting and its own failure, and the pool is a handful of lanes (lane.ts) that each take the
+// next run when their last one ends. the workers start before the data is put on shared memory (the
+// two overlap), live for the whole sweep (a worker's start and its JIT's warm-up are paid once per
+// lane, not per run) and receive the data once.
 
 import { availableParallelism } from 'node:os';
-import type { Sequential } from '../nn/sequential.js';
 import type { TrainingData } from '../train/trainer.js';
+import { WorkerLane } from './lane.js';
 import { shareTrainingData, type SharedTrainingData } from './share.js';
-import { trainInWorker, type WorkerResult, type WorkerTrainingOptions } from './train-in-worker.js';
+import { prepareRun, runAlone, startRun, type WorkerResult, type WorkerStart, type WorkerTrainingOptions } from './train-in-worker.js';
 
 export interface SweepRun {
-  // the starting network (or a model file's bytes); each run trains its own copy
-  net: Sequential | Uint8Array;
+  // the starting network (or a model file's bytes, or a checkpoint directory to continue); each run
+  // trains its own copy
+  net: WorkerStart;
   // give each run a seed to make it reproducible alone (without one, its history records the seed it drew)
   options?: WorkerTrainingOptions;
 }
@@ -28,21 +31,39 @@ export async function sweep(runs: readonly SweepRun[], data: TrainingData | Shar
   if (!Array.isArray(runs)) throw new TypeError('sweep: runs must be an array of { net, options }');
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`sweep: workers must be an integer ≥ 1, got ${workers}`);
-  // one shared copy of the data for every run
-  const shared = shareTrainingData(data);
+  // the workers boot on their threads while this one shares the data
+  const lanes = Array.from({ length: Math.min(workers, runs.length) }, () => new WorkerLane());
   const results = new Array<SweepResult>(runs.length);
-  let next = 0;
-  // each lane takes the next run when its last one ends, so a slow run never holds a core idle
-  const lane = async (): Promise<void> => {
-    while (next < runs.length) {
-      const i = next++;
-      try {
-        results[i] = { status: 'fulfilled', value: await trainInWorker(runs[i]!.net, shared, runs[i]!.options).result };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
+  try {
+    // one shared copy of the data for every run
+    const shared = shareTrainingData(data);
+    let next = 0;
+    // each lane takes the next run when its last one ends, so a slow run never holds a core idle
+    const drain = async (k: number): Promise<void> => {
+      while (next < runs.length) {
+        const i = next++;
+        try {
+          const run = prepareRun(runs[i]!.net, runs[i]!.options);
+          let result: Promise<WorkerResult>;
+          if (run.resourceLimits !== undefined) {
+            // memory limits belong to a worker: such a run gets one of its own
+            result = runAlone(run, shared).result;
+          } else {
+            // a lane whose worker died (a failed run) is replaced
+            if (!lanes[k]!.alive) lanes[k] = new WorkerLane();
+            result = startRun(lanes[k]!, run, shared).result;
+          }
+          results[i] = { status: 'fulfilled', value: await result };
+        } catch (reason) {
+          results[i] = { status: 'rejected', reason };
+        }
+        // a run that failed on this thread (a throwing callback) ends its worker's job a batch later
+        await lanes[k]!.idle();
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(workers, runs.length) }, lane));
+    };
+    await Promise.all(lanes.map((_, k) => drain(k)));
+  } finally {
+    for (const lane of lanes) lane.close();
+  }
   return results;
 }
