@@ -1,6 +1,7 @@
 // the linux prebuilds must load on glibc 2.28 (Node 20's own baseline), but they are linked on Debian 12
-// (glibc 2.36), whose libc gives a few functions newer default versions: pthread_create/join/once/
-// setaffinity moved into libc in 2.34, pthread_getaffinity_np in 2.32, exp got a faster variant in 2.29.
+// (glibc 2.36), whose libc gives a few functions newer default versions: pthread_create/join/detach/
+// once/setaffinity moved into libc in 2.34 (detach: the two-core helper thread, native/two_cores.cc),
+// pthread_getaffinity_np in 2.32, exp got a faster variant in 2.29.
 // Debian's static OpenBLAS and the static libstdc++ (linked in because RHEL 8's is too old) call them,
 // and libstdc++ also reads __libc_single_threaded (new in 2.32), so the linker would bind those new
 // versions and the addon would refuse to load on Debian 11, Ubuntu 20.04, RHEL 8. There is no older sysroot to link against here
@@ -34,12 +35,14 @@ extern "C" {
 // references to these local names become references to the pinned old versions
 int blasprop_old_pthread_create(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
 int blasprop_old_pthread_join(pthread_t, void**);
+int blasprop_old_pthread_detach(pthread_t);
 int blasprop_old_pthread_once(pthread_once_t*, void (*)(void));
 int blasprop_old_pthread_setaffinity_np(pthread_t, size_t, const cpu_set_t*);
 int blasprop_old_pthread_getaffinity_np(pthread_t, size_t, cpu_set_t*);
 double blasprop_old_exp(double);
 __asm__(".symver blasprop_old_pthread_create, pthread_create@" BLASPROP_GLIBC_BASE);
 __asm__(".symver blasprop_old_pthread_join, pthread_join@" BLASPROP_GLIBC_BASE);
+__asm__(".symver blasprop_old_pthread_detach, pthread_detach@" BLASPROP_GLIBC_BASE);
 __asm__(".symver blasprop_old_pthread_once, pthread_once@" BLASPROP_GLIBC_BASE);
 __asm__(".symver blasprop_old_pthread_setaffinity_np, pthread_setaffinity_np@" BLASPROP_GLIBC_AFFINITY);
 __asm__(".symver blasprop_old_pthread_getaffinity_np, pthread_getaffinity_np@" BLASPROP_GLIBC_AFFINITY);
@@ -48,12 +51,14 @@ __asm__(".symver blasprop_old_exp, exp@" BLASPROP_GLIBC_BASE);
 // another architecture: nothing to pin, the wrappers pass straight through
 #define blasprop_old_pthread_create __real_pthread_create
 #define blasprop_old_pthread_join __real_pthread_join
+#define blasprop_old_pthread_detach __real_pthread_detach
 #define blasprop_old_pthread_once __real_pthread_once
 #define blasprop_old_pthread_setaffinity_np __real_pthread_setaffinity_np
 #define blasprop_old_pthread_getaffinity_np __real_pthread_getaffinity_np
 #define blasprop_old_exp __real_exp
 int __real_pthread_create(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
 int __real_pthread_join(pthread_t, void**);
+int __real_pthread_detach(pthread_t);
 int __real_pthread_once(pthread_once_t*, void (*)(void));
 int __real_pthread_setaffinity_np(pthread_t, size_t, const cpu_set_t*);
 int __real_pthread_getaffinity_np(pthread_t, size_t, cpu_set_t*);
@@ -64,6 +69,7 @@ int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (
   return blasprop_old_pthread_create(thread, attr, start, arg);
 }
 int __wrap_pthread_join(pthread_t thread, void** result) { return blasprop_old_pthread_join(thread, result); }
+int __wrap_pthread_detach(pthread_t thread) { return blasprop_old_pthread_detach(thread); }
 int __wrap_pthread_once(pthread_once_t* once, void (*init)(void)) { return blasprop_old_pthread_once(once, init); }
 int __wrap_pthread_setaffinity_np(pthread_t thread, size_t size, const cpu_set_t* set) {
   return blasprop_old_pthread_setaffinity_np(thread, size, set);

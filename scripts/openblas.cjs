@@ -69,7 +69,7 @@ function existing(file, name) {
 // functions whose default version is newer than glibc 2.28 (native/glibc_compat.cc says why and how), so a
 // binary linked here loads on every glibc linux Node 20 runs on
 // (--gc-sections drops the parts of libstdc++ nothing calls, such as random_device's use of arc4random, 2.36)
-const GLIBC_WRAPPED = ['pthread_create', 'pthread_join', 'pthread_once', 'pthread_setaffinity_np', 'pthread_getaffinity_np', 'exp', '__libc_single_threaded'];
+const GLIBC_WRAPPED = ['pthread_create', 'pthread_join', 'pthread_detach', 'pthread_once', 'pthread_setaffinity_np', 'pthread_getaffinity_np', 'exp', '__libc_single_threaded'];
 function glibcFlags() {
   const glibc = process.platform === 'linux' && process.report.getReport().header.glibcVersionRuntime;
   const exportsMap = path.join(__dirname, '..', 'native', 'exports.map');
