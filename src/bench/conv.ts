@@ -3,7 +3,7 @@
 //
 // what the step's products are: the network's conv → relu → pool runs as one fused op
 // (native/conv_relu_pool.cc) that takes the batch a block of samples at a time, each block's products
-// W·col and dW = dconv·colᵀ at [30 × 25] · [25 × block·576], its blocks split in two halves over the two
+// W·col and dW = dconv·colᵀ at [30 × 25] · [25 × block·576], its blocks handed out over the two
 // cores (native/two_cores.h) when the setting allows 2 threads.
 // the floor runs exactly those block products, but only one thread's share of them (the blocks
 // divided evenly, rounded up): a perfect split with no cost for starting or joining threads, which the
