@@ -165,11 +165,20 @@ describe('trainInWorker', () => {
     expect(again.train.kind === 'mnist' && shared.train.kind === 'mnist' && again.train.set.images).toBe(shared.train.kind === 'mnist' && shared.train.set.images);
   });
 
+  it('loadMnist puts its sets on shared memory, so a worker reads them where they are', () => {
+    const shared = shareTrainingData(mnist);
+    expect(mnist.train.images.buffer instanceof SharedArrayBuffer).toBe(true);
+    expect(shared.train.kind === 'mnist' && shared.train.set.images).toBe(mnist.train.images);
+    expect(shared.test?.kind === 'mnist' && shared.test.set.labels).toBe(mnist.test.labels);
+  });
+
   it('puts the shared copy of a large set in 2 MB pages, as loadMnist does for its own arrays', () => {
     // the kernel's own tally for this process (vitest runs each test file in a process of its own)
     const huge = (): number => Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+    // loadMnist's own arrays already are shared: a plain copy of them is what gets copied here
+    const plain = { ...mnist.train, images: Uint8Array.from(mnist.train.images) };
     const before = huge();
-    const copy = shareTrainingData({ train: mnist.train }).train;
+    const copy = shareTrainingData({ train: plain }).train;
     const grewMB = (huge() - before) / 1024;
     expect(copy.kind === 'mnist' && copy.set.images.buffer instanceof SharedArrayBuffer).toBe(true);
     expect(copy.kind === 'mnist' && Buffer.compare(copy.set.images, mnist.train.images)).toBe(0);
