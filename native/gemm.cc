@@ -1,10 +1,14 @@
-// C = alpha·op(A)·op(B) + beta·C, row-major, transposes as flags straight into BLAS
+// C = alpha·op(A)·op(B) + beta·C, row-major, transposes as flags straight into BLAS; a product with a
+// narrow side (the book net's, an evaluation chunk's, a conv net's dense layers) in two halves, one per
+// core (threads.h: HalvesFor says which, and why)
+#include <algorithm>
 #include <sstream>
 
 #include "args.h"
 #include "ops.h"
 #include "threads.h"
 #include "blas.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -65,16 +69,37 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   auto lda = static_cast<blasint>(aCols > 0 ? aCols : 1);
   auto ldb = static_cast<blasint>(bCols > 0 ? bCols : 1);
   auto ldc = static_cast<blasint>(n);
-  UseThreadsFor(m, n, k);
   CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
+  const size_t split = k == 0 ? 0 : HalvesFor(m, n, k);
+  UseThreadsFor(m, n, k);
   ForDType(A.dtype, [&](auto zero) {
     using T = decltype(zero);
+    const T* a = A.as<const T>();
+    const T* b = B.as<const T>();
+    T* c = C.as<T>();
+    // rows [i0, i1) of C (byRows), else its columns [i0, i1): the matching rows of op(A) or columns of op(B)
+    auto part = [&](bool byRows, size_t i0, size_t i1) {
+      if (byRows) {
+        BlasGemm(ta, tb, static_cast<blasint>(i1 - i0), static_cast<blasint>(n), static_cast<blasint>(k), static_cast<T>(alpha),
+                 transA ? a + i0 : a + i0 * aCols, lda, b, ldb, static_cast<T>(beta), c + i0 * n, ldc);
+      } else {
+        BlasGemm(ta, tb, static_cast<blasint>(m), static_cast<blasint>(i1 - i0), static_cast<blasint>(k), static_cast<T>(alpha),
+                 a, lda, transB ? b + i0 * bCols : b + i0, ldb, static_cast<T>(beta), c + i0, ldc);
+      }
+    };
     if (k == 0) {
-      ScaleOnly(C.as<T>(), m * n, static_cast<T>(beta));
+      ScaleOnly(c, m * n, static_cast<T>(beta));
+    } else if (split == 0) {
+      part(true, 0, m);
     } else {
-      BlasGemm(ta, tb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
-               static_cast<T>(alpha), A.as<const T>(), lda, B.as<const T>(), ldb, static_cast<T>(beta), C.as<T>(), ldc);
+      // the same two halves whatever the thread setting (each an OpenBLAS call on one thread), so the
+      // bits never depend on it: one per core when this thread may use two, else one after the other
+      const bool byRows = m >= n;
+      const size_t ends[3] = {0, split, byRows ? m : n};
+      ForRowsOnTwoCores(2, kSplitElements, [&](size_t p0, size_t p1) {
+        for (size_t p = p0; p < p1; p++) part(byRows, ends[p], ends[p + 1]);
+      });
     }
   });
   return env.Undefined();

@@ -107,8 +107,17 @@ int ThreadSetting(napi_env env) {
   return t == nullptr ? OpenblasDefaultThreads() : SettingOf(*t);
 }
 
+size_t HalvesFor(size_t m, size_t n, size_t k) {
+  const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const size_t longer = std::max(m, n);
+  // a large product with no narrow side keeps OpenBLAS's own threads, which do well there
+  if (macs < kHalvedProduct || (macs >= kSmallProduct && std::min(m, n) > kNarrowSide) || longer < 32) return 0;
+  return (longer / 2 + 15) / 16 * 16;
+}
+
 void UseThreadsFor(size_t m, size_t n, size_t k) {
-  bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct;
+  // a halved product is two single-threaded calls, like a small one
+  bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct || HalvesFor(m, n, k) != 0;
   int want = small ? 1 : g_large_product_threads.load();
   // changing OpenBLAS's count costs a lock and ~50 ns; skip it when it already holds this value
   // (with several JavaScript threads about it holds 1, and nobody may raise it)

@@ -12,6 +12,19 @@ namespace blasprop {
 // products below this many multiply-adds (m·n·k) run on one thread
 constexpr double kSmallProduct = 8.0 * 1024 * 1024;
 
+// products of at least this many multiply-adds with a narrow side are computed in two halves
+constexpr double kHalvedProduct = 1024.0 * 1024;
+// a product's side is narrow at this many rows or columns or fewer
+constexpr size_t kNarrowSide = 128;
+
+// where a product of op(A) (m×k) by op(B) (k×n) is cut in two along its longer side (rows of C when
+// m ≥ n, else columns), or 0 to compute it in one call. measured here (2 cores, OpenBLAS 0.3.21):
+// OpenBLAS's own two threads barely speed up a product with a narrow side (a 1000×784×50 sgemm 0.88 →
+// 0.84 ms) and small ones always run on one, while two halves on two single-threaded calls, one per
+// core, take 0.52 ms (100×784×50, the book step's largest: 0.090 → 0.063 ms). the cut is a multiple of
+// 16 rows or columns (whole kernel blocks) and does not depend on the thread setting
+size_t HalvesFor(size_t m, size_t n, size_t k);
+
 // set OpenBLAS's count for a product of this size: 1 for a small one; for a large one the setting of
 // the JavaScript thread when it is the only one with the addon loaded, else 1 (threads.cc says why)
 void UseThreadsFor(size_t m, size_t n, size_t k);

@@ -312,6 +312,35 @@ describe('native against reference', () => {
     expect(checked).toBeGreaterThanOrEqual(4);
   });
 
+  it('gemm of a product with a narrow side (natively two halves, one per core at 2 threads) has the same bits at 1 and 2 threads', () => {
+    // the book step's products (forward, dW1 = xᵀ·dH, a first-layer dx), an evaluation chunk, a conv
+    // net's dense layer cut by columns, an odd length whose halves are not equal, and beta ≠ 0
+    const shapes: [number, number, number, boolean, boolean][] = [
+      [100, 50, 784, false, false], [784, 50, 100, true, false], [100, 784, 50, false, true],
+      [1000, 50, 784, false, false], [100, 4320, 100, false, true], [333, 37, 211, true, true],
+    ];
+    const before = getNumThreads();
+    try {
+      for (const dtype of DTYPES) {
+        for (const [m, n, k, transA, transB] of shapes) {
+          const rng = testRng(m * 7919 + n * 31 + k);
+          const a = transA ? randomMatrix(rng, k, m, dtype) : randomMatrix(rng, m, k, dtype);
+          const b = transB ? randomMatrix(rng, n, k, dtype) : randomMatrix(rng, k, n, dtype);
+          const c0 = randomMatrix(rng, m, n, dtype);
+          const bits = [1, 2].map((threads) => {
+            setNumThreads(threads);
+            const c = c0.clone();
+            native.gemm(a, b, c, { transA, transB, alpha: 0.75, beta: 0.5 });
+            return Buffer.from(c.data.buffer);
+          });
+          expect(bits[0]!.equals(bits[1]!), `${dtype} ${m}×${k}×${n} transA ${transA} transB ${transB}`).toBe(true);
+        }
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
   it('gatherRowsStart hands a batch to the second core only when this thread may use two (the products\' rule), and finishes it whole', () => {
     const load = loadAddon();
     if (!load.ok) throw load.error;
