@@ -1,6 +1,7 @@
 // how many OpenBLAS threads a product runs with, per JavaScript thread (the main thread and each worker
-// keep their own setting); small products always run on one thread (measured faster and steadier on
-// 2 cores: a 100×50×784 sgemm takes 0.09 ms on one thread, 0.12–0.19 ms on two)
+// keep their own setting); small products never use OpenBLAS's threads (measured faster and steadier on
+// 2 cores: a 100×50×784 sgemm takes 0.09 ms on one thread, 0.12–0.19 ms on two): from 1 M multiply-adds
+// gemm.cc computes them as two single-threaded halves, one per core (HalvesFor)
 #pragma once
 
 #include <napi.h>
@@ -9,7 +10,7 @@
 
 namespace blasprop {
 
-// products below this many multiply-adds (m·n·k) run on one thread
+// products below this many multiply-adds (m·n·k) never use OpenBLAS's threads
 constexpr double kSmallProduct = 8.0 * 1024 * 1024;
 
 // products of at least this many multiply-adds with a narrow side are computed in two halves

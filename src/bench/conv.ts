@@ -7,8 +7,8 @@
 // cores (native/two_cores.h) when the setting allows 2 threads.
 // the floor runs exactly those block products, but only one thread's share of them (the blocks
 // divided evenly, rounded up): a perfect split with no cost for starting or joining threads, which the
-// step cannot beat; with one thread, every block. then the dense layers' products, which OpenBLAS
-// threads itself, as the step runs them
+// step cannot beat; with one thread, every block. then the dense layers' products, as the step runs
+// them (narrow: two halves, one per core, native/threads.h)
 
 import type { Backend, GemmOptions } from '../backend/types.js';
 import type { MnistSet } from '../data/mnist.js';
