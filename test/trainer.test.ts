@@ -9,6 +9,8 @@ import { Writable } from 'node:stream';
 import { Progress } from '../src/cli/progress.js';
 import { evaluateAccuracy, fit, History, Trainer, type BatchInfo } from '../src/train/index.js';
 import { nativeBackend, typedArraySpy } from './helpers.js';
+import { toDataset } from '../src/train/dataset.js';
+import { Sampler } from '../src/train/sampling.js';
 
 // a tiny MNIST-shaped set whose images spell their own index: pixel 0 = i mod 256, pixel 1 = i div 256
 // (normalize off, so a batch row says exactly which example it came from)
@@ -209,6 +211,36 @@ describe('the look-ahead gather', () => {
         // the second fit starts a new epoch of its own
         expect(new Set(ahead.slice(17, 17 + perEpoch).flat()).size).toBe(count);
       }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});
+
+describe('Sampler.startNext', () => {
+  it('starting the next batch\'s gather early (startNext) or only at settle gives every step the same batch, at 2 threads', () => {
+    const before = getNumThreads();
+    setNumThreads(2);
+    try {
+      const data = toDataset(indexSet(1050), 'train', nativeBackend());
+      // the batches one sampler yields over 30 iterations, each copied out before the next gather
+      const run = (early: boolean): number[][] => {
+        const sampler = new Sampler('replacement', new Random(5), data, 100, 'float64');
+        const seen: number[][] = [];
+        for (let it = 1; it <= 30; it++) {
+          const b = sampler.next(it, data, 30);
+          if (early) sampler.startNext(data);
+          seen.push(Array.from(b.x.data));
+          sampler.settle(data);
+        }
+        return seen;
+      };
+      const early = run(true);
+      expect(early).toEqual(run(false));
+      // and they are the rows the generator drew, in order
+      const r = new Random(5);
+      const draw = new Int32Array(100);
+      expect(early.map((x) => x.filter((_, j) => j % 4 === 0))).toEqual(early.map(() => Array.from(r.fillRandint(draw, 1050), (i) => i & 255)));
     } finally {
       setNumThreads(before);
     }

@@ -93,8 +93,8 @@ export interface Step {
 }
 
 // a training step as the trainer runs it: the batch gathered during the previous step (the trainer's
-// look-ahead, sampling.ts: the next batch's indices drawn and its gather started on the second core
-// before the step, waited for after it), backprop, the update (SGD unless another optimizer is given).
+// look-ahead, sampling.ts: the next batch's indices drawn before the step, its gather started on the
+// second core after the backward pass, beside the update, and waited for after it), backprop, the update (SGD unless another optimizer is given).
 // so the step's time holds the gather only where it does not fit beside the step; the floor stays the
 // products alone
 export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet, optimizer?: Optimizer): Step {
@@ -108,7 +108,9 @@ export function stepRunner(backend: Backend, config: Config, dtype: DType, train
     run: () => {
       it++;
       const b = sampler.next(it, data, Infinity);
-      opt.update(net.params, net.gradient(b.x, b.t).grads);
+      const { grads } = net.gradient(b.x, b.t);
+      sampler.startNext(data);
+      opt.update(net.params, grads);
       sampler.settle(data);
     },
   };

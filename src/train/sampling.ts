@@ -42,6 +42,8 @@ export class Sampler {
   private readonly spare: Batch | undefined;
   private aheadIt = 0;
   private aheadBatch: Batch | undefined;
+  // drawn ahead by next(), its gather not started yet (startNext)
+  private pending: Batch | undefined = undefined;
   private readonly mark: Random;
 
   // random: the trainer's generator, which carries on from one fit to the next
@@ -67,8 +69,9 @@ export class Sampler {
 
   // the examples of iteration it (1-based), gathered from data into a reused batch: the one started
   // ahead by the previous call if there was one, else gathered now. with last (the run's last iteration)
-  // it also starts gathering iteration it + 1's batch beside the step about to run on this one; the
-  // caller then calls settle(data) after the step, before anything else may read a batch or the state
+  // it also draws iteration it + 1's batch (here, so the random sequence is the same with or without a
+  // look-ahead), whose gather startNext(data) starts beside the rest of the step; the caller then calls
+  // settle(data) after the step, before anything else may read a batch or the state
   next(it: number, data: Dataset, last = it): Batch {
     let b: Batch;
     if (this.aheadIt === it) {
@@ -83,21 +86,33 @@ export class Sampler {
     if (this.spare !== undefined && it < last && (this.order === undefined || it % this.perEpoch !== 0)) {
       this.mark.copyFrom(this.random);
       const nb = this.draw(it + 1, b === this.full ? this.spare : this.full);
-      data.startGather!(nb.indices, nb.x, nb.t);
+      this.pending = nb;
       this.aheadIt = it + 1;
       this.aheadBatch = nb;
     }
     return b;
   }
 
-  // the look-ahead batch whole (a no-op without one)
+  // starts gathering the batch next() drew ahead, beside what the caller does before settle(): after
+  // the step's backward pass, so it runs beside the update, not beside the products (which, cut in
+  // halves, want the second core themselves: native/threads.h); a no-op without one
+  startNext(data: Dataset): void {
+    const nb = this.pending;
+    if (nb === undefined) return;
+    this.pending = undefined;
+    data.startGather!(nb.indices, nb.x, nb.t);
+  }
+
+  // the look-ahead batch whole (a no-op without one), started now if startNext() was not called
   settle(data: Dataset): void {
+    this.startNext(data);
     data.finishGather?.();
   }
 
   // the run ends before the batch drawn ahead is used: the generator back to where it was before the
   // draw, so the next fit (or a resumed run) draws it again, as if it had never been looked at
   drop(data: Dataset): void {
+    this.pending = undefined;
     this.settle(data);
     if (this.aheadIt !== 0) this.random.copyFrom(this.mark);
     this.aheadIt = 0;
@@ -131,5 +146,6 @@ export class Sampler {
     this.random.setState(state.random);
     if (this.order && state.order) this.order.set(state.order);
     this.aheadIt = 0;
+    this.pending = undefined;
   }
 }

@@ -223,10 +223,13 @@ export class Trainer {
     this.net.setTraining?.(true);
 
     for (let it = (resumed?.iteration ?? 0) + 1; it <= total && !this.stopping; it++) {
-      // this iteration's batch, and the next one's started on the second core beside this step
+      // this iteration's batch, and the next one's drawn
       const b = sampler.next(it, train, total);
       // backprop, then one optimizer step; the loss is the one of the weights before the step
       const { loss, grads } = this.net.gradient(b.x, b.t);
+      // the next batch's gather on the second core beside the update (not beside the products, which
+      // use both cores themselves)
+      sampler.startNext(train);
       this.optimizer.update(this.net.params, grads);
       // the next batch whole before anything else runs (a callback, evaluation, a checkpoint)
       sampler.settle(train);
