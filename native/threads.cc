@@ -15,8 +15,9 @@
 // the rule that follows, enforced here: while more than one JavaScript thread has the addon loaded,
 // OpenBLAS's count stays 1 and every product runs on its caller's thread, so N workers use N cores
 // (never N × M threads) and no thread's results depend on another's settings. a thread alone uses its
-// own setting (products under kSmallProduct, or halved by HalvesFor, still on one OpenBLAS thread). each thread's setting is its own,
-// kept per Node environment (the main thread's, each worker's), and getNumThreads reports it.
+// own setting (products under kSmallProduct, or halved by HalvesFor, still on one OpenBLAS thread).
+// each thread's setting is its own, kept per Node environment (the main thread's, each worker's), and
+// getNumThreads reports it.
 #include <cblas.h>
 
 #include <algorithm>

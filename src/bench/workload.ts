@@ -94,7 +94,8 @@ export interface Step {
 
 // a training step as the trainer runs it: the batch gathered during the previous step (the trainer's
 // look-ahead, sampling.ts: the next batch's indices drawn before the step, its gather started on the
-// second core after the backward pass, beside the update, and waited for after it), backprop, the update (SGD unless another optimizer is given).
+// second core after the backward pass, beside the update, and waited for after it), backprop, the
+// update (SGD unless another optimizer is given).
 // so the step's time holds the gather only where it does not fit beside the step; the floor stays the
 // products alone
 export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet, optimizer?: Optimizer): Step {
