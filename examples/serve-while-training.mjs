@@ -1,6 +1,7 @@
 // serve predictions while a worker trains: POST /predict answers from the latest weights; the worker
 // publishes new weights at every epoch's end. the main thread does no training step, so a request
-// never waits behind one.
+// never waits behind one; and the worker runs at the lowest priority (linux), so when the cores are
+// all busy the kernel gives one to the server first.
 //   node examples/serve-while-training.mjs [--port 8080] [--iterations 6000] [--train-count 60000]
 //                                          [--exit-after-training] [--save FILE]
 //   curl -s -X POST 127.0.0.1:8080/predict -d '{"images":[[0, 0, …784 pixels in 0..1…]]}'
@@ -8,6 +9,7 @@
 //   GET /status → {"epoch":3,"iteration":1800,"testAccuracy":0.93,"training":true}
 
 import { createServer } from 'node:http';
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadMnist, Matrix, saveModel, softmax, trainInWorker, TwoLayerNet } from '../dist/index.js';
 
@@ -39,6 +41,7 @@ const status = { epoch: 0, iteration: 0, testAccuracy: null, training: true };
 const run = trainInWorker(start, mnist, {
   iterations: Number(values.iterations),
   seed: 2,
+  priority: constants.priority.PRIORITY_LOW,
   onWeights: (net, info) => {
     live = { net, epoch: info.epoch };
   },

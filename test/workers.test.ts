@@ -2,8 +2,8 @@
 // dead workers, and the addon in several workers at once (in a child process, so a crash fails a test)
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -150,11 +150,40 @@ describe('trainInWorker', () => {
     }
   });
 
+  // each thread's nice value: field 19 of /proc/self/task/TID/stat, the 17th after the name's ')'
+  const niceValues = (): number[] =>
+    readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+
+  it.runIf(process.platform === 'linux')('runs the worker thread, and only it, at the priority asked (one run, or a sweep\'s workers), to the same weights', async () => {
+    const options = { iterations: 60, learningRate: 0.1, seed: 2, evaluate: false as const };
+    const here = new TwoLayerNet(784, 20, 10, { dtype: 'float32', seed: 1 });
+    await fit(here, small, options);
+    const before = niceValues();
+    expect(before).not.toContain(19);
+    let during: number[] = [];
+    const { net } = await trainInWorker(new TwoLayerNet(784, 20, 10, { dtype: 'float32', seed: 1 }), small, {
+      ...options, priority: 19, onBatchEnd: () => void (during.length === 0 && (during = niceValues())),
+    }).result;
+    expect(sameWeights(net, here)).toBe(true);
+    // one thread at 19, the worker's: the main thread's value, the process's, is untouched
+    expect(during.filter((n) => n === 19)).toHaveLength(1);
+    expect(getPriority()).toBe(before[0]);
+    // a sweep's priority is each of its workers'
+    let seen: number[] = [];
+    const runs = [1, 2].map(() => ({ net: new TwoLayerNet(784, 20, 10, { dtype: 'float32', seed: 1 }), options: { ...options, iterations: 200, onBatchEnd: (b: WorkerBatchInfo) => void (b.iteration === 150 && (seen = niceValues())) } }));
+    const results = await sweep(runs, small, { workers: 2, priority: 19 });
+    for (const r of results) expect(r.status === 'fulfilled' && r.value.history.loss.length).toBe(200);
+    expect(seen.filter((n) => n === 19)).toHaveLength(2);
+    await expect(sweep(runs, small, { priority: -21 })).rejects.toThrow(/sweep: priority must be an integer from -20 to 19/);
+  });
+
   it('checks its options on the main thread, before a worker starts', () => {
     const net = new TwoLayerNet(784, 5, 10, { seed: 1 });
     expect(() => trainInWorker(net, small, { batchSize: 0 })).toThrow('Invalid batch size: 0');
     expect(() => trainInWorker(net, small, { optimizer: {} as never })).toThrow(/optimizer object cannot move to a worker/);
     expect(() => trainInWorker(net, { train: { count: 1, features: 1, gather: () => {} } }, {})).toThrow(/not a Dataset with gather/);
+    expect(() => trainInWorker(net, small, { priority: 20 })).toThrow(/trainInWorker: priority must be an integer from -20 to 19 .*got 20/);
+    expect(() => trainInWorker(net, small, { priority: 1.5 })).toThrow(RangeError);
   });
 
   it('shares the data once: SharedArrayBuffer-backed arrays pass through without a copy', () => {

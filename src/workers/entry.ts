@@ -1,18 +1,34 @@
 // the worker side of a lane: take jobs one after another, for each rebuild the network (or read the
 // checkpoint it continues), run the trainer, report back; the data arrives once and is kept
 
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { backendByName } from '../backend/index.js';
 import { setNumThreads } from '../info.js';
 import { decodeModel } from '../io/model.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { TrainerOptions } from '../train/options.js';
 import { Trainer, type TrainingData } from '../train/trainer.js';
-import { ABORT, modelBytes, STOP, type FromWorker, type SerializedHistory, type ToWorker, type WorkerBatchInfo, type WorkerJob } from './lane.js';
+import { ABORT, modelBytes, STOP, type FromWorker, type LaneStart, type SerializedHistory, type ToWorker, type WorkerBatchInfo, type WorkerJob } from './lane.js';
 import { unshare } from './share.js';
 
 // batch records go out in groups: a message per batch would cost the worker more than the batch
 const FLUSH_MS = 15;
+
+// the lane's priority, before any work. only linux gives a thread a nice value of its own (setpriority
+// on the thread's id, which /proc/thread-self names); elsewhere the same call would move the whole
+// process, main thread and all, so it is not made. a refusal (a raise without the right to) fails the
+// job with the reason
+const { priority } = workerData as LaneStart;
+if (priority !== undefined && process.platform === 'linux') {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  try {
+    setPriority(tid, priority);
+  } catch (e) {
+    throw new Error(`trainInWorker: cannot give the worker thread priority ${priority}: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 const port = parentPort!;
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);

@@ -51,6 +51,21 @@ export interface WorkerJob {
   weights: boolean;
 }
 
+// what a worker knows from its start, before any job
+export interface LaneStart {
+  priority: number | undefined;
+}
+
+// a worker thread's priority is a nice value, as os.setPriority takes: -20 runs first, 19 (PRIORITY_LOW)
+// only on what the process's other threads leave free
+export function priorityOf(value: unknown, where: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < -20 || (value as number) > 19) {
+    throw new RangeError(`${where}: priority must be an integer from -20 to 19 (a nice value; 19 is the lowest), got ${String(value)}`);
+  }
+  return value as number;
+}
+
 export type ToWorker = { type: 'job'; job: WorkerJob } | { type: 'close' };
 
 export interface SerializedHistory {
@@ -113,8 +128,9 @@ export class WorkerLane {
   private exited = false;
   private waiting: (() => void)[] = [];
 
-  constructor(resourceLimits?: ResourceLimits) {
-    this.worker = new Worker(entryFile(), { resourceLimits });
+  // priority: the nice value the worker's thread takes before its first job (entry.ts), if given
+  constructor(resourceLimits?: ResourceLimits, priority?: number) {
+    this.worker = new Worker(entryFile(), { resourceLimits, workerData: { priority } satisfies LaneStart });
     // an idle lane does not keep the process alive; a running job does
     this.worker.unref();
     this.worker.on('message', (msg: FromWorker) => {

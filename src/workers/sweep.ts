@@ -7,7 +7,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { TrainingData } from '../train/trainer.js';
-import { WorkerLane } from './lane.js';
+import { priorityOf, WorkerLane } from './lane.js';
 import { shareTrainingData, type SharedTrainingData } from './share.js';
 import { prepareRun, runAlone, startRun, type WorkerResult, type WorkerStart, type WorkerTrainingOptions } from './train-in-worker.js';
 
@@ -22,6 +22,9 @@ export interface SweepRun {
 export interface SweepOptions {
   // runs at a time (default: the cores, os.availableParallelism())
   workers?: number;
+  // every worker's priority (see WorkerTrainingOptions.priority); a run that names its own gets a
+  // worker of its own
+  priority?: number;
 }
 
 // like Promise.allSettled: one failing run does not lose the others
@@ -31,8 +34,9 @@ export async function sweep(runs: readonly SweepRun[], data: TrainingData | Shar
   if (!Array.isArray(runs)) throw new TypeError('sweep: runs must be an array of { net, options }');
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`sweep: workers must be an integer ≥ 1, got ${workers}`);
+  const priority = priorityOf(options.priority, 'sweep');
   // the workers boot on their threads while this one shares the data
-  const lanes = Array.from({ length: Math.min(workers, runs.length) }, () => new WorkerLane());
+  const lanes = Array.from({ length: Math.min(workers, runs.length) }, () => new WorkerLane(undefined, priority));
   const results = new Array<SweepResult>(runs.length);
   try {
     // one shared copy of the data for every run
@@ -45,12 +49,12 @@ export async function sweep(runs: readonly SweepRun[], data: TrainingData | Shar
         try {
           const run = prepareRun(runs[i]!.net, runs[i]!.options);
           let result: Promise<WorkerResult>;
-          if (run.resourceLimits !== undefined) {
-            // memory limits belong to a worker: such a run gets one of its own
-            result = runAlone(run, shared).result;
+          if (run.resourceLimits !== undefined || run.priority !== undefined) {
+            // memory limits and priority belong to a worker: such a run gets one of its own
+            result = runAlone({ ...run, priority: run.priority ?? priority }, shared).result;
           } else {
             // a lane whose worker died (a failed run) is replaced
-            if (!lanes[k]!.alive) lanes[k] = new WorkerLane();
+            if (!lanes[k]!.alive) lanes[k] = new WorkerLane(undefined, priority);
             result = startRun(lanes[k]!, run, shared).result;
           }
           results[i] = { status: 'fulfilled', value: await result };

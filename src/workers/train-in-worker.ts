@@ -11,7 +11,7 @@ import { Sequential } from '../nn/sequential.js';
 import type { History } from '../train/history.js';
 import { resolveOptions, type TrainerOptions } from '../train/options.js';
 import type { TrainingData } from '../train/trainer.js';
-import { modelBytes, RUN, STOP, ABORT, resultOf, WorkerLane, type FromWorker, type WorkerBatchInfo, type WorkerEpochInfo, type WorkerJob } from './lane.js';
+import { modelBytes, priorityOf, RUN, STOP, ABORT, resultOf, WorkerLane, type FromWorker, type WorkerBatchInfo, type WorkerEpochInfo, type WorkerJob } from './lane.js';
 import { shareTrainingData, type SharedTrainingData } from './share.js';
 
 export type { WorkerBatchInfo, WorkerEpochInfo } from './lane.js';
@@ -36,6 +36,11 @@ export interface WorkerTrainingOptions extends Omit<TrainerOptions, 'onBatchEnd'
   backend?: BackendName;
   // memory limits for the worker (node:worker_threads); exceeding them rejects the result
   resourceLimits?: ResourceLimits;
+  // the worker thread's priority, a nice value from -20 to 19 as os.setPriority takes (default: the
+  // process's). 19 (os.constants.priority.PRIORITY_LOW) trains on what the rest of the process leaves
+  // free, so a server on the main thread answers first: serving while training. linux only, where
+  // each thread has its own; ignored elsewhere. going below the process's value needs the right to
+  priority?: number;
 }
 
 export interface WorkerResult {
@@ -55,7 +60,7 @@ export interface WorkerRun {
 // where a run starts: a network, a model file's bytes, or the checkpoint directory of a run to continue
 export type WorkerStart = Sequential | Uint8Array | string;
 
-const OWN_KEYS = new Set(['onBatchEnd', 'onEpochEnd', 'onWeights', 'signal', 'threads', 'backend', 'resourceLimits']);
+const OWN_KEYS = new Set(['onBatchEnd', 'onEpochEnd', 'onWeights', 'signal', 'threads', 'backend', 'resourceLimits', 'priority']);
 
 // a run checked on this thread and ready for a lane (its data aside)
 export interface PreparedRun {
@@ -66,6 +71,7 @@ export interface PreparedRun {
   onWeights: WorkerTrainingOptions['onWeights'];
   signal: AbortSignal | undefined;
   resourceLimits: ResourceLimits | undefined;
+  priority: number | undefined;
 }
 
 function callbackOf<F>(name: string, value: unknown): F | undefined {
@@ -130,6 +136,7 @@ export function prepareRun(from: WorkerStart, options: WorkerTrainingOptions = {
     onWeights,
     signal,
     resourceLimits: options.resourceLimits,
+    priority: priorityOf(options.priority, 'trainInWorker'),
   };
 }
 
@@ -194,7 +201,7 @@ export function trainInWorker(net: WorkerStart, data: TrainingData | SharedTrain
 
 // a prepared run on a worker of its own, which ends with the run
 export function runAlone(run: PreparedRun, shared: SharedTrainingData): WorkerRun {
-  const lane = new WorkerLane(run.resourceLimits);
+  const lane = new WorkerLane(run.resourceLimits, run.priority);
   const { result, stop } = startRun(lane, run, shared);
   // one job, then the worker ends
   const ended = result.finally(() => lane.close());
