@@ -228,8 +228,8 @@ if (!values['skip-train']) {
 
 // issue 14: serving while a worker trains, and a sweep on a worker pool (a process of its own: workers.ts)
 interface WorkersBench {
-  latency: { rate: number; count: number; idle: { p99: number }; worker: { p99: number }; main: { p99: number }; workerOverIdle: number; mainOverIdle: number };
-  sweep: { networks: number; iterations: number; sequentialMs: number; poolMs: number; sequentialCpuMs: number; poolCpuMs: number; speedup: number; failed: number };
+  latency: { rate: number; count: number; idle: { p99: number }; worker: { p99: number }; background: { p99: number }; main: { p99: number }; workerOverIdle: number; backgroundOverIdle: number; mainOverIdle: number };
+  sweep: { networks: number; iterations: number; sequentialMs: number; singleThreadMs: number; poolMs: number; sequentialCpuMs: number; poolCpuMs: number; speedup: number; overSingleThread: number; failed: number };
 }
 let workers: WorkersBench | undefined;
 if (!values['skip-workers']) {
@@ -241,9 +241,11 @@ if (!values['skip-workers']) {
   }
   workers = JSON.parse(run.stdout.trim().split('\n').pop()!) as WorkersBench;
   const l = workers.latency;
-  log(`POST /predict p99 at ${l.rate}/s (${l.count} requests): idle ${fmt(l.idle.p99)} ms, worker training ${fmt(l.worker.p99)} ms (${l.workerOverIdle.toFixed(2)}×), main-thread training ${fmt(l.main.p99)} ms (${l.mainOverIdle.toFixed(2)}×)`);
+  log(`POST /predict p99 at ${l.rate}/s (${l.count} requests): idle ${fmt(l.idle.p99)} ms, worker training ${fmt(l.worker.p99)} ms (${l.workerOverIdle.toFixed(2)}×), ` +
+    `worker at priority 19 ${fmt(l.background.p99)} ms (${l.backgroundOverIdle.toFixed(2)}×), main-thread training ${fmt(l.main.p99)} ms (${l.mainOverIdle.toFixed(2)}×)`);
   const w = workers.sweep;
-  log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s (CPU ${(w.sequentialCpuMs / 1000).toFixed(2)} s), 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (CPU ${(w.poolCpuMs / 1000).toFixed(2)} s) (${w.speedup.toFixed(2)}×)`);
+  log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s (CPU ${(w.sequentialCpuMs / 1000).toFixed(2)} s), 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (CPU ${(w.poolCpuMs / 1000).toFixed(2)} s) (${w.speedup.toFixed(2)}×); ` +
+    `sequential single-threaded ${(w.singleThreadMs / 1000).toFixed(2)} s (pool ${w.overSingleThread.toFixed(2)}× that)`);
 }
 
 // the same model in blasprop and in ONNX Runtime Web, per image
@@ -284,7 +286,8 @@ if (train) {
   targets.push({ target: 'npm run train: peak RSS under 200 MB', measured: `${train.peakRssMB.toFixed(0)} MB`, met: train.peakRssMB < 200 });
 }
 if (workers) {
-  targets.push({ target: 'p99 /predict, worker training ≤ 1.5× idle', measured: `${workers.latency.workerOverIdle.toFixed(2)}×`, met: workers.latency.workerOverIdle <= 1.5 });
+  // the serving case as the example runs it: the training worker at priority 19 (the default priority's figure is printed above)
+  targets.push({ target: 'p99 /predict, worker (priority 19) training ≤ 1.5× idle', measured: `${workers.latency.backgroundOverIdle.toFixed(2)}× (default priority ${workers.latency.workerOverIdle.toFixed(2)}×)`, met: workers.latency.backgroundOverIdle <= 1.5 });
   targets.push({ target: 'sweep of 8 on 2 workers ≥ 1.6× sequential', measured: `${workers.sweep.speedup.toFixed(2)}×`, met: workers.sweep.speedup >= 1.6 && workers.sweep.failed === 0 });
 }
 log('');
