@@ -22,8 +22,9 @@ constexpr size_t kNarrowSide = 128;
 // m ≥ n, else columns), or 0 to compute it in one call. measured here (2 cores, OpenBLAS 0.3.21):
 // OpenBLAS's own two threads barely speed up a product with a narrow side (a 1000×784×50 sgemm 0.88 →
 // 0.84 ms) and small ones always run on one, while two halves on two single-threaded calls, one per
-// core, take 0.48–0.52 ms (100×784×50, the book step's largest: 0.090 → 0.063 ms). the cut is a multiple of
-// 16 rows or columns (whole kernel blocks) and does not depend on the thread setting
+// core, take 0.48–0.52 ms (100×784×50, the book step's largest: 0.100 → 0.052 ms). the cut is the
+// multiple of 4 rows nearest the half, or a multiple of 16 columns (whole kernel blocks, where a cut
+// elsewhere changes the bits), and does not depend on the thread setting
 size_t HalvesFor(size_t m, size_t n, size_t k);
 
 // set OpenBLAS's count for a product of this size: 1 for a small one; for a large one the setting of
