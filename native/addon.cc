@@ -12,8 +12,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addBias", Napi::Function::New(env, blasprop::AddBias, "addBias"));
   exports.Set("colSum", Napi::Function::New(env, blasprop::ColSum, "colSum"));
   exports.Set("gatherRows", Napi::Function::New(env, blasprop::GatherRows, "gatherRows"));
-  exports.Set("gatherRowsStart", Napi::Function::New(env, blasprop::GatherRowsStart, "gatherRowsStart"));
-  exports.Set("gatherRowsFinish", Napi::Function::New(env, blasprop::GatherRowsFinish, "gatherRowsFinish"));
   exports.Set("axpy", Napi::Function::New(env, blasprop::Axpy, "axpy"));
   exports.Set("sgdStep", Napi::Function::New(env, blasprop::SgdStep, "sgdStep"));
   exports.Set("momentumStep", Napi::Function::New(env, blasprop::MomentumStep, "momentumStep"));

@@ -5,6 +5,8 @@
 
 #include "args.h"
 #include "ops.h"
+#include "threads.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -35,9 +37,17 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
 
   auto n = static_cast<blasint>(x.length);
   if (n == 0) return env.Undefined();
+  UseOneThread();
   ForDType(x.dtype, [&](auto zero) {
     using T = decltype(zero);
-    BlasAxpy(n, static_cast<T>(alpha), x.as<const T>(), y.as<T>());
+    const T* xs = x.as<const T>();
+    T* ys = y.as<T>();
+    // a large parameter's update over both cores (two_cores.h): in a training step the helper's part is
+    // the part of the gradient it has just computed (the rows of dW in the second half of a halved
+    // product), so each core reads what sits in its own cache; each element is its own, so the same bits
+    ForElementsOnTwoCores(x.length, [&](size_t begin, size_t end) {
+      BlasAxpy(static_cast<blasint>(end - begin), static_cast<T>(alpha), xs + begin, ys + begin);
+    });
   });
   return env.Undefined();
 }

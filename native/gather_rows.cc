@@ -103,8 +103,8 @@ void GatherRange(const uint8_t* src, size_t cols, const int32_t* idx, size_t beg
   GatherImpl<T>(src, cols, idx + begin, end - begin, scale, out + begin * cols);
 }
 
-// one gather, checked and ready to run on any thread: what gatherRows runs at once and
-// gatherRowsStart may post to the second core. the quotient rule is picked once, here
+// one gather, checked and ready to run on any thread (its second half may run on the helper). the
+// quotient rule is picked once, here
 struct GatherJob {
   const uint8_t* src = nullptr;
   size_t cols = 0;
@@ -139,8 +139,9 @@ struct GatherJob {
   size_t rows() const { return idx.size(); }
 };
 
-// the column of checks both entry points open with (fn names the one called), then the job they run
-void Prepare(const Napi::CallbackInfo& info, const char* fn, GatherJob* job) {
+// the column of checks gatherRows opens with, then the job it runs
+void Prepare(const Napi::CallbackInfo& info, GatherJob* job) {
+  const char* fn = kFn;
   Napi::Env env = info.Env();
   CheckArgCount(info, 5, fn, "(src, cols, indices, divisor, out)");
   ArrayView src = TypedArg(info, 0, napi_uint8_array, fn, "src");
@@ -187,81 +188,18 @@ void Prepare(const Napi::CallbackInfo& info, const char* fn, GatherJob* job) {
   }
 }
 
-// the look-ahead gather of this JavaScript thread: its job, whether it is out on the second core, and
-// references that keep src and out alive until gatherRowsFinish (the helper writes into out meanwhile)
-struct Ahead {
-  GatherJob job;
-  bool posted = false;
-  napi_ref src = nullptr;
-  napi_ref out = nullptr;
-  bool hooked = false;
-};
-thread_local Ahead ahead;
-
-// the posted gather done (waited for, or run here), and its arrays let go
-void FinishAhead(napi_env env) {
-  if (!ahead.posted) return;
-  FinishOnSecondCore();
-  ahead.posted = false;
-  if (env != nullptr) {
-    napi_delete_reference(env, ahead.src);
-    napi_delete_reference(env, ahead.out);
-  }
-  ahead.src = ahead.out = nullptr;
-}
-
 }  // namespace
 
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   // reused per thread: no allocation per call once the indices' copy has grown
   thread_local GatherJob job;
-  Prepare(info, kFn, &job);
-  // a large gather (an evaluation chunk) is store-bound on one core: split over two when the products
-  // may use two (two_cores.h); each row is the same either way
+  Prepare(info, &job);
+  // a gather is store-bound on one core: split over two by the rule of two_cores.h (an evaluation
+  // chunk always, a training batch while the helper is awake from the step's products), cut where a
+  // product cuts its rows, so each core's half of the next product reads rows it has just written;
+  // each row is the same either way
   ForRowsOnTwoCores(job.rows(), job.rows() * job.cols, job);
   return info.Env().Undefined();
-}
-
-// gatherRowsStart(src, cols, indices, divisor, out): gatherRows's work, on the second core while the
-// caller goes on (the next training batch beside the current step), or here and now when this thread may
-// not use two cores or the helper is busy. everything is checked before anything starts, so every error is
-// thrown here; out must not be read, nor src or out changed, until gatherRowsFinish(). returns whether
-// the gather went to the other core. a gather still out from an earlier call is finished first
-Napi::Value GatherRowsStart(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  FinishAhead(env);
-  Prepare(info, "gatherRowsStart", &ahead.job);
-  // a worker torn down with its gather out waits for the helper before its memory goes
-  if (!ahead.hooked) {
-    env.AddCleanupHook([] { FinishAhead(nullptr); });
-    ahead.hooked = true;
-  }
-  // the references first: once posted, nothing here may fail
-  napi_ref src = nullptr;
-  napi_ref out = nullptr;
-  if (napi_create_reference(env, info[0], 1, &src) != napi_ok || napi_create_reference(env, info[4], 1, &out) != napi_ok) {
-    if (src != nullptr) napi_delete_reference(env, src);
-    throw Napi::Error::New(env, "gatherRowsStart: could not hold src and out for the other core");
-  }
-  const GatherJob& job = ahead.job;
-  if (PostToSecondCore(job.rows(), [](const void* w, size_t begin, size_t end) { (*static_cast<const GatherJob*>(w))(begin, end); }, &job)) {
-    ahead.posted = true;
-    ahead.src = src;
-    ahead.out = out;
-    return Napi::Boolean::New(env, true);
-  }
-  napi_delete_reference(env, src);
-  napi_delete_reference(env, out);
-  ForRowsOnTwoCores(job.rows(), job.rows() * job.cols, job);
-  return Napi::Boolean::New(env, false);
-}
-
-// gatherRowsFinish(): the gather gatherRowsStart posted is whole when this returns (nothing to do if
-// none is out)
-Napi::Value GatherRowsFinish(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  FinishAhead(env);
-  return env.Undefined();
 }
 
 }  // namespace blasprop

@@ -9,8 +9,6 @@ Napi::Value Gemm(const Napi::CallbackInfo& info);
 Napi::Value AddBias(const Napi::CallbackInfo& info);
 Napi::Value ColSum(const Napi::CallbackInfo& info);
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
-Napi::Value GatherRowsStart(const Napi::CallbackInfo& info);
-Napi::Value GatherRowsFinish(const Napi::CallbackInfo& info);
 Napi::Value Axpy(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);
 Napi::Value MomentumStep(const Napi::CallbackInfo& info);

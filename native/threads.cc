@@ -32,6 +32,7 @@
 #include "args.h"
 #include "ops.h"
 #include "threads.h"
+#include "two_cores.h"
 
 namespace blasprop {
 
@@ -114,17 +115,18 @@ size_t HalvesFor(size_t m, size_t n, size_t k) {
   // a large product with no narrow side keeps OpenBLAS's own threads, which do well there
   if (macs < kHalvedProduct || (macs >= kSmallProduct && std::min(m, n) > kNarrowSide) || longer < 32) return 0;
   // rows of C (m ≥ n) are columns of OpenBLAS's column-major view, where any cut gives the same bits
-  // (measured: cuts at multiples of 1, 2, 4, 8 and 16 rows agree bit for bit), so cut at the multiple
-  // of 4 rows nearest the half: the book step's 100 rows as 52 and 48, where a multiple of 16 gave 64
-  // and 36 and left the helper waiting (100×784×50 sgemm 62 → 52 µs). its columns are OpenBLAS's
-  // vector dimension, where a cut inside a 16-wide kernel block changes the bits: a multiple of 16
-  if (m >= n) return (longer / 2 + 2) / 4 * 4;
+  // (measured: cuts at multiples of 1, 2, 4, 8 and 16 rows agree bit for bit), so cut them where the
+  // other passes over a batch cut its rows (HalfOf: the book step's 100 rows as 52 and 48, where a
+  // multiple of 16 gave 64 and 36 and left the helper waiting: 100×784×50 sgemm 62 → 52 µs). its
+  // columns are OpenBLAS's vector dimension, where a cut inside a 16-wide kernel block changes the
+  // bits: a multiple of 16
+  if (m >= n) return HalfOf(m);
   return (longer / 2 + 15) / 16 * 16;
 }
 
-void UseThreadsFor(size_t m, size_t n, size_t k) {
-  // a halved product is two single-threaded calls, like a small one
-  bool small = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct || HalvesFor(m, n, k) != 0;
+namespace {
+
+void UseThreads(bool small) {
   int want = small ? 1 : g_large_product_threads.load();
   // changing OpenBLAS's count costs a lock and ~50 ns; skip it when it already holds this value
   // (with several JavaScript threads about it holds 1, and nobody may raise it)
@@ -134,6 +136,15 @@ void UseThreadsFor(size_t m, size_t n, size_t k) {
   if (!small) want = g_large_product_threads.load();
   openblas_set_num_threads(want);
 }
+
+}  // namespace
+
+void UseThreadsFor(size_t m, size_t n, size_t k) {
+  // a halved product is two single-threaded calls, like a small one
+  UseThreads(static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct || HalvesFor(m, n, k) != 0);
+}
+
+void UseOneThread() { UseThreads(true); }
 
 void AddJsThread(Napi::Env env) {
   OpenblasDefaultThreads();

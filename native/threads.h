@@ -31,6 +31,10 @@ size_t HalvesFor(size_t m, size_t n, size_t k);
 // the JavaScript thread when it is the only one with the addon loaded, else 1 (threads.cc says why)
 void UseThreadsFor(size_t m, size_t n, size_t k);
 
+// set OpenBLAS's count to 1 for a level-1 call that splits its own work over the cores (axpy): OpenBLAS
+// would otherwise thread a long one over its pool, inside each of our halves
+void UseOneThread();
+
 // the most threads a large product may use right now: the one JavaScript thread's setting, or 1 while
 // there are several (the same rule for any other work split over cores)
 int LargeProductThreads();

@@ -19,11 +19,10 @@ namespace {
 // other processes never makes the caller wait)
 enum : int { kIdle, kPosted, kTaken, kFinished };
 
-// how long the helper watches for the next job before it sleeps (Loop); after a look-ahead job
-// (PostToSecondCore) longer, as the next one comes a whole training step later (a book float64 step
-// is ≈ 0.45 ms)
+// how long the helper watches for the next job before it sleeps (Loop): longer than any gap between
+// two splits of a training step of the book net (its last, the weight update, is followed at once by
+// the next step's gather)
 constexpr auto kWatch = std::chrono::microseconds(500);
-constexpr auto kWatchAhead = std::chrono::microseconds(1000);
 
 // one helper thread, made at first use and never destroyed (like OpenBLAS's own pool): the process
 // may exit, or a worker's environment be torn down, while it waits
@@ -36,28 +35,29 @@ struct Helper {
   const void* work = nullptr;
   size_t begin = 0;
   size_t end = 0;
-  // set with a job posted by PostToSecondCore
-  bool ahead = false;
+  // while the helper watches for work (not asleep): posting to it is then cheap (kSplitElementsAwake)
+  std::atomic<bool> awake{true};
 
   Helper() { std::thread([this] { Loop(); }).detach(); }
 
   void Loop() {
-    bool wasAhead = false;
     for (;;) {
-      // a step posts its jobs close together (the optimizer's large parameter just after the products,
-      // the next batch's blocks): after each job the helper keeps watching for a while before it
-      // sleeps, since a sleeping thread here takes longer to wake (≈0.1 ms on this VM) than half of a
-      // 0.2 ms pass (and waking it cost the poster of a look-ahead gather ≈ 25 µs, more than the
-      // 100-row gather it handed over). yielding each turn leaves the core to any other thread that wants it
-      const auto until = std::chrono::steady_clock::now() + (wasAhead ? kWatchAhead : kWatch);
+      // a step posts its jobs close together (the batch's gather, the halved products, the update):
+      // after each job the helper keeps watching for a while before it sleeps, since a sleeping thread
+      // here takes longer to wake (≈0.1 ms on this VM) than half of a 0.2 ms pass (waking it cost the
+      // poster ≈ 25 µs, more than half a 100-row gather). yielding each turn leaves the core to any
+      // other thread that wants it
+      awake.store(true, std::memory_order_relaxed);
+      const auto until = std::chrono::steady_clock::now() + kWatch;
       while (state.load(std::memory_order_acquire) != kPosted && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      // from here a small pass is not worth waking it for (one posted meanwhile still wakes it)
+      awake.store(false, std::memory_order_relaxed);
       {
         std::unique_lock<std::mutex> hold(lock);
         wake.wait(hold, [this] { return state.load(std::memory_order_acquire) == kPosted; });
       }
       int posted = kPosted;
       if (!state.compare_exchange_strong(posted, kTaken, std::memory_order_acq_rel)) continue;
-      wasAhead = ahead;
       call(work, begin, end);
       state.store(kFinished, std::memory_order_release);
     }
@@ -77,7 +77,7 @@ Helper* TheHelper() {
 }
 
 // one caller at a time (another JavaScript thread arriving meanwhile runs its rows alone): a flag, not a
-// mutex, as work posted by PostToSecondCore keeps it taken across calls of the same thread
+// mutex, which a caller that finds it taken would wait on
 std::atomic<bool>& InUse() {
   static auto* busy = new std::atomic<bool>(false);
   return *busy;
@@ -90,10 +90,9 @@ bool TryUse() {
 
 void Release() { InUse().store(false, std::memory_order_release); }
 
-void Post(Helper& h, RowsCall call, const void* work, size_t begin, size_t end, bool ahead) {
+void Post(Helper& h, RowsCall call, const void* work, size_t begin, size_t end) {
   {
     std::lock_guard<std::mutex> hold(h.lock);
-    h.ahead = ahead;
     h.call = call;
     h.work = work;
     h.begin = begin;
@@ -114,43 +113,24 @@ void Finish(Helper& h) {
   h.state.store(kIdle, std::memory_order_release);
 }
 
-// the helper PostToSecondCore posted to, until FinishOnSecondCore (one at a time: InUse is taken),
-// and whether this thread is the one that posted
-Helper* postedTo = nullptr;
-thread_local bool postedHere = false;
-
 }  // namespace
 
+size_t HalfOf(size_t rows) {
+  return rows >= 8 ? (rows / 2 + 2) / 4 * 4 : rows / 2;
+}
+
 void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* work) {
-  if (rows < 2 || elements < kSplitElements || LargeProductThreads() < 2) return call(work, 0, rows);
-  // this thread's look-ahead work (a 100-row gather, long done by the time a step needs a split) first
-  FinishOnSecondCore();
+  if (rows < 2 || elements < kSplitElementsAwake || LargeProductThreads() < 2) return call(work, 0, rows);
   Helper* helper = TheHelper();
-  if (helper == nullptr || !TryUse()) return call(work, 0, rows);
-  // the caller takes the first half and the helper the second, as a two-thread product splits its
+  if (helper == nullptr || (elements < kSplitElements && !helper->awake.load(std::memory_order_relaxed)) || !TryUse()) {
+    return call(work, 0, rows);
+  }
+  // the caller takes the first part and the helper the second, as a two-thread product splits its
   // rows (the caller computes the first part): each core then reads the rows it has just written
-  const size_t half = rows / 2;
-  Post(*helper, call, work, half, rows, false);
+  const size_t half = HalfOf(rows);
+  Post(*helper, call, work, half, rows);
   call(work, 0, half);
   Finish(*helper);
-  Release();
-}
-
-bool PostToSecondCore(size_t rows, RowsCall call, const void* work) {
-  if (LargeProductThreads() < 2) return false;
-  Helper* helper = TheHelper();
-  if (helper == nullptr || !TryUse()) return false;
-  postedTo = helper;
-  postedHere = true;
-  Post(*helper, call, work, 0, rows, true);
-  return true;
-}
-
-void FinishOnSecondCore() {
-  if (!postedHere) return;
-  Finish(*postedTo);
-  postedTo = nullptr;
-  postedHere = false;
   Release();
 }
 

@@ -1,6 +1,6 @@
-// a second core for the passes a product does not cover (the gather of a 1000-row evaluation chunk,
-// the fused conv's blocks, the optimizer update of a large parameter): one helper thread, started at
-// first use, takes the second half of the rows (or, ForItemsOnTwoCores, the items it asks for)
+// a second core for the halved products and the passes a product does not cover (a batch's gather,
+// the fused conv's blocks, the optimizer updates): one helper thread, started at first use, takes the
+// second part of the rows (or, ForItemsOnTwoCores, the items it asks for)
 #pragma once
 
 #include <algorithm>
@@ -9,15 +9,25 @@
 
 namespace blasprop {
 
-// passes over fewer elements than this stay on the caller: waking the helper and waiting for it
-// (tens of µs) would cost more than half the pass saves (a 100-row training batch is 78 400)
+// passes over fewer elements than this stay on the caller while the helper sleeps: waking it and
+// waiting for it (tens of µs) would cost more than half the pass saves
 constexpr size_t kSplitElements = 256 * 1024;
+// the same while the helper is awake (it watches for work for a while after each job, as in a training
+// step, whose halved products keep it busy): posting to it then costs about a microsecond, so a 100-row
+// batch's gather (78 400 elements) and the update of a 784×50 weight (39 200) are split too
+constexpr size_t kSplitElementsAwake = 32 * 1024;
 
-// work(begin, end) over the rows [0, rows): split in two, the first half on the caller and the second
-// on the helper thread, when elements reaches kSplitElements and this JavaScript thread may use two
-// cores for a large product (the same rule as threads.cc: alone, with a setting of 2 or more);
-// otherwise all of it on the caller. work must be safe to run on another thread, must not throw,
-// and each row's result must not depend on the split (so the bits are the same either way)
+// where work over rows [0, rows) is cut in two: the multiple of 4 rows nearest the half (a 100-row
+// batch as 52 and 48), the same cut a product makes in its rows (threads.h: HalvesFor), so the core that
+// wrote a row is the one that next reads it
+size_t HalfOf(size_t rows);
+
+// work(begin, end) over the rows [0, rows): split in two at HalfOf(rows), the first part on the caller
+// and the second on the helper thread, when elements reaches kSplitElements (kSplitElementsAwake while
+// the helper is awake) and this JavaScript thread may use two cores for a large product (the same rule
+// as threads.cc: alone, with a setting of 2 or more); otherwise all of it on the caller. work must be
+// safe to run on another thread, must not throw, and each row's result must not depend on the split
+// (so the bits are the same either way)
 template <typename Work>
 void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work);
 
@@ -25,20 +35,6 @@ void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work);
 // be allocated per call)
 using RowsCall = void (*)(const void* work, size_t begin, size_t end);
 void RunRowsOnTwoCores(size_t rows, size_t elements, RowsCall call, const void* work);
-
-// the helper thread for work that runs beside the caller's next steps (the next training batch's gather
-// beside the current step): call(work, 0, rows) is posted to the helper and this returns at once, true,
-// when this JavaScript thread may use two cores (the rule above) and the helper is free; the caller must
-// then call FinishOnSecondCore before it reads what the work writes, and keep work and everything it
-// touches alive until then. false: nothing was posted (the caller does the work itself). a split over
-// two cores by the same thread meanwhile (ForRowsOnTwoCores: the conv blocks, a large optimizer update)
-// first finishes the posted work, so it never runs alone for want of the helper; one by another thread
-// runs alone
-bool PostToSecondCore(size_t rows, RowsCall call, const void* work);
-// waits for the work this thread posted, or runs it here if the helper has not started it yet (so a
-// helper kept off its core never holds the caller up for longer than the work itself), and frees the
-// helper; nothing to do when this thread has nothing posted (or it was finished already)
-void FinishOnSecondCore();
 
 template <typename Work>
 void ForRowsOnTwoCores(size_t rows, size_t elements, const Work& work) {

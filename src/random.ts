@@ -235,18 +235,6 @@ export class Random {
     return this.shuffle(out);
   }
 
-  // this generator made to continue exactly as other does from here, without allocating (a mark to
-  // come back to: the trainer's look-ahead draws the next batch before a checkpoint of this one)
-  copyFrom(other: Random): this {
-    this.s0 = other.s0;
-    this.s1 = other.s1;
-    this.s2 = other.s2;
-    this.s3 = other.s3;
-    this.hasSpare = other.hasSpare;
-    this.spare = other.spare;
-    return this;
-  }
-
   // the full state as plain JSON data: setState of it continues the exact same sequence
   getState(): RandomState {
     return {

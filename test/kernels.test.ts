@@ -5,7 +5,6 @@ import { referenceBackend } from '../src/backend/index.js';
 import { getNumThreads, setNumThreads } from '../src/info.js';
 import { DTYPES, Matrix, type DType } from '../src/matrix.js';
 import { allBackends, EPS, nativeBackend, randomMatrix, testRng } from './helpers.js';
-import { loadAddon } from '../src/native/addon.js';
 
 describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_name, backend) => {
   describe.each(DTYPES)('%s', (dtype) => {
@@ -137,45 +136,31 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       }
     });
 
-    it('startGatherRows then finishGatherRows gives gatherRows\'s bits, at 1 and 2 threads (natively the second core at 2), and throws at the start', () => {
-      // a training batch (100 rows of 784): natively posted to the helper thread when this thread may
-      // use two cores; the caller goes on meanwhile (here: another gather into another matrix)
+    it('gatherRows of a training batch, right after a halved product (natively split over two cores while the helper is awake), is v / divisor exactly, at 1 and 2 threads', () => {
+      // a training batch (100 rows of 784): under the size at which a gather always splits, but split
+      // while the helper watches for work, which the product before it leaves it doing; rows out of
+      // order and again and again, so a core that wrote the wrong half would show
       const cols = 784;
       const src = new Uint8Array(600 * cols);
       for (let i = 0; i < src.length; i++) src[i] = (i * 11 + (i >> 8)) & 255;
+      const x = Matrix.zeros(100, cols, dtype);
+      x.data.fill(0.25);
+      const W = Matrix.zeros(cols, 50, dtype);
+      W.data.fill(0.5);
+      const y = Matrix.zeros(100, 50, dtype);
       const before = getNumThreads();
       try {
         for (const threads of [1, 2]) {
           setNumThreads(threads);
           for (let round = 0; round < 3; round++) {
             const indices = Int32Array.from({ length: 100 }, (_, i) => (i * 53 + round * 7) % 600);
-            const ahead = Matrix.zeros(100, cols, dtype);
-            backend.startGatherRows(src, indices, 255, ahead);
-            // the indices are copied at the start: changing them now changes nothing
-            const kept = indices.slice();
-            indices.fill(0);
-            const now = Matrix.zeros(100, cols, dtype);
-            backend.gatherRows(src, kept, 255, now);
-            backend.finishGatherRows();
-            expect(Buffer.from(ahead.data.buffer).equals(Buffer.from(now.data.buffer)), `${threads} threads, round ${round}`).toBe(true);
+            backend.gemm(x, W, y);
+            const out = Matrix.zeros(100, cols, dtype);
+            backend.gatherRows(src, indices, 255, out);
+            const want = Matrix.zeros(100, cols, dtype);
+            for (let r = 0; r < 100; r++) for (let j = 0; j < cols; j++) want.data[r * cols + j] = src[indices[r]! * cols + j]! / 255;
+            expect(Buffer.from(out.data.buffer).equals(Buffer.from(want.data.buffer)), `${threads} threads, round ${round}`).toBe(true);
           }
-          // a second start finishes the first one's gather before it begins
-          const a = Matrix.zeros(2, cols, dtype);
-          const b = Matrix.zeros(2, cols, dtype);
-          backend.startGatherRows(src, Int32Array.from([5, 6]), 1, a);
-          backend.startGatherRows(src, Int32Array.from([7, 8]), 1, b);
-          backend.finishGatherRows();
-          expect(Array.from(a.data.subarray(0, 3))).toEqual(Array.from(src.subarray(5 * cols, 5 * cols + 3)));
-          expect(Array.from(b.data.subarray(0, 3))).toEqual(Array.from(src.subarray(7 * cols, 7 * cols + 3)));
-          // every check happens before anything starts: the error comes from the start, and the out is untouched
-          const untouched = Matrix.zeros(2, cols, dtype);
-          untouched.data.fill(-1);
-          expect(() => backend.startGatherRows(src, Int32Array.from([0, 600]), 255, untouched)).toThrow(/indices\[1\] is 600, outside \[0, 600\)/);
-          expect(() => backend.startGatherRows(src, Int32Array.from([0]), 255, untouched)).toThrow(RangeError);
-          backend.finishGatherRows();
-          expect(untouched.data.every((v) => v === -1)).toBe(true);
-          // with nothing out, finishing does nothing
-          backend.finishGatherRows();
         }
       } finally {
         setNumThreads(before);
@@ -341,32 +326,6 @@ describe('native against reference', () => {
     }
   });
 
-  it('gatherRowsStart hands a batch to the second core only when this thread may use two (the products\' rule), and finishes it whole', () => {
-    const load = loadAddon();
-    if (!load.ok) throw load.error;
-    const a = load.addon;
-    const cols = 784;
-    const src = new Uint8Array(300 * cols);
-    for (let i = 0; i < src.length; i++) src[i] = (i * 13) & 255;
-    const indices = Int32Array.from({ length: 100 }, (_, i) => (i * 17) % 300);
-    const before = getNumThreads();
-    try {
-      for (const threads of [1, 2]) {
-        setNumThreads(threads);
-        const out = new Float32Array(100 * cols);
-        const posted = a.gatherRowsStart(src, cols, indices, 255, out);
-        a.gatherRowsFinish();
-        // this test file's thread is the only one with the addon, so 2 threads means two cores
-        expect(posted, `${threads} threads`).toBe(threads === 2);
-        const want = new Float32Array(100 * cols);
-        a.gatherRows(src, cols, indices, 255, want);
-        expect(Buffer.from(out.buffer).equals(Buffer.from(want.buffer))).toBe(true);
-      }
-    } finally {
-      setNumThreads(before);
-    }
-  });
-
   it.each(DTYPES)('gatherRows normalises every byte value exactly as JavaScript divides (%s)', (dtype) => {
     const src = Uint8Array.from({ length: 256 }, (_, i) => i);
     const indices = Int32Array.from([0]);
@@ -391,6 +350,32 @@ describe('native against reference', () => {
     for (let i = 0; i < got.size; i++) {
       const scale = Math.abs(0.1 * x.data[i]!) + Math.abs(y0.data[i]!);
       expect(Math.abs(got.data[i]! - want.data[i]!)).toBeLessThanOrEqual(2 * EPS[dtype] * scale);
+    }
+  });
+
+  it.each(DTYPES)('axpy of a weight-sized array (natively split over two cores at 2 threads) has the same bits at 1 and 2 threads (%s)', (dtype) => {
+    // the book net's W1 (784×50), split only while the helper is awake (the halved product before it
+    // wakes it), and an odd length that always splits, whose halves are not equal
+    const rng = testRng(9);
+    const x = randomMatrix(rng, 100, 784, dtype);
+    const W = randomMatrix(rng, 784, 50, dtype);
+    const h = Matrix.zeros(100, 50, dtype);
+    const before = getNumThreads();
+    try {
+      for (const n of [784 * 50, 300_001]) {
+        const g = randomMatrix(rng, 1, n, dtype);
+        const p0 = randomMatrix(rng, 1, n, dtype);
+        const bits = [1, 2].map((threads) => {
+          setNumThreads(threads);
+          const p = p0.clone();
+          native.gemm(x, W, h);
+          native.axpy(-0.1, g.data, p.data);
+          return Buffer.from(p.data.buffer);
+        });
+        expect(bits[0]!.equals(bits[1]!), `${n} elements`).toBe(true);
+      }
+    } finally {
+      setNumThreads(before);
     }
   });
 

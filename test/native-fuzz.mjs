@@ -125,11 +125,6 @@ const VALID = {
     for (let i = 0; i < rows; i++) indices[i] = rng.randint(count);
     return [makeArray(Uint8Array, count * cols), cols, indices, pick([255, 1, 3.3, -2]), makeArray(floatType(), rows * cols)];
   },
-  // the same checks, then the gather on the second core (or at once): each later start, and the process's
-  // end, finish the one still out
-  gatherRowsStart() {
-    return VALID.gatherRows();
-  },
   axpy() {
     const T = floatType();
     const n = dim();

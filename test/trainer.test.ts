@@ -9,8 +9,6 @@ import { Writable } from 'node:stream';
 import { Progress } from '../src/cli/progress.js';
 import { evaluateAccuracy, fit, History, Trainer, type BatchInfo } from '../src/train/index.js';
 import { nativeBackend, typedArraySpy } from './helpers.js';
-import { toDataset } from '../src/train/dataset.js';
-import { Sampler } from '../src/train/sampling.js';
 
 // a tiny MNIST-shaped set whose images spell their own index: pixel 0 = i mod 256, pixel 1 = i div 256
 // (normalize off, so a batch row says exactly which example it came from)
@@ -172,10 +170,9 @@ describe('optimizers on real MNIST', () => {
   });
 });
 
-// the next batch gathered ahead (on the second core natively, sampling.ts) must leave every step the
-// batch it would have had without it: the same run with the look-ahead (a native backend) and without
-// (no backend: the set is gathered in TypeScript, each batch at its own step)
-describe('the look-ahead gather', () => {
+// the batches a fit draws are the generator's, whoever gathers them: the same run with a native backend
+// (its gather split over two cores at 2 threads) and without one (the set gathered in TypeScript)
+describe('the batches of a fit', () => {
   class NativeSpyNet extends SpyNet {
     readonly backend = nativeBackend();
   }
@@ -194,53 +191,23 @@ describe('the look-ahead gather', () => {
     const before = getNumThreads();
     setNumThreads(2);
     try {
-      const ahead = await batchesOf(new NativeSpyNet(), sampling, count);
+      const native = await batchesOf(new NativeSpyNet(), sampling, count);
       const plain = await batchesOf(new SpyNet(), sampling, count);
-      expect(ahead.length).toBe(57);
-      expect(ahead).toEqual(plain);
+      expect(native.length).toBe(57);
+      expect(native).toEqual(plain);
       // with replacement the batches are the generator's draws in order, none skipped by the stop
       if (sampling === 'replacement') {
         const r = new Random(3);
         const draw = new Int32Array(100);
-        expect(ahead).toEqual(ahead.map(() => Array.from(r.fillRandint(draw, count))));
+        expect(native).toEqual(native.map(() => Array.from(r.fillRandint(draw, count))));
       } else {
         // each example once per epoch (the first fit's first epoch)
         const perEpoch = Math.ceil(count / 100);
-        expect(ahead.slice(0, perEpoch).map((b) => b.length)).toEqual(count === 1050 ? [...Array(10).fill(100), 50] : Array(10).fill(100));
-        expect(new Set(ahead.slice(0, perEpoch).flat()).size).toBe(count);
+        expect(native.slice(0, perEpoch).map((b) => b.length)).toEqual(count === 1050 ? [...Array(10).fill(100), 50] : Array(10).fill(100));
+        expect(new Set(native.slice(0, perEpoch).flat()).size).toBe(count);
         // the second fit starts a new epoch of its own
-        expect(new Set(ahead.slice(17, 17 + perEpoch).flat()).size).toBe(count);
+        expect(new Set(native.slice(17, 17 + perEpoch).flat()).size).toBe(count);
       }
-    } finally {
-      setNumThreads(before);
-    }
-  });
-});
-
-describe('Sampler.startNext', () => {
-  it('starting the next batch\'s gather early (startNext) or only at settle gives every step the same batch, at 2 threads', () => {
-    const before = getNumThreads();
-    setNumThreads(2);
-    try {
-      const data = toDataset(indexSet(1050), 'train', nativeBackend());
-      // the batches one sampler yields over 30 iterations, each copied out before the next gather
-      const run = (early: boolean): number[][] => {
-        const sampler = new Sampler('replacement', new Random(5), data, 100, 'float64');
-        const seen: number[][] = [];
-        for (let it = 1; it <= 30; it++) {
-          const b = sampler.next(it, data, 30);
-          if (early) sampler.startNext(data);
-          seen.push(Array.from(b.x.data));
-          sampler.settle(data);
-        }
-        return seen;
-      };
-      const early = run(true);
-      expect(early).toEqual(run(false));
-      // and they are the rows the generator drew, in order
-      const r = new Random(5);
-      const draw = new Int32Array(100);
-      expect(early.map((x) => x.filter((_, j) => j % 4 === 0))).toEqual(early.map(() => Array.from(r.fillRandint(draw, 1050), (i) => i & 255)));
     } finally {
       setNumThreads(before);
     }

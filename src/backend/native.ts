@@ -45,10 +45,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     gatherRows(src, indices, divisor, out) {
       addon.gatherRows(src, out.cols, indices, divisor, out.data);
     },
-    startGatherRows(src, indices, divisor, out) {
-      addon.gatherRowsStart(src, out.cols, indices, divisor, out.data);
-    },
-    finishGatherRows: () => addon.gatherRowsFinish(),
     // the addon checks lengths against the geometry; the matrices' shapes are checked here
     im2col(x, g, col) {
       checkIm2col(x, g, col);

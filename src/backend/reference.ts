@@ -70,11 +70,6 @@ export const referenceBackend: Backend = {
     checkGatherRows(src, indices, divisor, out);
     gatherRowsImpl(src, out.cols, indices, divisor, out.data);
   },
-  // one thread here: the gather is done when started
-  startGatherRows(src, indices, divisor, out) {
-    referenceBackend.gatherRows(src, indices, divisor, out);
-  },
-  finishGatherRows() {},
   im2col(x, g, col) {
     checkIm2col(x, g, col);
     im2colImpl(x.data, x.rows, g, col.data);

@@ -37,11 +37,6 @@ export interface Backend {
   reluBackward(y: FloatArray, dout: FloatArray, dx: FloatArray): void;
   // out[r] = src[indices[r]·out.cols …] / divisor: a minibatch of uint8 rows, normalised while gathered
   gatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
-  // the same gather started beside the caller's next work (natively on the second core when this thread
-  // may use two, else at once): out must not be read, nor src or out changed, until finishGatherRows().
-  // every check happens in the start, so a bad argument throws there
-  startGatherRows(src: Uint8Array, indices: Int32Array, divisor: number, out: Matrix): void;
-  finishGatherRows(): void;
   // y = softmax(x) row by row (y may be x)
   softmax(x: Matrix, y: Matrix): void;
   // the convolution's ops (src/kernels/im2col.ts, col2im.ts, swap_axes.ts, max_pool.ts say how)

@@ -92,12 +92,8 @@ export interface Step {
   run: () => void;
 }
 
-// a training step as the trainer runs it: the batch gathered during the previous step (the trainer's
-// look-ahead, sampling.ts: the next batch's indices drawn before the step, its gather started on the
-// second core after the backward pass, beside the update, and waited for after it), backprop, the
-// update (SGD unless another optimizer is given).
-// so the step's time holds the gather only where it does not fit beside the step; the floor stays the
-// products alone
+// a training step as the trainer runs it: draw the batch's indices and gather it, backprop, the update
+// (SGD unless another optimizer is given); the floor is the products alone
 export function stepRunner(backend: Backend, config: Config, dtype: DType, train: MnistSet, optimizer?: Optimizer): Step {
   const net = mlp({ sizes: config.sizes, dtype, seed: 1, backend });
   const data: Dataset = toDataset(train, 'train', backend);
@@ -108,11 +104,9 @@ export function stepRunner(backend: Backend, config: Config, dtype: DType, train
     net,
     run: () => {
       it++;
-      const b = sampler.next(it, data, Infinity);
+      const b = sampler.next(it, data);
       const { grads } = net.gradient(b.x, b.t);
-      sampler.startNext(data);
       opt.update(net.params, grads);
-      sampler.settle(data);
     },
   };
 }

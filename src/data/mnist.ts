@@ -248,7 +248,7 @@ export function gatherBatch(
   indices: ArrayLike<number>,
   xOut: Matrix,
   tOut?: Int32Array | Matrix,
-  options: { normalize?: boolean; backend?: Backend; ahead?: boolean } = {},
+  options: { normalize?: boolean; backend?: Backend } = {},
 ): void {
   const n = indices.length;
   const d = set.rows * set.cols;
@@ -258,11 +258,9 @@ export function gatherBatch(
   const normalize = options.normalize ?? set.normalize;
   const src = set.images;
   const count = set.count;
-  // a backend gathers and normalises in one native pass (it checks every index itself); ahead: started
-  // beside what the caller does next, whole after options.backend.finishGatherRows()
+  // a backend gathers and normalises in one native pass (it checks every index itself)
   if (options.backend !== undefined && indices instanceof Int32Array) {
-    if (options.ahead === true) options.backend.startGatherRows(src, indices, normalize ? 255 : 1, xOut);
-    else options.backend.gatherRows(src, indices, normalize ? 255 : 1, xOut);
+    options.backend.gatherRows(src, indices, normalize ? 255 : 1, xOut);
   } else {
     gatherRowsLut(src, count, d, indices, lutFor(normalize, xOut.dtype), xOut.data);
   }

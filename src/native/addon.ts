@@ -35,9 +35,6 @@ export interface NativeAddon {
   adaptiveStep(p: FloatArray, g: FloatArray, h: FloatArray, lr: number, a: number, b: number, eps: number, weightDecay: number): void;
   adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, stepSize: number, beta1: number, beta2: number, bc2Sqrt: number, eps: number, weightDecay: number): void;
   gatherRows(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): void;
-  // gatherRows on the second core while the caller goes on (true), or at once (false); out is whole after gatherRowsFinish()
-  gatherRowsStart(src: Uint8Array, cols: number, indices: Int32Array, divisor: number, out: FloatArray): boolean;
-  gatherRowsFinish(): void;
   softmax(X: FloatArray, rows: number, cols: number, Y: FloatArray): void;
   im2col(X: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, col: FloatArray): void;
   col2im(col: FloatArray, n: number, channels: number, height: number, width: number, kh: number, kw: number, stride: number, pad: number, dx: FloatArray): void;

@@ -20,10 +20,6 @@ export interface Dataset {
   // copy the examples at indices into the rows of x and their targets into t (class indices into an
   // Int32Array, or target rows into a Matrix when `targets` is set); must not allocate
   gather(indices: Int32Array, x: Matrix, t: BatchTargets): void;
-  // optional: gather's work started beside the caller's next step (the next training batch on the second
-  // core), with t written at once and x whole after finishGather(); every check happens in the start
-  startGather?(indices: Int32Array, x: Matrix, t: BatchTargets): void;
-  finishGather?(): void;
 }
 
 // an in-memory pair as the book's load_mnist returns it: x rows and one-hot rows or class indices
@@ -56,17 +52,11 @@ function isDataset(d: object): d is Dataset {
 function fromMnistSet(set: MnistSet, backend: Backend | undefined): Dataset {
   // made once: an options object per call would be garbage per iteration
   const options = { backend };
-  const ahead = { backend, ahead: true };
-  const data: Dataset = {
+  return {
     count: set.count,
     features: set.rows * set.cols,
     gather: (indices, x, t) => gatherBatch(set, indices, x, t as Int32Array, options),
   };
-  if (backend !== undefined) {
-    data.startGather = (indices, x, t) => gatherBatch(set, indices, x, t as Int32Array, ahead);
-    data.finishGather = () => backend.finishGatherRows();
-  }
-  return data;
 }
 
 // class indices once, up front: one-hot rows become the index of their largest entry

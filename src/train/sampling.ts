@@ -36,15 +36,6 @@ export class Sampler {
   // made once; shuffle's shorter last batch of an epoch gets its own set (none when the epoch divides)
   private readonly full: Batch;
   private readonly tail: Batch | undefined;
-  // look-ahead (when the data set can gather beside a step): a second full set, so the next batch is
-  // written while the network still reads the current one, the iteration it is for (0: none), and the
-  // generator as it was before drawing it, which is what a checkpoint of this iteration must save
-  private readonly spare: Batch | undefined;
-  private aheadIt = 0;
-  private aheadBatch: Batch | undefined;
-  // drawn ahead by next(), its gather not started yet (startNext)
-  private pending: Batch | undefined = undefined;
-  private readonly mark: Random;
 
   // random: the trainer's generator, which carries on from one fit to the next
   constructor(sampling: Sampling, random: Random, data: Dataset, batchSize: number, dtype: DType) {
@@ -63,70 +54,24 @@ export class Sampler {
       this.order = undefined;
       this.tail = undefined;
     }
-    this.spare = data.startGather === undefined ? undefined : makeBatch(batchSize, data, dtype);
-    this.mark = new Random(1).copyFrom(random);
   }
 
-  // the examples of iteration it (1-based), gathered from data into a reused batch: the one started
-  // ahead by the previous call if there was one, else gathered now. with last (the run's last iteration)
-  // it also draws iteration it + 1's batch (here, so the random sequence is the same with or without a
-  // look-ahead), whose gather startNext(data) starts beside the rest of the step; the caller then calls
-  // settle(data) after the step, before anything else may read a batch or the state
-  next(it: number, data: Dataset, last = it): Batch {
-    let b: Batch;
-    if (this.aheadIt === it) {
-      b = this.aheadBatch!;
-    } else {
-      b = this.draw(it, this.full);
-      data.gather(b.indices, b.x, b.t);
-    }
-    this.aheadIt = 0;
-    // shuffle's look-ahead stops at an epoch's end: the next epoch's shuffle would change the order a
-    // checkpoint of this iteration saves
-    if (this.spare !== undefined && it < last && (this.order === undefined || it % this.perEpoch !== 0)) {
-      this.mark.copyFrom(this.random);
-      const nb = this.draw(it + 1, b === this.full ? this.spare : this.full);
-      this.pending = nb;
-      this.aheadIt = it + 1;
-      this.aheadBatch = nb;
-    }
+  // the examples of iteration it (1-based), gathered from data into a reused batch
+  next(it: number, data: Dataset): Batch {
+    const b = this.draw(it);
+    data.gather(b.indices, b.x, b.t);
     return b;
   }
 
-  // starts gathering the batch next() drew ahead, beside what the caller does before settle(): after
-  // the step's backward pass, so it runs beside the update, not beside the products (which, cut in
-  // halves, want the second core themselves: native/threads.h); a no-op without one
-  startNext(data: Dataset): void {
-    const nb = this.pending;
-    if (nb === undefined) return;
-    this.pending = undefined;
-    data.startGather!(nb.indices, nb.x, nb.t);
-  }
-
-  // the look-ahead batch whole (a no-op without one), started now if startNext() was not called
-  settle(data: Dataset): void {
-    this.startNext(data);
-    data.finishGather?.();
-  }
-
-  // the run ends before the batch drawn ahead is used: the generator back to where it was before the
-  // draw, so the next fit (or a resumed run) draws it again, as if it had never been looked at
-  drop(data: Dataset): void {
-    this.pending = undefined;
-    this.settle(data);
-    if (this.aheadIt !== 0) this.random.copyFrom(this.mark);
-    this.aheadIt = 0;
-  }
-
-  // the indices of iteration it into the full set given (shuffle's last batch of an epoch into the tail)
-  private draw(it: number, full: Batch): Batch {
+  // the indices of iteration it into the full batch (shuffle's last batch of an epoch into the tail)
+  private draw(it: number): Batch {
     const order = this.order;
-    let b = full;
+    let b = this.full;
     if (order) {
       const k = (it - 1) % this.perEpoch;
       // a new epoch: a new order, so every example is seen once per epoch
       if (k === 0) this.random.shuffle(order);
-      if (k === this.perEpoch - 1) b = this.tail ?? full;
+      if (k === this.perEpoch - 1) b = this.tail ?? this.full;
       const from = k * this.batchSize;
       const bi = b.indices;
       for (let i = 0; i < bi.length; i++) bi[i] = order[from + i]!;
@@ -136,16 +81,13 @@ export class Sampler {
     return b;
   }
 
-  // for a checkpoint: the generator's state and the epoch's order (a view: writeCheckpoint copies it out),
-  // as they were before any look-ahead draw
+  // for a checkpoint: the generator's state and the epoch's order (a view: writeCheckpoint copies it out)
   state(): SamplerState {
-    return { random: (this.aheadIt !== 0 ? this.mark : this.random).getState(), order: this.order };
+    return { random: this.random.getState(), order: this.order };
   }
 
   restore(state: SamplerState): void {
     this.random.setState(state.random);
     if (this.order && state.order) this.order.set(state.order);
-    this.aheadIt = 0;
-    this.pending = undefined;
   }
 }

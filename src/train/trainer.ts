@@ -178,14 +178,10 @@ export class Trainer {
     training.add(this.net);
     this.running = true;
     this.stopRequested = false;
-    let sampler: Sampler | undefined;
     try {
-      sampler = new Sampler(this.settings.sampling, this.random, train, this.settings.batchSize, this.net.dtype);
+      const sampler = new Sampler(this.settings.sampling, this.random, train, this.settings.batchSize, this.net.dtype);
       return await this.loop(sampler, train, validation, test);
     } finally {
-      // a batch drawn ahead is dropped however the run ends (its end, a stop, an error): the generator
-      // is left where the last batch used left it, as if nothing had been drawn ahead
-      sampler?.drop(train);
       this.running = false;
       training.delete(this.net);
       unlock?.();
@@ -223,16 +219,11 @@ export class Trainer {
     this.net.setTraining?.(true);
 
     for (let it = (resumed?.iteration ?? 0) + 1; it <= total && !this.stopping; it++) {
-      // this iteration's batch, and the next one's drawn
-      const b = sampler.next(it, train, total);
+      // this iteration's batch
+      const b = sampler.next(it, train);
       // backprop, then one optimizer step; the loss is the one of the weights before the step
       const { loss, grads } = this.net.gradient(b.x, b.t);
-      // the next batch's gather on the second core beside the update (not beside the products, which
-      // use both cores themselves)
-      sampler.startNext(train);
       this.optimizer.update(this.net.params, grads);
-      // the next batch whole before anything else runs (a callback, evaluation, a checkpoint)
-      sampler.settle(train);
       history.push(loss);
 
       if (s.onBatchEnd) {
