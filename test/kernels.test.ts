@@ -50,6 +50,13 @@ describe.each(allBackends().map((b) => [b.name, b] as const))('%s backend', (_na
       const dirty = Matrix.from([[NaN, NaN], [NaN, NaN]], dtype);
       backend.gemm(a, eye, dirty, { beta: 0 });
       expect(dirty.toArray()).toEqual([[1, 2], [3, 4]]);
+      // and so does a one-row or one-column product (natively a matrix-vector product)
+      const row = Matrix.from([[NaN, NaN]], dtype);
+      backend.gemm(Matrix.from([[1, 2]], dtype), a, row, { beta: 0 });
+      expect(row.toArray()).toEqual([[7, 10]]);
+      const col = Matrix.from([[NaN], [NaN]], dtype);
+      backend.gemm(a, Matrix.from([[1], [1]], dtype), col, { beta: 0 });
+      expect(col.toArray()).toEqual([[3], [7]]);
     });
 
     it('handles empty dimensions: k = 0 leaves beta·C, m = 0 writes nothing', () => {
@@ -260,6 +267,8 @@ describe('native against reference', () => {
   const native = nativeBackend();
   const shapes: [number, number, number][] = [
     [1, 1, 1], [1, 17, 9], [17, 1, 9], [9, 17, 1], [7, 13, 5], [33, 17, 65], [100, 50, 784], [600, 37, 530], [513, 67, 515],
+    // one row or one column (natively gemv): a one-row predict through a wide layer, a regression output
+    [1, 1024, 784], [300, 1, 64],
   ];
   const scalars: [number, number][] = [[1, 0], [0.5, 2], [-1.5, 1], [2, -0.25], [0, 3]];
   const cases = DTYPES.flatMap((dtype) => shapes.map((shape) => [dtype, ...shape] as const));
@@ -303,6 +312,8 @@ describe('native against reference', () => {
     const shapes: [number, number, number, boolean, boolean][] = [
       [100, 50, 784, false, false], [784, 50, 100, true, false], [100, 784, 50, false, true],
       [1000, 50, 784, false, false], [100, 4320, 100, false, true], [333, 37, 211, true, true],
+      // and one row through a layer large enough to be halved if it were not a matrix-vector product
+      [1, 4096, 784, false, false], [1, 4096, 784, true, true],
     ];
     const before = getNumThreads();
     try {
