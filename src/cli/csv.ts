@@ -13,6 +13,7 @@ import type { TaskMetrics } from '../nn/task-metrics.js';
 import { randomSeed } from '../random.js';
 import { fromTable } from '../train/dataset.js';
 import { Evaluator } from '../train/evaluate.js';
+import type { TrainerOptions } from '../train/options.js';
 import type { TrainingData } from '../train/trainer.js';
 import { Trainer } from '../train/trainer.js';
 import { choiceFlag, integerFlag, numberFlag, UsageError, type FlagValues, type OptionSpec } from './args.js';
@@ -134,19 +135,19 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
   const batchSize = given.batch ?? 32;
   const sampling = given.sampling ?? 'shuffle';
   const length = given.iterations !== undefined ? { iterations: given.iterations } : { epochs: given.epochs ?? 100 };
+  const trainerOptions: TrainerOptions = {
+    ...length,
+    batchSize,
+    optimizer,
+    learningRate: given.lr ?? (optimizer === 'adam' ? 0.01 : undefined),
+    sampling,
+    seed: seed + 1,
+    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1, task: all.task, csv: flags.csv },
+    ...(flags.patience !== undefined ? { earlyStopping: { patience: flags.patience } } : {}),
+  };
   let trainer: Trainer;
   try {
-    trainer = new Trainer(net, {
-      ...length,
-      batchSize,
-      optimizer,
-      learningRate: given.lr ?? (optimizer === 'adam' ? 0.01 : undefined),
-      sampling,
-      seed: seed + 1,
-      meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1, task: all.task, csv: flags.csv },
-      ...(flags.patience !== undefined ? { earlyStopping: { patience: flags.patience } } : {}),
-      ...callbacks,
-    });
+    trainer = new Trainer(net, { ...trainerOptions, ...callbacks });
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
@@ -163,7 +164,7 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
     `training  ${netText}, ${trainer.optimizer.name} lr ${trainer.learningRate}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${plural(threadCount, 'thread')}\n`;
   const data: TrainingData = { train, ...(validation ? { validation } : {}), ...(test ? { test } : {}) };
   const total = trainer.totalIterations(train.x.rows);
-  return { trainer, data, sizes, name: sizes.join('-'), netText, dtype, total, header, dataInfo: dataInfoOf(train), dataName: basename(flags.csv) };
+  return { trainer, data, sizes, name: sizes.join('-'), netText, dtype, total, header, dataInfo: dataInfoOf(train), dataName: basename(flags.csv), options: trainerOptions };
 }
 
 // a second file's class indices in the first file's numbering (its labels by name)

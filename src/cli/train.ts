@@ -160,7 +160,6 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const csv = csvFlagsOf(v);
   if (csv !== undefined && (v.checkpoint !== undefined || v.resume !== undefined)) throw new UsageError('a --csv run cannot checkpoint or resume yet');
-  if (csv !== undefined && inWorker) throw new UsageError('a --csv run cannot train in a --worker yet');
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;

@@ -31,8 +31,13 @@ export interface MatrixData {
 export type DatasetLike = Dataset | MnistSet | MatrixData | Table | TableSource;
 
 // a table (toTable, loadCsv) or the { x, y } it is made from
-function isTableLike(d: object): d is Table | TableSource {
+export function isTableLike(d: object): d is Table | TableSource {
   return 'x' in d && 'y' in d;
+}
+
+// the table itself, or the one its { x, y } makes (checked)
+export function tableOf(d: Table | TableSource, where: string): Table {
+  return 'task' in d && 'outputs' in d ? (d as Table) : toTable(d, where);
 }
 
 function isMnistSet(d: object): d is MnistSet {
@@ -130,7 +135,7 @@ export function toDataset(data: DatasetLike, where = 'dataset', backend?: Backen
   if (isMnistSet(data)) out = fromMnistSet(data, backend);
   else if (isMatrixData(data)) out = fromMatrixData(data, where);
   else if (isDataset(data)) out = data;
-  else if (isTableLike(data)) out = fromTable('task' in data && 'outputs' in data ? (data as Table) : toTable(data, where), where);
+  else if (isTableLike(data)) out = fromTable(tableOf(data, where), where);
   else throw new TypeError(`${where}: expected an MNIST set ({ images, labels, ... }), { x: Matrix, t } or a Dataset with gather()`);
   if (!Number.isInteger(out.count) || out.count < 1) throw new RangeError(`${where}: needs at least one example, got ${out.count}`);
   if (!Number.isInteger(out.features) || out.features < 1) throw new RangeError(`${where}: features must be a positive integer, got ${out.features}`);

@@ -7,13 +7,16 @@ import { getBackend } from '../backend/index.js';
 import type { MnistSet } from '../data/mnist.js';
 import { Matrix } from '../matrix.js';
 import type { Labels } from '../nn/types.js';
-import type { DatasetLike, MatrixData } from '../train/dataset.js';
+import type { Table } from '../data/table.js';
+import { isTableLike, tableOf, type DatasetLike, type MatrixData } from '../train/dataset.js';
 import type { TrainingData } from '../train/trainer.js';
 
 // what crosses to a worker: plain objects over shared memory (class instances do not survive the trip)
 export type SharedSet =
   | { kind: 'mnist'; set: MnistSet }
-  | { kind: 'matrix'; x: SharedMatrix; t: SharedMatrix | Int32Array | Uint8Array };
+  | { kind: 'matrix'; x: SharedMatrix; t: SharedMatrix | Int32Array | Uint8Array }
+  // a table (loadCsv, toTable): its x and y on shared memory, the rest (task, names, scaling) as data
+  | { kind: 'table'; table: Omit<Table, 'x' | 'y'> & { x: SharedMatrix; y: SharedMatrix | Int32Array } };
 
 interface SharedMatrix {
   rows: number;
@@ -24,6 +27,7 @@ interface SharedMatrix {
 export interface SharedTrainingData {
   readonly shared: true;
   train: SharedSet;
+  validation?: SharedSet;
   test?: SharedSet;
 }
 
@@ -47,6 +51,7 @@ function isMatrixData(d: DatasetLike): d is MatrixData {
   return 'x' in d && d.x instanceof Matrix && 't' in d;
 }
 
+
 function shareMatrix(m: Matrix): SharedMatrix {
   return { rows: m.rows, cols: m.cols, data: onShared(m.data) };
 }
@@ -59,8 +64,14 @@ function shareSet(d: DatasetLike, where: string): SharedSet {
     const t: Labels = d.t;
     return { kind: 'matrix', x: shareMatrix(d.x), t: t instanceof Matrix ? shareMatrix(t) : onShared(t) };
   }
+  if (d !== null && typeof d === 'object' && isTableLike(d)) {
+    // checked and made a table here, as fit() would, so a bad one fails on this thread
+    const table = tableOf(d, where);
+    const y = table.y;
+    return { kind: 'table', table: { ...table, x: shareMatrix(table.x), y: y instanceof Matrix ? shareMatrix(y) : onShared(y) } };
+  }
   // a Dataset's gather() is a function, and functions cannot move to another thread
-  throw new TypeError(`${where}: a worker can train on an MNIST set or { x: Matrix, t } only, not a Dataset with gather()`);
+  throw new TypeError(`${where}: a worker can train on an MNIST set, { x: Matrix, t } or a table ({ x, y }, loadCsv's) only, not a Dataset with gather()`);
 }
 
 export function isSharedTrainingData(data: unknown): data is SharedTrainingData {
@@ -71,21 +82,27 @@ export function isSharedTrainingData(data: unknown): data is SharedTrainingData 
 export function shareTrainingData(data: TrainingData | SharedTrainingData): SharedTrainingData {
   if (isSharedTrainingData(data)) return data;
   if (data === null || typeof data !== 'object' || data.train === undefined) {
-    throw new TypeError('shareTrainingData: expected { train, test? }');
+    throw new TypeError('shareTrainingData: expected { train, validation?, test? }');
   }
   return {
     shared: true,
     train: shareSet(data.train, 'train'),
+    ...(data.validation !== undefined ? { validation: shareSet(data.validation, 'validation') } : {}),
     ...(data.test !== undefined ? { test: shareSet(data.test, 'test') } : {}),
   };
 }
 
 // in the worker: the shared arrays as the trainer's data again
 export function unshare(data: SharedTrainingData): TrainingData {
+  const m = (x: SharedMatrix): Matrix => new Matrix(x.rows, x.cols, x.data);
   const revive = (s: SharedSet): DatasetLike => {
     if (s.kind === 'mnist') return s.set;
-    const m = (x: SharedMatrix): Matrix => new Matrix(x.rows, x.cols, x.data);
+    if (s.kind === 'table') return { ...s.table, x: m(s.table.x), y: s.table.y instanceof Int32Array ? s.table.y : m(s.table.y) };
     return { x: m(s.x), t: s.t instanceof Uint8Array || s.t instanceof Int32Array ? s.t : m(s.t) };
   };
-  return { train: revive(data.train), ...(data.test !== undefined ? { test: revive(data.test) } : {}) };
+  return {
+    train: revive(data.train),
+    ...(data.validation !== undefined ? { validation: revive(data.validation) } : {}),
+    ...(data.test !== undefined ? { test: revive(data.test) } : {}),
+  };
 }
