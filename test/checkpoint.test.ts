@@ -250,6 +250,19 @@ describe('a bad checkpoint is refused', () => {
     );
   });
 
+  it('a run with early stopping: the checkpoint records it, and resuming it (or asking for it on resume) is refused, not continued without it', async () => {
+    // early stopping's best weights and patience count are not in a checkpoint: continued, the run
+    // would not stop where the whole run does, so it must not be continued at all
+    const dir = newDir();
+    const withValidation = { ...data, validation: { ...mnist.test, count: 300 } };
+    const trainer = new Trainer(network(), { iterations: 60, learningRate: 0.1, seed: 1, earlyStopping: { patience: 5 }, checkpoint: { dir, every: 20 }, onBatchEnd: (b) => b.iteration !== 40 });
+    await trainer.fit(withValidation);
+    expect((await readCheckpoint(dir)).settings.earlyStopping).toEqual({ patience: 5, minDelta: 0 });
+    await expect(Trainer.resume(dir)).rejects.toThrow(`Trainer.resume: the run in ${dir} stops early (earlyStopping), and resuming such a run is not supported yet`);
+    const plain = await saved();
+    await expect(Trainer.resume(plain, { earlyStopping: { patience: 2 } })).rejects.toThrow(/earlyStopping was given, and resuming such a run is not supported yet/);
+  });
+
   it('checkpoints need a savable network', () => {
     const spy = { dtype: 'float64', params: {}, predict: () => null, gradient: () => ({}), loss: () => 0, accuracy: () => 0, numericalGradient: () => ({}) };
     expect(() => new Trainer(spy as never, { checkpoint: { dir: newDir() } })).toThrow('checkpoints need a Sequential network');

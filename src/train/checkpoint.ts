@@ -56,6 +56,10 @@ export interface CheckpointSettings {
   testCount: number;
   features: number;
   dtype: DType;
+  // the run stops early on its validation set (recorded so a resume can refuse it: the best epoch's
+  // weights and the patience count are not in a checkpoint, so a resumed run could not stop where the
+  // whole run would)
+  earlyStopping?: { patience: number; minDelta: number };
 }
 
 export interface CheckpointTiming {
@@ -252,6 +256,10 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
   if (s.sampling !== 'replacement' && s.sampling !== 'shuffle') bad(`settings.sampling ${JSON.stringify(s.sampling)} is unknown`);
   if (s.evaluate !== 'epoch' && s.evaluate !== false) bad(`settings.evaluate ${JSON.stringify(s.evaluate)} is unknown`);
   if (s.dtype !== 'float32' && s.dtype !== 'float64') bad(`settings.dtype ${JSON.stringify(s.dtype)} is unknown`);
+  const e = s.earlyStopping;
+  if (e !== undefined && !(isObject(e) && isCount(e.patience) && (e.patience as number) >= 1 && typeof e.minDelta === 'number' && (e.minDelta as number) >= 0)) {
+    bad(`settings.earlyStopping must be { patience ≥ 1, minDelta ≥ 0 }, got ${JSON.stringify(e)}`);
+  }
   if ((m.iteration as number) > (s.totalIterations as number)) bad(`iteration ${m.iteration} is past the run's ${s.totalIterations}`);
   if (!isObject(m.meta)) bad('meta must be an object');
   if (m.spare !== null && typeof m.spare !== 'number') bad(`spare must be a number or null, got ${JSON.stringify(m.spare)}`);

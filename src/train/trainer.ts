@@ -107,6 +107,11 @@ export class Trainer {
     if (options === null || typeof options !== 'object') throw new TypeError(`Trainer.resume: options must be an object, got ${describe(options)}`);
     const { backend, ...rest } = options;
     const ckpt = typeof from === 'string' ? await readCheckpoint(from, { backend }) : from;
+    // early stopping's state (the best epoch's weights, its measure, the epochs since) is not in a
+    // checkpoint: a resumed run would forget it and not stop where the whole run would
+    if (ckpt.settings.earlyStopping !== undefined || rest.earlyStopping !== undefined) {
+      throw new CheckpointError(ckpt.dir, `Trainer.resume: ${ckpt.settings.earlyStopping !== undefined ? `the run in ${ckpt.dir} stops early (earlyStopping)` : 'earlyStopping was given'}, and resuming such a run is not supported yet: the best epoch's weights and the patience count are not in a checkpoint`);
+    }
     // what fixes the trajectory comes from the checkpoint; an option saying otherwise is a mistake
     const conflict = findResumeConflict(ckpt, rest);
     if (conflict !== undefined) {
@@ -340,6 +345,7 @@ class Run {
       testCount: test?.count ?? 0,
       features: train.features,
       dtype: this.net.dtype,
+      ...(s.earlyStopping !== undefined ? { earlyStopping: { ...s.earlyStopping } } : {}),
     };
   }
 
