@@ -250,17 +250,40 @@ describe('a bad checkpoint is refused', () => {
     );
   });
 
-  it('a run with early stopping: the checkpoint records it, and resuming it (or asking for it on resume) is refused, not continued without it', async () => {
-    // early stopping's best weights and patience count are not in a checkpoint: continued, the run
-    // would not stop where the whole run does, so it must not be continued at all
-    const dir = newDir();
+  it('a run with early stopping, stopped and resumed, stops where the whole run does, with its best weights and history', async () => {
+    // the best epoch's weights, its measure and the epochs since it are in the checkpoint: without them
+    // a resumed run would stop elsewhere (or not at all) and keep other weights
     const withValidation = { ...data, validation: { ...mnist.test, count: 300 } };
-    const trainer = new Trainer(network(), { iterations: 60, learningRate: 0.1, seed: 1, earlyStopping: { patience: 5 }, checkpoint: { dir, every: 20 }, onBatchEnd: (b) => b.iteration !== 40 });
+    const options: TrainerOptions = { iterations: 2000, learningRate: 0.5, seed: 1, earlyStopping: { patience: 2, minDelta: 0.002 } };
+    const whole = network();
+    const h = await fit(whole, withValidation, options);
+    expect(h.stopReason).toBe('early-stopped');
+    expect(h.best!.iteration).toBeLessThan(h.iterations);
+    // stopped twice: once before the best epoch and once after it, each resumed from its checkpoint
+    const dir = newDir();
+    const stops = [h.best!.iteration - 10, h.best!.iteration + 30];
+    const net = network();
+    await new Trainer(net, { ...options, checkpoint: { dir, every: 20 }, onBatchEnd: (b) => b.iteration !== stops[0] }).fit(withValidation);
+    const ck = await readCheckpoint(dir);
+    expect(ck.settings.earlyStopping).toEqual({ patience: 2, minDelta: 0.002 });
+    expect(ck.early?.bestIteration).toBeLessThan(stops[0]!);
+    let trainer = await Trainer.resume(dir, { onBatchEnd: (b) => b.iteration !== stops[1] });
     await trainer.fit(withValidation);
-    expect((await readCheckpoint(dir)).settings.earlyStopping).toEqual({ patience: 5, minDelta: 0 });
-    await expect(Trainer.resume(dir)).rejects.toThrow(`Trainer.resume: the run in ${dir} stops early (earlyStopping), and resuming such a run is not supported yet`);
-    const plain = await saved();
-    await expect(Trainer.resume(plain, { earlyStopping: { patience: 2 } })).rejects.toThrow(/earlyStopping was given, and resuming such a run is not supported yet/);
+    expect((await readCheckpoint(dir)).early?.bestIteration).toBe(h.best!.iteration);
+    trainer = await Trainer.resume(dir);
+    const resumed = await trainer.fit(withValidation);
+    expect(resumed.stopReason).toBe('early-stopped');
+    expect(resumed.iterations).toBe(h.iterations);
+    expect(resumed.best?.iteration).toBe(h.best!.iteration);
+    expect(bytesOf(trainer.net as Sequential)).toEqual(bytesOf(whole));
+    expect(lossBytes(resumed)).toEqual(lossBytes(h));
+    expect(timeless(resumed.epochs)).toEqual(timeless(h.epochs));
+    // the finished run resumed again trains nothing more
+    const again = await (await Trainer.resume(dir)).fit(withValidation);
+    expect(again.iterations).toBe(h.iterations);
+    // early stopping comes from the checkpoint; other settings for it, or another validation set, are refused
+    await expect(Trainer.resume(dir, { earlyStopping: { patience: 3 } })).rejects.toThrow('earlyStopping.patience 3 conflicts');
+    await expect((await Trainer.resume(dir)).fit({ ...withValidation, validation: { ...mnist.test, count: 200 } })).rejects.toThrow('was validated on 300 examples, this validation set has 200');
   });
 
   it('checkpoints need a savable network', () => {

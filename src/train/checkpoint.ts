@@ -5,7 +5,9 @@
 //   loss                         every iteration's loss so far (F64)
 //   random                       the sampling generator's four state words (U32)
 //   order                        'shuffle' sampling only: the current epoch's permutation (I32)
-//   __metadata__.state           the rest as JSON: iteration, status, settings, meta, epochs, timing
+//   best.W1, …                   early stopping only: the best epoch's weights (its iteration, measure
+//                                and the epochs since in .state's early)
+//   __metadata__.state           the rest as JSON: iteration, status, settings, meta, epochs, timing, early
 //   __metadata__.sha256          a checksum of the whole file (computed with these 64 characters as zeros)
 //
 // the file is written atomically (a temp file, synced, renamed over the old one), so a crash at any
@@ -56,10 +58,20 @@ export interface CheckpointSettings {
   testCount: number;
   features: number;
   dtype: DType;
-  // the run stops early on its validation set (recorded so a resume can refuse it: the best epoch's
-  // weights and the patience count are not in a checkpoint, so a resumed run could not stop where the
-  // whole run would)
+  // the run stops early on its validation set (its state at the checkpoint: CheckpointData.early)
   earlyStopping?: { patience: number; minDelta: number };
+  // examples in the validation set (absent in checkpoints from before it was recorded)
+  validationCount?: number;
+}
+
+// early stopping at a checkpoint: the best epoch so far (the iteration it ended at and its watched
+// measure), the epochs since, and its weights (what the run keeps if it stops early), so a resumed
+// run stops where the whole run does and keeps the same weights
+export interface EarlyStoppingState {
+  bestIteration: number;
+  bestScore: number;
+  sinceBest: number;
+  weights: Record<string, FloatArray>;
 }
 
 export interface CheckpointTiming {
@@ -89,6 +101,8 @@ export interface CheckpointData {
   epochs: EpochRecord[];
   optimizer: OptimizerStateDict;
   timing: CheckpointTiming;
+  // a run with early stopping, once an epoch has been measured
+  early?: EarlyStoppingState;
 }
 
 export interface Checkpoint extends CheckpointData {
@@ -136,6 +150,9 @@ function encodeCheckpoint(net: Sequential, data: CheckpointData): Buffer {
   tensors.loss = { dtype: 'float64', shape: [data.losses.length], data: data.losses instanceof Float64Array ? data.losses : Float64Array.from(data.losses) };
   tensors.random = { dtype: 'uint32', shape: [4], data: Uint32Array.from(data.random.s) };
   if (data.order !== undefined) tensors.order = { dtype: 'int32', shape: [data.order.length], data: data.order };
+  for (const [key, w] of Object.entries(data.early?.weights ?? {})) {
+    tensors[`best.${key}`] = { dtype: w instanceof Float32Array ? 'float32' : 'float64', shape: [w.length], data: w };
+  }
   const state = {
     iteration: data.iteration,
     status: data.status,
@@ -147,6 +164,7 @@ function encodeCheckpoint(net: Sequential, data: CheckpointData): Buffer {
     optimizer: { name: data.optimizer.name, hyper: data.optimizer.hyper, step: data.optimizer.step },
     epochs: data.epochs,
     timing: data.timing,
+    ...(data.early !== undefined ? { early: { bestIteration: data.early.bestIteration, bestScore: data.early.bestScore, sinceBest: data.early.sinceBest } } : {}),
   };
   const buf = encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
@@ -237,7 +255,7 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
   }
   if (!isObject(m)) return bad('__metadata__.state is not a JSON object');
   if (!isCount(m.iteration)) bad(`iteration must be a non-negative integer, got ${JSON.stringify(m.iteration)}`);
-  if (!['running', 'completed', 'stopped', 'aborted'].includes(m.status as string)) bad(`status ${JSON.stringify(m.status)} is unknown`);
+  if (!['running', 'completed', 'stopped', 'aborted', 'early-stopped'].includes(m.status as string)) bad(`status ${JSON.stringify(m.status)} is unknown`);
   if (!isCount(m.every) || m.every < 1) bad(`every must be a positive integer, got ${JSON.stringify(m.every)}`);
   const s = m.settings;
   if (!isObject(s)) return bad('has no settings');
@@ -260,6 +278,7 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
   if (e !== undefined && !(isObject(e) && isCount(e.patience) && (e.patience as number) >= 1 && typeof e.minDelta === 'number' && (e.minDelta as number) >= 0)) {
     bad(`settings.earlyStopping must be { patience ≥ 1, minDelta ≥ 0 }, got ${JSON.stringify(e)}`);
   }
+  if (s.validationCount !== undefined && !isCount(s.validationCount)) bad(`settings.validationCount must be a non-negative integer, got ${JSON.stringify(s.validationCount)}`);
   if ((m.iteration as number) > (s.totalIterations as number)) bad(`iteration ${m.iteration} is past the run's ${s.totalIterations}`);
   if (!isObject(m.meta)) bad('meta must be an object');
   if (m.spare !== null && typeof m.spare !== 'number') bad(`spare must be a number or null, got ${JSON.stringify(m.spare)}`);
@@ -275,11 +294,18 @@ function parseState(text: string, bad: (what: string) => never): Record<string, 
   });
   if (!isObject(m.timing)) return bad('has no timing');
   for (const key of ['wallTimeMs', 'evalTimeMs', 'checkpointTimeMs']) if (typeof m.timing[key] !== 'number') bad(`timing.${key} must be a number`);
+  const early = m.early;
+  if (early !== undefined) {
+    if (s.earlyStopping === undefined) bad('has an early stopping state, the settings have no earlyStopping');
+    if (!isObject(early) || !isCount(early.sinceBest) || typeof early.bestScore !== 'number') return bad('early must be { bestIteration, bestScore, sinceBest }');
+    // the best epoch is one of the epochs recorded
+    if (!m.epochs.some((r) => isObject(r) && r.iteration === early.bestIteration)) bad(`early.bestIteration ${JSON.stringify(early.bestIteration)} is no epoch's end`);
+  }
   return m;
 }
 
 // the tensors after the run state: losses, generator, permutation, optimizer buffers
-function readTensors(file: SafetensorsFile, m: Record<string, unknown>, net: Sequential, bad: (what: string) => never): Pick<CheckpointData, 'losses' | 'order' | 'random' | 'optimizer'> {
+function readTensors(file: SafetensorsFile, m: Record<string, unknown>, net: Sequential, bad: (what: string) => never): Pick<CheckpointData, 'losses' | 'order' | 'random' | 'optimizer' | 'early'> {
   const settings = m.settings as unknown as CheckpointSettings;
   const iteration = m.iteration as number;
   const loss = file.tensors.loss;
@@ -319,7 +345,24 @@ function readTensors(file: SafetensorsFile, m: Record<string, unknown>, net: Seq
     }
     buffers[key] = t.data;
   }
-  return { losses: loss!.data as Float64Array, random, order, optimizer: { name: o.name, hyper: o.hyper, step: o.step, buffers } };
+  // early stopping's best weights: one per parameter of the network, of its size and dtype, when the state says there is a best
+  const e = m.early as Omit<EarlyStoppingState, 'weights'> | undefined;
+  const weights: Record<string, FloatArray> = {};
+  for (const [name, t] of Object.entries(file.tensors)) {
+    if (!name.startsWith('best.')) continue;
+    const key = name.slice('best.'.length);
+    const param = net.params[key];
+    if (e === undefined || param === undefined) bad(`'${name}' ${e === undefined ? 'without an early stopping state' : `names no parameter of the network (${Object.keys(net.params).join(', ')})`}`);
+    if (t.shape.length !== 1 || t.data.length !== param!.size || t.dtype !== param!.dtype) {
+      bad(`'${name}' is [${t.shape.join(', ')}] ${t.dtype}, parameter '${key}' is ${param!.size} ${param!.dtype} values`);
+    }
+    weights[key] = t.data;
+  }
+  if (e !== undefined) for (const key of Object.keys(net.params)) if (weights[key] === undefined) bad(`early stopping's weights lack 'best.${key}'`);
+  return {
+    losses: loss!.data as Float64Array, random, order, optimizer: { name: o.name, hyper: o.hyper, step: o.step, buffers },
+    ...(e !== undefined ? { early: { bestIteration: e.bestIteration, bestScore: e.bestScore, sinceBest: e.sinceBest, weights } } : {}),
+  };
 }
 
 // the checkpoint in dir, checked whole (checksum) and in every part; the network is built on `backend`

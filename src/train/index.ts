@@ -9,7 +9,7 @@ export type { ResumeConflict } from './resume.js';
 export { History } from './history.js';
 export type { EpochRecord, RunConfig, HistorySummary, StopReason } from './history.js';
 export { readCheckpoint, writeCheckpoint, hasCheckpoint, CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CHECKPOINT_FILE } from './checkpoint.js';
-export type { Checkpoint, CheckpointData, CheckpointSettings, CheckpointStatus, CheckpointTiming, WriteCheckpointOptions } from './checkpoint.js';
+export type { Checkpoint, CheckpointData, CheckpointSettings, CheckpointStatus, CheckpointTiming, EarlyStoppingState, WriteCheckpointOptions } from './checkpoint.js';
 export { toDataset } from './dataset.js';
 export type { Dataset, DatasetLike, MatrixData, BatchTargets } from './dataset.js';
 export { Evaluator, evaluateAccuracy } from './evaluate.js';

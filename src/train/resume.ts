@@ -8,7 +8,7 @@ import type { TrainerOptions } from './options.js';
 
 // the options that fix the trajectory, as the checkpoint has them
 export type SavedOptions = Required<Pick<TrainerOptions, 'batchSize' | 'learningRate' | 'optimizerOptions' | 'seed' | 'sampling'>> &
-  Pick<TrainerOptions, 'iterations' | 'epochs'> & { optimizer: string };
+  Pick<TrainerOptions, 'iterations' | 'epochs'> & { optimizer: string; earlyStopping?: { patience: number; minDelta: number } };
 
 export function savedOptions(ckpt: Checkpoint): SavedOptions {
   const s = ckpt.settings;
@@ -21,6 +21,7 @@ export function savedOptions(ckpt: Checkpoint): SavedOptions {
     optimizerOptions,
     seed: s.seed,
     sampling: s.sampling,
+    ...(s.earlyStopping !== undefined ? { earlyStopping: s.earlyStopping } : {}),
   };
 }
 
@@ -44,13 +45,15 @@ export function findResumeConflict(ckpt: Checkpoint, given: TrainerOptions): Res
     ['sampling', given.sampling, saved.sampling],
     ['optimizer', typeof given.optimizer === 'object' && given.optimizer !== null ? given.optimizer.name : given.optimizer, saved.optimizer],
     ...Object.entries(given.optimizerOptions ?? {}).map(([k, v]): [string, unknown, unknown] => [`optimizerOptions.${k}`, v, saved.optimizerOptions[k]]),
+    ['earlyStopping.patience', given.earlyStopping?.patience, saved.earlyStopping?.patience],
+    ['earlyStopping.minDelta', given.earlyStopping?.minDelta, saved.earlyStopping?.minDelta ?? (given.earlyStopping === undefined ? undefined : 'no early stopping')],
   ];
   for (const [option, g, s] of pairs) if (g !== undefined && g !== s) return { option, given: g, saved: s };
   return undefined;
 }
 
 // a resumed run must see the data it was trained on: the same counts make the same epochs and batches
-export function checkResumeData(ckpt: Checkpoint, train: Dataset, test: Dataset | undefined): void {
+export function checkResumeData(ckpt: Checkpoint, train: Dataset, validation: Dataset | undefined, test: Dataset | undefined): void {
   const s = ckpt.settings;
   const testCount = test?.count ?? 0;
   const fail = (what: string): never => {
@@ -59,4 +62,7 @@ export function checkResumeData(ckpt: Checkpoint, train: Dataset, test: Dataset 
   if (train.count !== s.trainCount) fail(`was trained on ${s.trainCount} examples, this training set has ${train.count}`);
   if (train.features !== s.features) fail(`has ${s.features} features per example, this training set has ${train.features}`);
   if (testCount !== s.testCount) fail(`was tested on ${s.testCount} examples, this test set has ${testCount}`);
+  // early stopping watches the validation set: another one would stop elsewhere (older checkpoints did not record it)
+  const validationCount = validation?.count ?? 0;
+  if (s.validationCount !== undefined && validationCount !== s.validationCount) fail(`was validated on ${s.validationCount} examples, this validation set has ${validationCount}`);
 }

@@ -22,7 +22,7 @@ import type { Sequential } from '../nn/sequential.js';
 import type { Network } from '../nn/types.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../random.js';
-import { CheckpointError, lockCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus } from './checkpoint.js';
+import { CheckpointError, lockCheckpoint, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointSettings, type CheckpointStatus, type EarlyStoppingState } from './checkpoint.js';
 import type { Table, TableSource } from '../data/table.js';
 import type { TaskMetrics } from '../nn/task-metrics.js';
 import { toDataset, type Dataset, type DatasetLike } from './dataset.js';
@@ -107,11 +107,6 @@ export class Trainer {
     if (options === null || typeof options !== 'object') throw new TypeError(`Trainer.resume: options must be an object, got ${describe(options)}`);
     const { backend, ...rest } = options;
     const ckpt = typeof from === 'string' ? await readCheckpoint(from, { backend }) : from;
-    // early stopping's state (the best epoch's weights, its measure, the epochs since) is not in a
-    // checkpoint: a resumed run would forget it and not stop where the whole run would
-    if (ckpt.settings.earlyStopping !== undefined || rest.earlyStopping !== undefined) {
-      throw new CheckpointError(ckpt.dir, `Trainer.resume: ${ckpt.settings.earlyStopping !== undefined ? `the run in ${ckpt.dir} stops early (earlyStopping)` : 'earlyStopping was given'}, and resuming such a run is not supported yet: the best epoch's weights and the patience count are not in a checkpoint`);
-    }
     // what fixes the trajectory comes from the checkpoint; an option saying otherwise is a mistake
     const conflict = findResumeConflict(ckpt, rest);
     if (conflict !== undefined) {
@@ -175,7 +170,7 @@ export class Trainer {
       }
     }
     if (this.settings.earlyStopping !== undefined && validation === undefined) throw new TypeError('Trainer.fit: earlyStopping needs data.validation, the set it watches');
-    if (this.pending !== undefined) checkResumeData(this.pending, train, test);
+    if (this.pending !== undefined) checkResumeData(this.pending, train, validation, test);
     // two fits on one network would interleave their updates into a third, unreproducible run
     if (training.has(this.net)) throw new Error('Trainer.fit: this network is already training in another fit; a network trains in one fit at a time');
     // and two runs writing one checkpoint directory would overwrite each other's files
@@ -217,13 +212,25 @@ export class Trainer {
     const bestWeights = early === undefined ? undefined : Object.fromEntries(Object.entries(this.net.params).map(([k, m]) => [k, m.clone()]));
     let bestScore = -Infinity;
     let sinceBest = 0;
-    let earlyStopped = false;
-    const stop = (): void => this.stop();
     const history = run.history;
+    // a resumed run: its best epoch so far, as the checkpoint kept it; one that stopped early is done
+    if (early !== undefined && resumed?.early !== undefined) {
+      for (const [k, w] of Object.entries(resumed.early.weights)) bestWeights![k]!.data.set(w);
+      bestScore = resumed.early.bestScore;
+      sinceBest = resumed.early.sinceBest;
+      history.best = history.epochs.find((e) => e.iteration === resumed.early!.bestIteration);
+    }
+    let earlyStopped = resumed?.status === 'early-stopped';
+    // what a checkpoint keeps of early stopping, once an epoch has been measured
+    const earlyState = (): EarlyStoppingState | undefined =>
+      early === undefined || history.best === undefined
+        ? undefined
+        : { bestIteration: history.best.iteration, bestScore, sinceBest, weights: Object.fromEntries(Object.entries(bestWeights!).map(([k, m]) => [k, m.data])) };
+    const stop = (): void => this.stop();
     // steps train: Dropout draws masks, BatchNormalization learns its statistics (evaluations switch it off for their pass)
     this.net.setTraining?.(true);
 
-    for (let it = (resumed?.iteration ?? 0) + 1; it <= total && !this.stopping; it++) {
+    for (let it = (resumed?.iteration ?? 0) + 1; it <= total && !this.stopping && !earlyStopped; it++) {
       // this iteration's batch
       const b = sampler.next(it, train);
       // backprop, then one optimizer step; the loss is the one of the weights before the step
@@ -265,17 +272,23 @@ export class Trainer {
         if (p !== undefined) await p;
       }
       // a run about to stop (or end) is saved once, after the loop, with how it ended
-      if (every > 0 && it % every === 0 && it < total && !this.stopping) await run.save(it, 'running', sampler, every);
+      if (every > 0 && it % every === 0 && it < total && !this.stopping) await run.save(it, 'running', sampler, every, earlyState());
     }
 
     const done = history.iterations;
     if (done < total) history.stopReason = s.signal?.aborted === true ? 'aborted' : earlyStopped ? 'early-stopped' : 'stopped';
     // early stopping keeps the best epoch's weights, whatever ended the run
-    if (bestWeights !== undefined && history.best !== undefined && history.best.iteration !== done) {
+    const putBestBack = (): void => {
+      if (bestWeights === undefined || history.best === undefined || history.best.iteration === done) return;
       for (const [k, m] of Object.entries(this.net.params)) m.data.set(bestWeights[k]!.data);
-    }
+    };
+    // a finished run's checkpoint holds the weights it returns; a stopped or aborted one is continued
+    // from its last weights, so those are saved (its best ones with them) and the best put back after
+    const finished = earlyStopped || done === total;
+    if (finished) putBestBack();
     // the last save: where the run ended or stopped, before the extra final record below
-    if (s.checkpoint !== undefined && done > 0 && done !== run.lastSaved) await run.save(done, history.stopReason, sampler, every);
+    if (s.checkpoint !== undefined && done > 0 && done !== run.lastSaved) await run.save(done, history.stopReason, sampler, every, earlyState());
+    if (!finished) putBestBack();
     // the accuracies of the final weights, unless the last epoch end already measured them (or the
     // best epoch's weights were put back)
     if (done > 0 && history.lastEpoch?.iteration !== done && history.best === undefined) await run.record(done / perEpoch, done);
@@ -345,6 +358,7 @@ class Run {
       testCount: test?.count ?? 0,
       features: train.features,
       dtype: this.net.dtype,
+      validationCount: validation?.count ?? 0,
       ...(s.earlyStopping !== undefined ? { earlyStopping: { ...s.earlyStopping } } : {}),
     };
   }
@@ -377,7 +391,7 @@ class Run {
   }
 
   // the history's epochs are the epoch-end records only (a stopped run's extra final record comes after the last save)
-  async save(done: number, status: CheckpointStatus, sampler: Sampler, every: number): Promise<void> {
+  async save(done: number, status: CheckpointStatus, sampler: Sampler, every: number, early: EarlyStoppingState | undefined): Promise<void> {
     const c0 = performance.now();
     const ck = this.settings.checkpoint!;
     await writeCheckpoint(ck.dir, this.net as Sequential, {
@@ -391,6 +405,7 @@ class Run {
       epochs: this.history.epochs,
       optimizer: this.optimizer.stateDict(),
       timing: { wallTimeMs: c0 - this.start, evalTimeMs: this.evalMs, checkpointTimeMs: this.checkpointMs },
+      ...(early !== undefined ? { early } : {}),
     }, { beforeCommit: ck.beforeCommit });
     this.checkpointMs += performance.now() - c0;
     this.lastSaved = done;
