@@ -1,11 +1,11 @@
 // the latency benchmark's client, in a process of its own: POST /predict at a fixed rate on 127.0.0.1
-// and report every answer's latency (workers.ts pools several runs and takes the percentiles). open loop: request i is due at start + i/rate whatever the answers
-// do, and its latency counts from when it was due, so a stalled server cannot hide its backlog; or
-// from when it went out, if that was earlier (a timer here fires up to ~1.5 ms early, and an answer
-// counted from a later due time would look faster than the server gave it). the
-// first WARMUP requests go out at the same rate but are not counted: they pay for this process's own
-// start (new connections, a cold JIT), 8–18 ms each, which would otherwise be 3 or 4 of the 10
-// slowest answers that make p99 in a thousand.
+// and report every answer's latency (workers.ts pools several runs and takes the percentiles). open
+// loop: request i is due at start + i/rate whatever the answers do, and its latency counts from when it
+// was due, so a stalled server cannot hide its backlog; or from when it went out, if that was earlier
+// (a timer here fires up to ~1.5 ms early, and an answer counted from a later due time would look
+// faster than the server gave it). the first WARMUP requests go out at the same rate but are not
+// counted: they pay for this process's own start (new connections, a cold JIT), 8–18 ms each, which
+// would otherwise be 3 or 4 of the 10 slowest answers that make p99 in a thousand.
 //   node dist/bench/predict-client.js URL RATE COUNT → one JSON line { latencies (ms), errors }
 
 import { Agent, request } from 'node:http';
