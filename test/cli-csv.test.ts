@@ -84,6 +84,35 @@ describe('blasprop on CSV files', () => {
     expect(b.data).toEqual(a.data);
   });
 
+  it('--checkpoint and --resume: a CSV run stopped by Ctrl-C continues from its checkpoint (its file, split and scaling built again) to the very weights of the run never stopped', async () => {
+    const flags = ['--csv', 'iris.csv', '--target', 'species', '--test-fraction', '0.3', '--validation-fraction', '0.2', '--standardize', '--batch', '8', '--iterations', '6000', '--seed', '7'];
+    // Ctrl-C once the first epoch line is out: the run stops after its batch and checkpoints there
+    let sent = false;
+    const stopped = await spawnCli(tmp, ['train', ...flags, '--checkpoint', 'iris-ck', '--every', '40'], {
+      onStdout: (out, child) => {
+        if (!sent && /^epoch 1 /m.test(out)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(stopped.code).toBe(130);
+    const [whole, resumed] = await Promise.all([
+      run(['train', ...flags, '--quiet', '--json', '--save', 'iris-whole.safetensors']),
+      // from another directory, and with the CSV flags given again (they agree)
+      spawnCli(tmpdir(), ['train', ...flags.map((f) => (f === 'iris.csv' ? join(tmp, 'iris.csv') : f)), '--checkpoint', join(tmp, 'iris-ck'), '--resume', '--quiet', '--json', '--save', join(tmp, 'iris-resumed.safetensors')]),
+    ]);
+    expect([whole.code, resumed.code], resumed.stderr).toEqual([0, 0]);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ iterations: 6000, finalLoss: JSON.parse(whole.stdout).finalLoss });
+    const [a, b] = await Promise.all([loadModel(join(tmp, 'iris-whole.safetensors')), loadModel(join(tmp, 'iris-resumed.safetensors'))]);
+    expect(Buffer.compare(encodeModel(b.net), encodeModel(a.net))).toBe(0);
+    expect(b.data).toEqual(a.data);
+    // a CSV flag that says otherwise than the checkpoint is refused, and so is --data
+    const other = await run(['train', ...flags.map((f) => (f === '0.3' ? '0.25' : f)), '--checkpoint', 'iris-ck', '--resume']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('--test-fraction 0.25 contradicts the checkpoint in iris-ck, which has 0.3');
+  });
+
   it('--test-csv: a second file with the same columns is the test set, its species mapped by name', async () => {
     // every third flower in the test file
     writeFileSync(join(tmp, 'train-part.csv'), `${header},species\n` + iris.filter((_, i) => i % 3 !== 2).map((r) => r.join(',')).join('\n') + '\n');

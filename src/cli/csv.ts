@@ -1,7 +1,7 @@
 // train, eval and predict on CSV files: the flags of a CSV run, the run itself (data, task, split,
 // standardisation, network, trainer), and a saved model's measures and answers for the rows of a CSV.
 
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Backend } from '../backend/index.js';
 import { loadCsv, readCsvRows, type CsvTable } from '../data/csv.js';
 import { predictRows } from '../data/predict.js';
@@ -17,7 +17,9 @@ import type { TrainerOptions } from '../train/options.js';
 import type { TrainingData } from '../train/trainer.js';
 import { Trainer } from '../train/trainer.js';
 import { choiceFlag, integerFlag, numberFlag, UsageError, type FlagValues, type OptionSpec } from './args.js';
-import type { GivenFlags, PreparedRun, RunCallbacks } from './train-setup.js';
+import { sizesOf } from './data.js';
+import type { Checkpoint } from '../train/checkpoint.js';
+import { checkResumeFlags, type GivenFlags, type PreparedRun, type RunCallbacks } from './train-setup.js';
 
 // train's flags for a CSV run
 export const CSV_TRAIN_OPTIONS: OptionSpec = {
@@ -108,8 +110,15 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backend, threadCount: number, callbacks: RunCallbacks): Promise<PreparedRun> {
-  const seed = given.seed ?? randomSeed();
+// what a checkpoint of a CSV run keeps to build its data again on --resume: the flags, with the files'
+// absolute paths (the run may be resumed from another directory)
+function recorded(flags: CsvFlags): CsvFlags {
+  return { ...flags, csv: resolve(flags.csv), ...(flags.testCsv !== undefined ? { testCsv: resolve(flags.testCsv) } : {}) };
+}
+
+// the rows a CSV run trains, validates and tests on: read, split (seeded apart from the weights, seed,
+// and the batches, seed + 1) and standardised, the same every time for the same flags and seed
+async function csvData(flags: CsvFlags, seed: number) {
   const options = { target: flags.target, columns: flags.columns, task: flags.task, dropMissing: flags.dropMissing };
   const all = await loadCsv(flags.csv, options);
   // a test file must describe its rows as the training file does (its own classes are mapped by name)
@@ -125,6 +134,14 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
     if (validation !== undefined) validation = standardizeTable(validation, s);
     if (test !== undefined) test = standardizeTable(test, s);
   }
+  const data: TrainingData = { train, ...(validation ? { validation } : {}), ...(test ? { test } : {}) };
+  const splitText = [`${train.x.rows} train`, validation && `${validation.x.rows} validation`, test && `${test.x.rows} test${testFile ? ` (${flags.testCsv})` : ''}`].filter(Boolean).join(', ');
+  return { all, train, data, splitText };
+}
+
+export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): Promise<PreparedRun> {
+  const seed = given.seed ?? randomSeed();
+  const { all, train, data, splitText } = await csvData(flags, seed);
   const layers = given.layers ?? [given.hidden ?? 32];
   const sizes = [all.x.cols, ...layers, all.outputs];
   const activation = given.activation ?? MLP_DEFAULTS.activation;
@@ -142,8 +159,9 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
     learningRate: given.lr ?? (optimizer === 'adam' ? 0.01 : undefined),
     sampling,
     seed: seed + 1,
-    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1, task: all.task, csv: flags.csv },
+    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1, task: all.task, csv: flags.csv, csvFlags: recorded(flags) },
     ...(flags.patience !== undefined ? { earlyStopping: { patience: flags.patience } } : {}),
+    checkpoint,
   };
   let trainer: Trainer;
   try {
@@ -155,16 +173,61 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
   const netText = `${sizes.join('-')} (${sizes.length > 2 ? `${activation}, ` : ''}init ${init}, ${dtype})`;
   const features = all.features!;
   const shown = features.length > 6 ? `${features.slice(0, 6).join(', ')}, …` : features.join(', ');
-  const splitText = [`${train.x.rows} train`, validation && `${validation.x.rows} validation`, test && `${test.x.rows} test${testFile ? ` (${flags.testCsv})` : ''}`].filter(Boolean).join(', ');
   const what = 'epochs' in length ? `${length.epochs} epochs` : `${length.iterations} iterations`;
   const header =
     `data      ${flags.csv}: ${plural(all.x.rows, 'row')}${all.dropped > 0 ? ` (${all.dropped} with missing values dropped)` : ''}, ${plural(features.length, 'feature')} (${shown}), target ${flags.target.join(',')}\n` +
     `task      ${all.task} (${all.taskReason}${all.labels !== undefined ? `; classes ${all.labels.join(', ')}` : ''})\n` +
     `split     ${splitText}, seed ${seed}${flags.standardize ? '; standardised on the training rows' : ''}\n` +
     `training  ${netText}, ${trainer.optimizer.name} lr ${trainer.learningRate}, batch ${batchSize}, ${what}, sampling ${sampling}, seed ${seed}; backend ${backend.name}, ${plural(threadCount, 'thread')}\n`;
-  const data: TrainingData = { train, ...(validation ? { validation } : {}), ...(test ? { test } : {}) };
   const total = trainer.totalIterations(train.x.rows);
   return { trainer, data, sizes, name: sizes.join('-'), netText, dtype, total, header, dataInfo: dataInfoOf(train), dataName: basename(flags.csv), options: trainerOptions };
+}
+
+// the CSV flags a checkpoint was written with, or undefined for an MNIST run's
+export function csvFlagsOfCheckpoint(ckpt: Checkpoint): CsvFlags | undefined {
+  const f = ckpt.meta.csvFlags;
+  if (f === undefined) return undefined;
+  if (f === null || typeof f !== 'object' || typeof (f as CsvFlags).csv !== 'string' || !Array.isArray((f as CsvFlags).target)) {
+    throw new Error(`the checkpoint in ${ckpt.dir} has malformed CSV settings (meta.csvFlags)`);
+  }
+  return f as CsvFlags;
+}
+
+const FLAG_NAMES: Record<keyof CsvFlags, string> = {
+  csv: 'csv', target: 'target', testCsv: 'test-csv', testFraction: 'test-fraction', validationFraction: 'validation-fraction',
+  patience: 'patience', task: 'task', columns: 'columns', standardize: 'standardize', dropMissing: 'drop-missing',
+};
+
+// a CSV run continued from its checkpoint: the same file, split and scaling, built again from the flags
+// it recorded (CSV flags given again must agree with them)
+export async function resumedCsvRun(ckpt: Checkpoint, flags: CsvFlags, given: CsvFlags | undefined, givenFlags: GivenFlags, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number }, callbacks: RunCallbacks): Promise<PreparedRun> {
+  checkResumeFlags(givenFlags, ckpt, checkpoint.dir);
+  if (given !== undefined) {
+    const g = recorded(given);
+    for (const key of Object.keys(FLAG_NAMES) as (keyof CsvFlags)[]) {
+      // a flag absent on either side is the default: false for the switches
+      const norm = (v: unknown): string => JSON.stringify(v === undefined ? false : v);
+      if (norm(g[key]) !== norm(flags[key])) {
+        throw new UsageError(`--${FLAG_NAMES[key]} ${String(g[key] ?? '(not given)')} contradicts the checkpoint in ${checkpoint.dir}, which has ${String(flags[key] ?? '(not given)')}; leave the flag out to continue the saved run`);
+      }
+    }
+  }
+  const seed = ckpt.meta.seed as number;
+  const { all, train, data, splitText } = await csvData(flags, seed);
+  const options: TrainerOptions = {
+    // the run's facts stay; where it continues may differ
+    meta: { ...ckpt.meta, backend: backend.name, threads: threadCount },
+    checkpoint: { dir: checkpoint.dir, every: checkpoint.every ?? ckpt.every },
+  };
+  const trainer = await Trainer.resume(ckpt, { ...options, ...callbacks });
+  const s = ckpt.settings;
+  const sizes = sizesOf(ckpt.model.architecture);
+  const netText = `${sizes.join('-')} (${s.dtype})`;
+  const header =
+    `resuming ${checkpoint.dir} at iteration ${ckpt.iteration} of ${s.totalIterations}\n` +
+    `data      ${flags.csv}: ${plural(all.x.rows, 'row')}, target ${flags.target.join(',')}; split ${splitText}, seed ${seed}${flags.standardize ? '; standardised on the training rows' : ''}\n` +
+    `training  ${netText}, ${s.optimizer} lr ${trainer.learningRate}, batch ${s.batchSize}, sampling ${s.sampling}; backend ${backend.name}, ${plural(threadCount, 'thread')}\n`;
+  return { trainer, data, sizes, name: sizes.join('-'), netText, dtype: s.dtype, total: s.totalIterations, header, resumedAt: ckpt.iteration, dataInfo: dataInfoOf(train), dataName: basename(flags.csv), options };
 }
 
 // a second file's class indices in the first file's numbering (its labels by name)

@@ -7,7 +7,7 @@ import type { DType } from '../matrix.js';
 import { describeArchitecture } from '../io/model.js';
 import { buildNetwork, mlp, MLP_DEFAULTS, parseLayers, SimpleConvNet, TwoLayerNet, type Activation, type Network, type Sequential, type WeightInit } from '../nn/index.js';
 import { randomSeed } from '../random.js';
-import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import type { Checkpoint } from '../train/checkpoint.js';
 import type { Sampling, TrainerOptions } from '../train/options.js';
 import { findResumeConflict } from '../train/resume.js';
 import { Trainer, type TrainingData } from '../train/trainer.js';
@@ -72,7 +72,7 @@ const FLAG_OF: Readonly<Record<string, string>> = { iterations: 'iterations', ep
 
 // --resume takes all of these from the checkpoint; one that says otherwise is a mistake, not an override.
 // the trainer's own check covers its options; the network's flags and the CLI's seed are checked here
-function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): void {
+export function checkResumeFlags(given: GivenFlags, ckpt: Checkpoint, dir: string): void {
   const s = ckpt.settings;
   const meta = ckpt.meta;
   const contradicts = (flag: string, value: unknown, saved: string): never => {
@@ -178,7 +178,10 @@ export function freshRun(given: GivenFlags, dataDir: string | undefined, backend
   return { trainer, data, sizes: conv ? sizesOf(describeArchitecture(net as Sequential)) : sizes, name, netText, dtype, total, header, options };
 }
 
+// an MNIST run continued from its checkpoint (train.ts has read it: a missing or damaged one is a
+// failure, exit 1; a contradicting flag here a usage error, exit 2)
 export async function resumedRun(
+  ckpt: Checkpoint,
   given: GivenFlags,
   dataDir: string | undefined,
   backend: Backend,
@@ -186,8 +189,6 @@ export async function resumedRun(
   checkpoint: { dir: string; every?: number },
   callbacks: RunCallbacks,
 ): Promise<PreparedRun> {
-  // a missing or damaged checkpoint is a failure (exit 1); a contradicting flag a usage error (exit 2)
-  const ckpt = await readCheckpoint(checkpoint.dir, { backend });
   checkResumeFlags(given, ckpt, checkpoint.dir);
   const s = ckpt.settings;
   const data = loadData(dataDir, s.dtype);

@@ -8,16 +8,16 @@ import { saveModel } from '../io/model.js';
 import { MLP_DEFAULTS, type Sequential } from '../nn/index.js';
 import { optimizerNames } from '../optim/index.js';
 import { renderHistorySvg } from '../plot/svg.js';
-import { hasCheckpoint } from '../train/checkpoint.js';
+import { hasCheckpoint, readCheckpoint } from '../train/checkpoint.js';
 import type { History } from '../train/history.js';
 import { Progress } from './progress.js';
 import { TRAINER_DEFAULTS, type Sampling } from '../train/options.js';
 import { trainInWorker, type WorkerTrainingOptions } from '../workers/train-in-worker.js';
 import { choiceFlag, dirFlag, EXIT_INTERRUPTED, integerFlag, listFlag, numberFlag, outputFlag, parse, UsageError } from './args.js';
-import { CSV_TRAIN_OPTIONS, CSV_TRAIN_USAGE, csvFlagsOf, csvRun } from './csv.js';
+import { CSV_TRAIN_OPTIONS, CSV_TRAIN_USAGE, csvFlagsOf, csvFlagsOfCheckpoint, csvRun, resumedCsvRun } from './csv.js';
 import { pickBackend } from './data.js';
 import { jsonSummary, summaryLines, trainingFacts, type RunFacts } from './summary.js';
-import { DEFAULT_HIDDEN, freshRun, resumedRun, type GivenFlags, type RunCallbacks } from './train-setup.js';
+import { DEFAULT_HIDDEN, freshRun, resumedRun, type GivenFlags, type PreparedRun, type RunCallbacks } from './train-setup.js';
 
 export const TRAIN_USAGE = `Usage: blasprop train [options]
 
@@ -159,7 +159,6 @@ export async function trainCommand(args: string[]): Promise<number> {
     throw new UsageError('--worker trains on one OpenBLAS thread (two JavaScript threads hold the addon); leave out --threads');
   }
   const csv = csvFlagsOf(v);
-  if (csv !== undefined && (v.checkpoint !== undefined || v.resume !== undefined)) throw new UsageError('a --csv run cannot checkpoint or resume yet');
   const checkpointDir = dirFlag('checkpoint', v.checkpoint);
   const every = integerFlag('every', v.every, 1);
   const resume = v.resume === true;
@@ -188,11 +187,19 @@ export async function trainCommand(args: string[]): Promise<number> {
     onEpochEnd: quiet ? undefined : (e) => progress.epoch(e),
   };
   const checkpoint = checkpointDir === undefined ? undefined : { dir: checkpointDir, every };
-  const run = csv !== undefined
-    ? await csvRun(csv, given, backend, threadCount, callbacks)
-    : resume
-    ? await resumedRun(given, v.data as string | undefined, backend, threadCount, checkpoint!, callbacks)
-    : freshRun(given, v.data as string | undefined, backend, threadCount, checkpoint, callbacks);
+  let run: PreparedRun;
+  if (resume) {
+    // a missing or damaged checkpoint is a failure (exit 1); whether it is a CSV run's says how to go on
+    const ckpt = await readCheckpoint(checkpoint!.dir, { backend });
+    const saved = csvFlagsOfCheckpoint(ckpt);
+    if (saved === undefined && csv !== undefined) throw new UsageError(`the checkpoint in ${checkpoint!.dir} is of an MNIST run; leave out --csv to continue it`);
+    if (saved !== undefined && v.data !== undefined) throw new UsageError(`the checkpoint in ${checkpoint!.dir} is of a run on ${saved.csv}; leave out --data to continue it`);
+    run = saved !== undefined
+      ? await resumedCsvRun(ckpt, saved, csv, given, backend, threadCount, checkpoint!, callbacks)
+      : await resumedRun(ckpt, given, v.data as string | undefined, backend, threadCount, checkpoint!, callbacks);
+  } else {
+    run = csv !== undefined ? await csvRun(csv, given, backend, threadCount, checkpoint, callbacks) : freshRun(given, v.data as string | undefined, backend, threadCount, checkpoint, callbacks);
+  }
   const { trainer } = run;
   const optimizerText = `${trainer.optimizer.name} lr ${trainer.learningRate}`;
   if (!quiet) say.write(run.header);
