@@ -3,7 +3,7 @@
 // raw rows and answers by label name, and bad input refused with one clear line
 
 import { spawnCli } from './helpers.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,9 @@ describe('blasprop on CSV files', () => {
   });
 
   it('--checkpoint and --resume: a CSV run stopped by Ctrl-C continues from its checkpoint (its file, split and scaling built again) to the very weights of the run never stopped', async () => {
-    const flags = ['--csv', 'iris.csv', '--target', 'species', '--test-fraction', '0.3', '--validation-fraction', '0.2', '--standardize', '--batch', '8', '--iterations', '6000', '--seed', '7'];
+    // a file of its own, changed at the end
+    writeFileSync(join(tmp, 'iris-ck.csv'), readFileSync(join(tmp, 'iris.csv')));
+    const flags = ['--csv', 'iris-ck.csv', '--target', 'species', '--test-fraction', '0.3', '--validation-fraction', '0.2', '--standardize', '--batch', '8', '--iterations', '6000', '--seed', '7'];
     // Ctrl-C once the first epoch line is out: the run stops after its batch and checkpoints there
     let sent = false;
     const stopped = await spawnCli(tmp, ['train', ...flags, '--checkpoint', 'iris-ck', '--every', '40'], {
@@ -100,7 +102,7 @@ describe('blasprop on CSV files', () => {
     const [whole, resumed] = await Promise.all([
       run(['train', ...flags, '--quiet', '--json', '--save', 'iris-whole.safetensors']),
       // from another directory, and with the CSV flags given again (they agree)
-      spawnCli(tmpdir(), ['train', ...flags.map((f) => (f === 'iris.csv' ? join(tmp, 'iris.csv') : f)), '--checkpoint', join(tmp, 'iris-ck'), '--resume', '--quiet', '--json', '--save', join(tmp, 'iris-resumed.safetensors')]),
+      spawnCli(tmpdir(), ['train', ...flags.map((f) => (f === 'iris-ck.csv' ? join(tmp, 'iris-ck.csv') : f)), '--checkpoint', join(tmp, 'iris-ck'), '--resume', '--quiet', '--json', '--save', join(tmp, 'iris-resumed.safetensors')]),
     ]);
     expect([whole.code, resumed.code], resumed.stderr).toEqual([0, 0]);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ iterations: 6000, finalLoss: JSON.parse(whole.stdout).finalLoss });
@@ -111,6 +113,11 @@ describe('blasprop on CSV files', () => {
     const other = await run(['train', ...flags.map((f) => (f === '0.3' ? '0.25' : f)), '--checkpoint', 'iris-ck', '--resume']);
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('--test-fraction 0.25 contradicts the checkpoint in iris-ck, which has 0.3');
+    // the file edited since (as many rows, one value changed): refused, not resumed on other data
+    writeFileSync(join(tmp, 'iris-ck.csv'), readFileSync(join(tmp, 'iris.csv'), 'utf8').replace('5.1,3.5', '5.2,3.5'));
+    const edited = await run(['train', '--checkpoint', 'iris-ck', '--resume']);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain(`${join(tmp, 'iris-ck.csv')} has changed since the checkpoint in iris-ck was written (its sha256 differs)`);
   });
 
   it('--test-csv: a second file with the same columns is the test set, its species mapped by name', async () => {

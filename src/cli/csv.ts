@@ -1,6 +1,8 @@
 // train, eval and predict on CSV files: the flags of a CSV run, the run itself (data, task, split,
 // standardisation, network, trainer), and a saved model's measures and answers for the rows of a CSV.
 
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Backend } from '../backend/index.js';
 import { loadCsv, readCsvRows, type CsvTable } from '../data/csv.js';
@@ -116,6 +118,18 @@ function recorded(flags: CsvFlags): CsvFlags {
   return { ...flags, csv: resolve(flags.csv), ...(flags.testCsv !== undefined ? { testCsv: resolve(flags.testCsv) } : {}) };
 }
 
+// the sha256 of the run's files, by absolute path: a resume checks its data did not change meanwhile
+async function fileHashes(flags: CsvFlags): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const file of [flags.csv, flags.testCsv]) {
+    if (file === undefined) continue;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    out[resolve(file)] = hash.digest('hex');
+  }
+  return out;
+}
+
 // the rows a CSV run trains, validates and tests on: read, split (seeded apart from the weights, seed,
 // and the batches, seed + 1) and standardised, the same every time for the same flags and seed
 async function csvData(flags: CsvFlags, seed: number) {
@@ -142,6 +156,7 @@ async function csvData(flags: CsvFlags, seed: number) {
 export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backend, threadCount: number, checkpoint: { dir: string; every?: number } | undefined, callbacks: RunCallbacks): Promise<PreparedRun> {
   const seed = given.seed ?? randomSeed();
   const { all, train, data, splitText } = await csvData(flags, seed);
+  const csvSha256 = await fileHashes(flags);
   const layers = given.layers ?? [given.hidden ?? 32];
   const sizes = [all.x.cols, ...layers, all.outputs];
   const activation = given.activation ?? MLP_DEFAULTS.activation;
@@ -159,7 +174,7 @@ export async function csvRun(flags: CsvFlags, given: GivenFlags, backend: Backen
     learningRate: given.lr ?? (optimizer === 'adam' ? 0.01 : undefined),
     sampling,
     seed: seed + 1,
-    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1, task: all.task, csv: flags.csv, csvFlags: recorded(flags) },
+    meta: { network: sizes.join('-'), activation, init, backend: backend.name, threads: threadCount, seed, samplingSeed: seed + 1, task: all.task, csv: flags.csv, csvFlags: recorded(flags), csvSha256 },
     ...(flags.patience !== undefined ? { earlyStopping: { patience: flags.patience } } : {}),
     checkpoint,
   };
@@ -210,6 +225,13 @@ export async function resumedCsvRun(ckpt: Checkpoint, flags: CsvFlags, given: Cs
       if (norm(g[key]) !== norm(flags[key])) {
         throw new UsageError(`--${FLAG_NAMES[key]} ${String(g[key] ?? '(not given)')} contradicts the checkpoint in ${checkpoint.dir}, which has ${String(flags[key] ?? '(not given)')}; leave the flag out to continue the saved run`);
       }
+    }
+  }
+  // the same rows or none: an edited file with as many rows would resume on other data unnoticed
+  const saved = ckpt.meta.csvSha256 as Record<string, string> | undefined;
+  if (saved !== undefined) {
+    for (const [file, sum] of Object.entries(await fileHashes(flags))) {
+      if (saved[file] !== sum) throw new Error(`${file} has changed since the checkpoint in ${checkpoint.dir} was written (its sha256 differs): a resumed run must train on the data it started with`);
     }
   }
   const seed = ckpt.meta.seed as number;
