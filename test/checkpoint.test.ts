@@ -283,6 +283,8 @@ describe('a bad checkpoint is refused', () => {
     expect(again.iterations).toBe(h.iterations);
     // early stopping comes from the checkpoint; other settings for it, or another validation set, are refused
     await expect(Trainer.resume(dir, { earlyStopping: { patience: 3 } })).rejects.toThrow('earlyStopping.patience 3 conflicts');
+    // and a run saved without it has none to agree with
+    await expect(Trainer.resume(await saved(), { earlyStopping: { patience: 3 } })).rejects.toThrow(/earlyStopping\.patience 3 conflicts with the checkpoint in .*, which has "no early stopping"/);
     await expect((await Trainer.resume(dir)).fit({ ...withValidation, validation: { ...mnist.test, count: 200 } })).rejects.toThrow('was validated on 300 examples, this validation set has 200');
   });
 

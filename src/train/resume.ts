@@ -45,8 +45,9 @@ export function findResumeConflict(ckpt: Checkpoint, given: TrainerOptions): Res
     ['sampling', given.sampling, saved.sampling],
     ['optimizer', typeof given.optimizer === 'object' && given.optimizer !== null ? given.optimizer.name : given.optimizer, saved.optimizer],
     ...Object.entries(given.optimizerOptions ?? {}).map(([k, v]): [string, unknown, unknown] => [`optimizerOptions.${k}`, v, saved.optimizerOptions[k]]),
-    ['earlyStopping.patience', given.earlyStopping?.patience, saved.earlyStopping?.patience],
-    ['earlyStopping.minDelta', given.earlyStopping?.minDelta, saved.earlyStopping?.minDelta ?? (given.earlyStopping === undefined ? undefined : 'no early stopping')],
+    // a run saved without early stopping has none to agree with
+    ['earlyStopping.patience', given.earlyStopping?.patience, saved.earlyStopping?.patience ?? 'no early stopping'],
+    ['earlyStopping.minDelta', given.earlyStopping?.minDelta, saved.earlyStopping?.minDelta ?? 'no early stopping'],
   ];
   for (const [option, g, s] of pairs) if (g !== undefined && g !== s) return { option, given: g, saved: s };
   return undefined;
