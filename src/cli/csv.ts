@@ -219,9 +219,9 @@ export async function resumedCsvRun(ckpt: Checkpoint, flags: CsvFlags, given: Cs
   checkResumeFlags(givenFlags, ckpt, checkpoint.dir);
   if (given !== undefined) {
     const g = recorded(given);
+    // a flag absent on either side is the default: false for the switches
+    const norm = (v: unknown): string => JSON.stringify(v === undefined ? false : v);
     for (const key of Object.keys(FLAG_NAMES) as (keyof CsvFlags)[]) {
-      // a flag absent on either side is the default: false for the switches
-      const norm = (v: unknown): string => JSON.stringify(v === undefined ? false : v);
       if (norm(g[key]) !== norm(flags[key])) {
         throw new UsageError(`--${FLAG_NAMES[key]} ${String(g[key] ?? '(not given)')} contradicts the checkpoint in ${checkpoint.dir}, which has ${String(flags[key] ?? '(not given)')}; leave the flag out to continue the saved run`);
       }

@@ -40,11 +40,11 @@ export function tableOf(d: Table | TableSource, where: string): Table {
   return 'task' in d && 'outputs' in d ? (d as Table) : toTable(d, where);
 }
 
-function isMnistSet(d: object): d is MnistSet {
+export function isMnistSet(d: object): d is MnistSet {
   return 'images' in d && (d as MnistSet).images instanceof Uint8Array && 'labels' in d;
 }
 
-function isMatrixData(d: object): d is MatrixData {
+export function isMatrixData(d: object): d is MatrixData {
   return 'x' in d && (d as MatrixData).x instanceof Matrix && 't' in d;
 }
 

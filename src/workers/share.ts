@@ -8,7 +8,7 @@ import type { MnistSet } from '../data/mnist.js';
 import { Matrix } from '../matrix.js';
 import type { Labels } from '../nn/types.js';
 import type { Table } from '../data/table.js';
-import { isTableLike, tableOf, type DatasetLike, type MatrixData } from '../train/dataset.js';
+import { isMatrixData, isMnistSet, isTableLike, tableOf, type DatasetLike } from '../train/dataset.js';
 import type { TrainingData } from '../train/trainer.js';
 
 // what crosses to a worker: plain objects over shared memory (class instances do not survive the trip)
@@ -41,14 +41,6 @@ function onShared<T extends Typed>(a: T): T {
   const out = new Ctor(bytes.buffer, bytes.byteOffset, a.length);
   out.set(a as never);
   return out;
-}
-
-function isMnistSet(d: DatasetLike): d is MnistSet {
-  return 'images' in d && d.images instanceof Uint8Array && 'labels' in d;
-}
-
-function isMatrixData(d: DatasetLike): d is MatrixData {
-  return 'x' in d && d.x instanceof Matrix && 't' in d;
 }
 
 
