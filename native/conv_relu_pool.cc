@@ -547,7 +547,7 @@ Napi::Value ConvReluPool(const Napi::CallbackInfo& info) {
   CheckNoOverlap(env, kFn, argmax, out);
 
   // the blocks' products run single-threaded, side by side
-  UseThreadsFor(1, 1, 1);
+  UseOneThread();
   ForDType(c.X.dtype, [&](auto zero) {
     using T = decltype(zero);
     Forward(p, c.X.as<const T>(), c.W.as<const T>(), b.as<const T>(), out.as<T>(), argmax.as<int32_t>());
@@ -586,7 +586,7 @@ Napi::Value ConvReluPoolBackward(const Napi::CallbackInfo& info) {
     for (size_t j = i + 1; j < outs.size(); j++) CheckNoOverlap(env, kFn, *outs[i], *outs[j]);
   }
 
-  UseThreadsFor(1, 1, 1);
+  UseOneThread();
   size_t bad = SIZE_MAX;
   ForDType(c.X.dtype, [&](auto zero) {
     using T = decltype(zero);

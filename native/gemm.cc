@@ -77,7 +77,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   // row differs in the last bits from the same row inside a larger batch
   const bool vector = k > 0 && (m == 1 || n == 1);
   const size_t split = k == 0 || vector ? 0 : HalvesFor(m, n, k);
-  if (vector) UseOneThread();
+  // a halved product is two single-threaded calls, like a small one
+  if (vector || split != 0) UseOneThread();
   else UseThreadsFor(m, n, k);
   ForDType(A.dtype, [&](auto zero) {
     using T = decltype(zero);

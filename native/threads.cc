@@ -140,8 +140,7 @@ void UseThreads(bool small) {
 }  // namespace
 
 void UseThreadsFor(size_t m, size_t n, size_t k) {
-  // a halved product is two single-threaded calls, like a small one
-  UseThreads(static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct || HalvesFor(m, n, k) != 0);
+  UseThreads(static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kSmallProduct);
 }
 
 void UseOneThread() { UseThreads(true); }

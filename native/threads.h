@@ -27,12 +27,14 @@ constexpr size_t kNarrowSide = 128;
 // elsewhere changes the bits), and does not depend on the thread setting
 size_t HalvesFor(size_t m, size_t n, size_t k);
 
-// set OpenBLAS's count for a product of this size: 1 for a small one; for a large one the setting of
-// the JavaScript thread when it is the only one with the addon loaded, else 1 (threads.cc says why)
+// set OpenBLAS's count for a product of this size that is computed in one call: 1 for a small one; for
+// a large one the setting of the JavaScript thread when it is the only one with the addon loaded, else 1
+// (threads.cc says why). a halved product's halves are single-threaded calls: UseOneThread
 void UseThreadsFor(size_t m, size_t n, size_t k);
 
-// set OpenBLAS's count to 1 for a level-1 call that splits its own work over the cores (axpy): OpenBLAS
-// would otherwise thread a long one over its pool, inside each of our halves
+// set OpenBLAS's count to 1: for the halves of a halved product, a matrix-vector product, the products
+// of the fused conv's blocks, and a level-1 call that splits its own work over the cores (axpy), where
+// OpenBLAS would otherwise thread a long one over its pool inside each of our halves
 void UseOneThread();
 
 // the most threads a large product may use right now: the one JavaScript thread's setting, or 1 while
