@@ -228,7 +228,7 @@ if (!values['skip-train']) {
 
 // issue 14: serving while a worker trains, and a sweep on a worker pool (a process of its own: workers.ts)
 interface WorkersBench {
-  latency: { rate: number; count: number; rounds: number; idle: { p99: number }; worker: { p99: number }; background: { p99: number }; main: { p99: number }; workerOverIdle: number; backgroundOverIdle: number; mainOverIdle: number };
+  latency: { rate: number; count: number; rounds: number; idle: { p99: number }; worker: { p99: number }; background: { p99: number }; spinning: { p99: number }; main: { p99: number }; workerOverIdle: number; backgroundOverIdle: number; spinningOverIdle: number; mainOverIdle: number };
   sweep: { networks: number; iterations: number; sequentialMs: number; singleThreadMs: number; poolMs: number; sequentialCpuMs: number; poolCpuMs: number; speedup: number; overSingleThread: number; failed: number };
 }
 let workers: WorkersBench | undefined;
@@ -242,7 +242,7 @@ if (!values['skip-workers']) {
   workers = JSON.parse(run.stdout.trim().split('\n').pop()!) as WorkersBench;
   const l = workers.latency;
   log(`POST /predict p99 at ${l.rate}/s (${l.count} requests per case, ${l.rounds} rounds in turns): idle ${fmt(l.idle.p99)} ms, worker training ${fmt(l.worker.p99)} ms (${l.workerOverIdle.toFixed(2)}×), ` +
-    `worker at priority 19 ${fmt(l.background.p99)} ms (${l.backgroundOverIdle.toFixed(2)}×), main-thread training ${fmt(l.main.p99)} ms (${l.mainOverIdle.toFixed(2)}×)`);
+    `worker at priority 19 ${fmt(l.background.p99)} ms (${l.backgroundOverIdle.toFixed(2)}×), a worker only spinning at priority 19 ${fmt(l.spinning.p99)} ms (${l.spinningOverIdle.toFixed(2)}×), main-thread training ${fmt(l.main.p99)} ms (${l.mainOverIdle.toFixed(2)}×)`);
   const w = workers.sweep;
   log(`sweep of ${w.networks} book networks (${w.iterations} iterations each): sequential ${(w.sequentialMs / 1000).toFixed(2)} s (CPU ${(w.sequentialCpuMs / 1000).toFixed(2)} s), 2-worker pool ${(w.poolMs / 1000).toFixed(2)} s (CPU ${(w.poolCpuMs / 1000).toFixed(2)} s) (${w.speedup.toFixed(2)}×); ` +
     `sequential single-threaded ${(w.singleThreadMs / 1000).toFixed(2)} s (pool ${w.overSingleThread.toFixed(2)}× that)`);
@@ -287,7 +287,7 @@ if (train) {
 }
 if (workers) {
   // the serving case as the example runs it: the training worker at priority 19 (the default priority's figure is printed above)
-  targets.push({ target: 'p99 /predict, worker (priority 19) training ≤ 1.5× idle', measured: `${workers.latency.backgroundOverIdle.toFixed(2)}× (default priority ${workers.latency.workerOverIdle.toFixed(2)}×)`, met: workers.latency.backgroundOverIdle <= 1.5 });
+  targets.push({ target: 'p99 /predict, worker (priority 19) training ≤ 1.5× idle', measured: `${workers.latency.backgroundOverIdle.toFixed(2)}× (default priority ${workers.latency.workerOverIdle.toFixed(2)}×; a worker only spinning ${workers.latency.spinningOverIdle.toFixed(2)}×)`, met: workers.latency.backgroundOverIdle <= 1.5 });
   targets.push({ target: 'sweep of 8 on 2 workers ≥ 1.6× sequential', measured: `${workers.sweep.speedup.toFixed(2)}×`, met: workers.sweep.speedup >= 1.6 && workers.sweep.failed === 0 });
 }
 log('');

@@ -2,12 +2,14 @@
 // the worker benchmarks of issue 14, in a process of their own (npm run bench runs it; alone:
 // node dist/bench/workers.js [--quick] [--json]):
 // - p99 latency of POST /predict on 127.0.0.1 at a fixed rate, from a client process: with nothing
-//   training, while a worker trains the book's network, and while the main thread trains it
+//   training, while a worker trains the book's network, while a worker only spins (what any busy
+//   second core costs the server, blasprop or not), and while the main thread trains it
 // - a sweep of 8 book-sized networks on a 2-worker pool against the same 8 one after another here
 
 import { execFile } from 'node:child_process';
 import { constants } from 'node:os';
 import { createServer, type Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -84,10 +86,29 @@ function summarize(a: Answers): Latency {
   return { p50: at(0.5), p99: at(0.99), max: l[l.length - 1] ?? NaN, count: l.length, errors: a.errors };
 }
 
-type Case = 'idle' | 'worker' | 'background worker' | 'main';
+type Case = 'idle' | 'worker' | 'background worker' | 'spinning worker' | 'main';
+
+// a worker thread at priority 19 doing JavaScript arithmetic and nothing else, no blasprop in it:
+// the serving cost of a busy second core on this machine, beside which the training worker's is read
+const SPIN = `const { setPriority } = require('node:os');
+const { readlinkSync } = require('node:fs');
+if (process.platform === 'linux') setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), ${constants.priority.PRIORITY_LOW});
+require('node:worker_threads').parentPort.postMessage('spinning');
+let x = 0;
+for (;;) for (let i = 0; i < 1e7; i++) x = (x + Math.sqrt(i)) % 1e9;`;
+
+async function whileSpinning(server: Server): Promise<Answers> {
+  const spinner = new Worker(SPIN, { eval: true });
+  await new Promise((resolve, reject) => spinner.once('message', resolve).once('error', reject));
+  try {
+    return await measure(server);
+  } finally {
+    await spinner.terminate();
+  }
+}
 
 // the book's training, running until the client is done; resolves once its first epoch has ended
-async function whileTraining(where: Exclude<Case, 'idle'>, server: Server): Promise<Answers> {
+async function whileTraining(where: Exclude<Case, 'idle' | 'spinning worker'>, server: Server): Promise<Answers> {
   const controller = new AbortController();
   let started!: () => void;
   const firstEpoch = new Promise<void>((r) => (started = r));
@@ -113,7 +134,7 @@ async function whileTraining(where: Exclude<Case, 'idle'>, server: Server): Prom
 const server = await serve();
 // warm the server and the client's path once
 await measure(server, 300);
-const cases: Case[] = ['idle', 'worker', 'background worker', 'main'];
+const cases: Case[] = ['idle', 'worker', 'background worker', 'spinning worker', 'main'];
 const pooled = new Map<Case, Answers>(cases.map((c) => [c, { latencies: [], errors: 0 }]));
 // each round's p99 against that round's idle p99, to show how far one round's ratio moves
 const roundRatios = new Map<Case, number[]>(cases.map((c) => [c, []]));
@@ -122,7 +143,7 @@ for (let r = 0; r < rounds; r++) {
   // each round starts at another case, so none always follows the main thread's training
   for (let i = 0; i < cases.length; i++) {
     const c = cases[(i + r) % cases.length]!;
-    const answers = c === 'idle' ? await measure(server) : await whileTraining(c, server);
+    const answers = c === 'idle' ? await measure(server) : c === 'spinning worker' ? await whileSpinning(server) : await whileTraining(c, server);
     const all = pooled.get(c)!;
     all.latencies.push(...answers.latencies);
     all.errors += answers.errors;
@@ -131,7 +152,7 @@ for (let r = 0; r < rounds; r++) {
   for (const c of cases) roundRatios.get(c)!.push(p99s.get(c)! / p99s.get('idle')!);
 }
 server.close();
-const [idle, worker, background, main] = cases.map((c) => summarize(pooled.get(c)!)) as [Latency, Latency, Latency, Latency];
+const [idle, worker, background, spinning, main] = cases.map((c) => summarize(pooled.get(c)!)) as [Latency, Latency, Latency, Latency, Latency];
 const spread = (c: Case): string => {
   const r = roundRatios.get(c)!;
   return rounds > 1 ? `, rounds ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}×` : '';
@@ -141,6 +162,7 @@ log(`POST /predict at ${rate}/s, ${count} requests per case (${rounds} rounds of
 log(`  nothing training:             ${fmt(idle)}`);
 log(`  a worker training the book:   ${fmt(worker)}  (p99 ${(worker.p99 / idle.p99).toFixed(2)}× idle${spread('worker')})`);
 log(`  the same at priority 19:      ${fmt(background)}  (p99 ${(background.p99 / idle.p99).toFixed(2)}× idle${spread('background worker')})`);
+log(`  a worker only spinning (19):  ${fmt(spinning)}  (p99 ${(spinning.p99 / idle.p99).toFixed(2)}× idle${spread('spinning worker')})`);
 log(`  main thread training the book: ${fmt(main)}  (p99 ${(main.p99 / idle.p99).toFixed(2)}× idle${spread('main')})`);
 
 // the sweep: 8 book-sized networks, each from its own seed and learning rate
@@ -179,8 +201,8 @@ log(`  one after another here on one OpenBLAS thread ${s(singleThreadMs)} s: the
 
 const out = {
   latency: {
-    rate, count, rounds, idle, worker, background, main,
-    workerOverIdle: worker.p99 / idle.p99, backgroundOverIdle: background.p99 / idle.p99, mainOverIdle: main.p99 / idle.p99,
+    rate, count, rounds, idle, worker, background, spinning, main,
+    workerOverIdle: worker.p99 / idle.p99, backgroundOverIdle: background.p99 / idle.p99, spinningOverIdle: spinning.p99 / idle.p99, mainOverIdle: main.p99 / idle.p99,
     roundRatios: Object.fromEntries(roundRatios),
   },
   sweep: { networks: 8, iterations, sequentialMs, singleThreadMs, poolMs, sequentialCpuMs, poolCpuMs, speedup: sequentialMs / poolMs, overSingleThread: singleThreadMs / poolMs, failed },
